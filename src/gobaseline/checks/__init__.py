@@ -1,0 +1,114 @@
+"""The admission checks. Each stage module exposes `run(ctx: Context) -> StageResult` and never prints or exits.
+
+Stages: `toolchain` (tier 1), `modcache` (tier 2), `outdir` (tier 3), `gomod` (go.mod policy).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gobaseline.model import CheckRecord, CheckStatus, Finding, Location, Stage
+
+if TYPE_CHECKING:
+    from gobaseline.gotool import Go
+    from gobaseline.policy import Policy
+
+
+@dataclass(frozen=True)
+class Platform:
+    """Facts about the machine that the system-disk rules need; tests inject their own."""
+
+    system: str = "linux"
+    """`linux`, `windows` or `darwin`."""
+    system_drive: str = "C:"
+    """Windows only: the drive that holds Windows (`%SystemDrive%`)."""
+
+    @classmethod
+    def current(cls) -> Platform:
+        """The machine we run on."""
+        import sys
+
+        system = {"win32": "windows", "darwin": "darwin"}.get(sys.platform, "linux")
+        return cls(system=system, system_drive=os.environ.get("SystemDrive", "C:"))
+
+    def on_system_disk(self, path: Path) -> bool:
+        """True when `path` (or its nearest existing parent) is on the disk that holds the operating system."""
+        if self.system == "windows":
+            drive = Path(path).drive or os.path.splitdrive(str(path))[0]
+            return drive.upper() == self.system_drive.upper()
+        existing = Path(path)
+        while not existing.exists() and existing != existing.parent:
+            existing = existing.parent
+        try:
+            return os.stat(existing).st_dev == os.stat("/").st_dev
+        except OSError:
+            return False
+
+
+@dataclass
+class Context:
+    """Everything a check may look at. Built once per run by `gobaseline.pipeline`."""
+
+    repo_root: Path
+    """The repository root (git top level, else the module directory); finding paths are relative to it."""
+    module_dir: Path
+    """The directory holding go.mod."""
+    policy: Policy
+    go: Go | None
+    """None when no go command was found (the toolchain stage reports it)."""
+    targets: tuple[str, ...]
+    output_dir: Path
+    platform: Platform = field(default_factory=Platform.current)
+    today: dt.date = field(default_factory=dt.date.today)
+
+    def rel(self, path: Path | str) -> str:
+        """`path` relative to the repository root with forward slashes; absolute when outside it."""
+        p = Path(path)
+        if not p.is_absolute():
+            p = self.module_dir / p
+        try:
+            return p.resolve().relative_to(self.repo_root.resolve()).as_posix()
+        except ValueError:
+            return p.as_posix()
+
+    def at(self, path: Path | str, line: int | None = None, column: int | None = None) -> Location:
+        """A Location for `path` (absolute or relative to the module directory)."""
+        return Location(self.rel(path), line, column)
+
+    @property
+    def gomod_path(self) -> Path:
+        """The module's go.mod."""
+        return self.module_dir / "go.mod"
+
+
+@dataclass
+class StageResult:
+    """What one stage found and which checks it ran."""
+
+    stage: Stage
+    findings: list[Finding] = field(default_factory=list)
+    checks: list[CheckRecord] = field(default_factory=list)
+    facts: dict[str, str] = field(default_factory=dict)
+    """Facts worth putting in the report's environment (go version, GOROOT, cache paths)."""
+    seconds: float = 0.0
+
+    @contextmanager
+    def check(self, name: str, *, target: str | None = None) -> Iterator[list[Finding]]:
+        """Record one check: the findings appended to the yielded list fail it, none passes it."""
+        found: list[Finding] = []
+        start = time.perf_counter()
+        yield found
+        self.findings.extend(found)
+        status = CheckStatus.FAILED if found else CheckStatus.PASSED
+        self.checks.append(CheckRecord(self.stage, name, status, time.perf_counter() - start, target))
+
+    def skip(self, name: str, why: str, *, target: str | None = None) -> None:
+        """Record a check that did not run, and why."""
+        self.checks.append(CheckRecord(self.stage, name, CheckStatus.SKIPPED, 0.0, target, why))

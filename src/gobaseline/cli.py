@@ -1,0 +1,132 @@
+"""The `gobaseline` command line. Parses arguments, calls the pipeline, maps outcomes to exit codes.
+
+Exit codes: 0 pass, 1 blocking findings, 2 warnings only, 3 user or internal error, 130 interrupted. A
+`GobaselineError` prints one line; any other exception is a bug and prints a traceback with exit 3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from gobaseline import __version__
+from gobaseline.errors import GobaselineError
+from gobaseline.model import ExitCode
+
+
+def _targets(value: str) -> tuple[str, ...]:
+    items = tuple(t.strip() for t in value.split(",") if t.strip())
+    for t in items:
+        if t.count("/") != 1 or not all(t.split("/")):
+            raise argparse.ArgumentTypeError(f"{t!r} is not GOOS/GOARCH (e.g. linux/amd64)")
+    if not items:
+        raise argparse.ArgumentTypeError("no targets given")
+    return items
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    from gobaseline.formats import FORMAT_NAMES
+
+    items = tuple(f.strip() for f in value.split(",") if f.strip())
+    for f in items:
+        if f not in FORMAT_NAMES:
+            raise argparse.ArgumentTypeError(f"unknown format {f!r}; choose from {', '.join(FORMAT_NAMES)}")
+    return items
+
+
+def _common(p: argparse.ArgumentParser, *, build: bool) -> None:
+    p.add_argument("path", nargs="?", default=".", type=Path, help="the Go module directory (default: .)")
+    p.add_argument("--policy", type=Path, help="policy file (default: .gobaseline.yml in the module, if any)")
+    p.add_argument("--targets", type=_targets, help="GOOS/GOARCH list, comma-separated")
+    p.add_argument("--go", dest="go_command", help="the go command to use (default: the first on PATH)")
+    p.add_argument(
+        "--format", dest="formats", type=_formats, default=("text",), help="output format(s), comma-separated"
+    )
+    p.add_argument("--output-dir", dest="report_dir", type=Path, help="write each format to a file in DIR")
+    if build:
+        p.add_argument("--output", dest="output", type=Path, help="directory for the binaries")
+        p.add_argument(
+            "--package", dest="packages", action="append", help="package to build (repeatable; default: .)"
+        )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser, exposed for tests and docs."""
+    parser = argparse.ArgumentParser(
+        prog="gobaseline",
+        description="A build gate for Go repositories: admission checks, go.mod policy, hardened builds.",
+    )
+    parser.add_argument("--version", action="version", version=f"gobaseline {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("check", help="run the admission checks and the go.mod policy")
+    _common(p, build=False)
+    p.add_argument("--output", dest="output", type=Path, help="the build output directory to check")
+
+    p = sub.add_parser("build", help="check, then build hardened binaries and verify them")
+    _common(p, build=True)
+
+    p = sub.add_parser("run", help="the whole pipeline: check, build, verify, probe, reports, publish")
+    _common(p, build=True)
+    p.add_argument("--no-build", action="store_true", help="stop after the admission checks")
+    p.add_argument("--no-publish", action="store_true", help="write files only, post nothing to the forge")
+    p.add_argument(
+        "--fail-on", choices=["error", "warning", "never"], help="which findings fail the run (default: policy)"
+    )
+
+    p = sub.add_parser("verify", help="verify Go binaries from the files themselves")
+    p.add_argument("binaries", nargs="+", type=Path, help="binaries to verify")
+    p.add_argument("--policy", type=Path, help="policy file")
+    p.add_argument("--manifest", type=Path, help="build manifest to compare each binary with")
+    p.add_argument("--go", dest="go_command", help="the go command to use")
+    p.add_argument("--format", dest="formats", type=_formats, default=("text",))
+    p.add_argument("--output-dir", dest="report_dir", type=Path)
+
+    p = sub.add_parser("report", help="render a saved JSON report in other formats")
+    p.add_argument("report", type=Path, help="a report written with --format json")
+    p.add_argument("--format", dest="formats", type=_formats, default=("text",))
+    p.add_argument("--output-dir", dest="report_dir", type=Path)
+
+    p = sub.add_parser("merge", help="merge JSON reports of a sharded target matrix")
+    p.add_argument("reports", nargs="+", type=Path)
+    p.add_argument("-o", "--output", type=Path, required=True, help="the merged JSON report")
+
+    p = sub.add_parser("publish", help="post a saved JSON report to GitHub or GitLab")
+    p.add_argument("report", type=Path)
+    p.add_argument("--output-dir", dest="report_dir", type=Path, help="where the report files are")
+
+    p = sub.add_parser("rules", help="list the rule catalogue")
+    p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        from gobaseline import pipeline
+
+        return int(pipeline.dispatch(args))
+    except GobaselineError as e:
+        print(f"gobaseline: error: {e.explain()}", file=sys.stderr)
+        return ExitCode.INTERNAL
+    except KeyboardInterrupt:
+        print("gobaseline: interrupted", file=sys.stderr)
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:
+        return ExitCode.INTERNAL
+    except Exception:
+        traceback.print_exc()
+        print(
+            "gobaseline: internal error (a bug in gobaseline); please report it with the traceback above",
+            file=sys.stderr,
+        )
+        return ExitCode.INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

