@@ -88,7 +88,8 @@ class Policy:
     probe: ProbePolicy = field(default_factory=ProbePolicy)
     releases_refresh: bool = False
     releases_url: str = "https://go.dev/dl/?mode=json"
-    fail_on: str = "error"
+    fail_on: str | None = None
+    """error|warning|never: which findings fail the job (exit 1, else 0); None keeps the 0/1/2 exit codes."""
     source: str = "default"
     """A path, `base:<sha>` or `default`."""
     lines: Mapping[str, int] = field(default_factory=dict)
@@ -253,7 +254,7 @@ def _build(data: dict[str, Any], root: Any, source: str) -> Policy:
         probe=probe,
         releases_refresh=rel.get("refresh", False),
         releases_url=rel.get("url", "https://go.dev/dl/?mode=json"),
-        fail_on=data.get("fail_on", "error"),
+        fail_on=data.get("fail_on"),
         source=source,
         lines=lines,
     )

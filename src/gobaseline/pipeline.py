@@ -1,0 +1,499 @@
+"""The commands: the pipeline in one screen, and all file I/O of reports.
+
+    policy -> checks (toolchain, go.mod, module cache, output dir) -> build -> verify -> probe
+           -> Report -> formats (files first, always) -> forges
+
+Stages return findings; this module applies the policy's severities once, writes every report file before anything
+is posted (so a failing forge API never loses a result), and turns the verdict into the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gobaseline import __version__
+from gobaseline.checks import Context, StageResult
+from gobaseline.errors import GobaselineError, GoCommandError, GoModError
+from gobaseline.model import Artifact, ExitCode, Finding, Report, Severity, Stage, Verdict
+from gobaseline.policy import Policy
+
+if TYPE_CHECKING:
+    from gobaseline.gotool import Go
+
+REPORT_FORMATS = ("json", "sarif", "codequality", "junit", "checkstyle", "summary", "text")
+"""What `gobaseline run` always writes."""
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- setting up a run ---------------------------------------------------------------------------------------------
+
+
+def repository_root(module_dir: Path) -> Path:
+    """The git top level above `module_dir`, or `module_dir` itself outside a git checkout."""
+    try:
+        out = subprocess.run(
+            ["git", "-c", "safe.directory=*", "rev-parse", "--show-toplevel"],
+            cwd=module_dir,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=30,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return module_dir
+    top = out.stdout.strip()
+    return Path(top).resolve() if out.returncode == 0 and top else module_dir
+
+
+def discover_go(explicit: str | None, environ: Mapping[str, str]) -> Go | None:
+    """The toolchain to use, or None when there is none (the toolchain stage reports GB112)."""
+    from gobaseline.gotool import Go
+
+    try:
+        return Go.discover(explicit, environ)
+    except GoCommandError:
+        if explicit:
+            raise
+        return None
+
+
+@dataclass
+class Run:
+    """The state of one run: the context, and every stage's result in order."""
+
+    ctx: Context
+    stages: list[StageResult] = field(default_factory=list)
+    artifacts: list[Artifact] = field(default_factory=list)
+    extra_findings: list[Finding] = field(default_factory=list)
+    """Findings from outside the stages (policy changed in the change under review, publish degraded)."""
+    started_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+    def add(self, result: StageResult) -> StageResult:
+        """Keep a stage's result; returns it."""
+        self.stages.append(result)
+        return result
+
+    @property
+    def blocking(self) -> bool:
+        """True when an error-level finding (after policy severities) stops the pipeline."""
+        return any(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def findings(self) -> list[Finding]:
+        """All findings with the policy's severities applied."""
+        raw = [f for s in self.stages for f in s.findings] + self.extra_findings
+        return self.ctx.policy.apply(raw)
+
+    def report(self) -> Report:
+        """The Report of everything so far."""
+        environment: dict[str, str] = {"gobaseline": __version__}
+        for s in self.stages:
+            environment.update(s.facts)
+        timings: dict[str, float] = {}
+        for s in self.stages:
+            timings[s.stage.value] = timings.get(s.stage.value, 0.0) + s.seconds
+        return Report(
+            tool_version=__version__,
+            root=str(self.ctx.repo_root),
+            findings=tuple(_dedupe(self.findings)),
+            checks=tuple(c for s in self.stages for c in s.checks),
+            artifacts=tuple(self.artifacts),
+            timings=timings,
+            environment=environment,
+            targets=self.ctx.targets,
+            policy_source=self.ctx.policy.source,
+            started_at=self.started_at,
+        )
+
+
+def _dedupe(findings: Sequence[Finding]) -> list[Finding]:
+    seen: set[str] = set()
+    out = []
+    for f in findings:
+        if f.fingerprint not in seen:
+            seen.add(f.fingerprint)
+            out.append(f)
+    return out
+
+
+def make_context(
+    path: Path,
+    *,
+    policy: Policy,
+    go: Go | None,
+    targets: Sequence[str] | None,
+    output: Path | None,
+) -> Context:
+    """A Context for the module at `path`. Raises GoModError when there is no go.mod."""
+    module_dir = path.resolve()
+    if not module_dir.is_dir():
+        raise GobaselineError("not a directory", path=str(path))
+    if not (module_dir / "go.mod").is_file():
+        raise GoModError(
+            "no go.mod here; run `go mod init <module path>` or point gobaseline at the module directory",
+            path=str(path),
+        )
+    out = output if output is not None else module_dir / policy.output_dir
+    return Context(
+        repo_root=repository_root(module_dir),
+        module_dir=module_dir,
+        policy=policy,
+        go=go,
+        targets=tuple(targets or policy.targets),
+        output_dir=out if out.is_absolute() else (Path.cwd() / out),
+    )
+
+
+def timed(run: Run, stage: Stage, fn: Callable[[], StageResult]) -> StageResult:
+    """Run one stage, record its wall time, keep its result."""
+    start = time.perf_counter()
+    result = fn()
+    result.seconds = time.perf_counter() - start
+    if result.stage is not stage:  # a stage must report under its own name
+        raise AssertionError(f"stage {stage} returned a result for {result.stage}")
+    return run.add(result)
+
+
+def admission(run: Run) -> None:
+    """Tier 1 to 3 and the go.mod policy, in an order where each can use what the previous found."""
+    from gobaseline.checks import gomod, modcache, outdir, toolchain
+
+    ctx = run.ctx
+    tc = timed(run, Stage.TOOLCHAIN, lambda: toolchain.run(ctx))
+    timed(run, Stage.GOMOD, lambda: gomod.run(ctx))
+    if ctx.go is not None and not any(f.rule_id == "GB112" for f in tc.findings):
+        timed(run, Stage.MODCACHE, lambda: modcache.run(ctx))
+    else:
+        skipped = StageResult(Stage.MODCACHE)
+        skipped.skip("module-cache", "no usable go command")
+        run.add(skipped)
+    timed(run, Stage.OUTDIR, lambda: outdir.run(ctx))
+
+
+def build_and_verify(run: Run, packages: Sequence[str] | None) -> None:
+    """The hardened build and the verification of every binary, unless admission found a blocking problem."""
+    from gobaseline import build
+
+    if run.blocking:
+        skipped = StageResult(Stage.BUILD)
+        skipped.skip("build", "admission found blocking problems")
+        run.add(skipped)
+        return
+    start = time.perf_counter()
+    outcome = build.run(run.ctx, packages=tuple(packages) if packages else None, progress=_log)
+    outcome.build.seconds = outcome.build.seconds or (time.perf_counter() - start)
+    run.add(outcome.build)
+    run.add(outcome.verify)
+    run.artifacts.extend(outcome.artifacts)
+
+
+def probe_service(run: Run) -> None:
+    """The optional start-up probe of the host target's binary."""
+    from gobaseline import probe
+
+    pol = run.ctx.policy.probe
+    if not pol.enabled:
+        return
+    binary = _probe_binary(run)
+    if binary is None:
+        skipped = StageResult(Stage.PROBE)
+        skipped.skip("probe", "no binary for the host target was built")
+        run.add(skipped)
+        return
+    stamped = _stamped_version(run.ctx.policy.build.ldflags)
+    main_file = _main_file(run.ctx, pol.package)
+    timed(run, Stage.PROBE, lambda: probe.run(run.ctx, binary, main_file=main_file, stamped_version=stamped))
+
+
+def _host_target(run: Run) -> str:
+    go = run.ctx.go
+    if go is not None:
+        return f"{go.env.get('GOHOSTOS', '')}/{go.env.get('GOHOSTARCH', '')}"
+    return ""
+
+
+def _probe_binary(run: Run) -> Path | None:
+    pol = run.ctx.policy.probe
+    if pol.binary:
+        p = Path(pol.binary)
+        return p if p.is_absolute() else run.ctx.module_dir / p
+    host = _host_target(run)
+    wanted = Path(pol.package).name if pol.package and pol.package != "." else None
+    for a in run.artifacts:
+        if a.target != host:
+            continue
+        path = Path(a.path)
+        if not path.is_absolute():
+            path = run.ctx.repo_root / path
+        if wanted is None or path.stem == wanted:
+            return path
+    return None
+
+
+def _stamped_version(ldflags: Sequence[str]) -> str | None:
+    """The value given to `-X main.version=...` in the policy's ldflags, if any."""
+    for flag in " ".join(ldflags).split():
+        if flag.startswith("main.version="):
+            return flag.split("=", 1)[1]
+    return None
+
+
+def _main_file(ctx: Context, package: str | None) -> str | None:
+    pkg_dir = ctx.module_dir / (package or ".")
+    main = pkg_dir / "main.go"
+    return ctx.rel(main) if main.is_file() else None
+
+
+# -- writing and printing -----------------------------------------------------------------------------------------
+
+
+def write_reports(report: Report, formats: Sequence[str], directory: Path) -> dict[str, Path]:
+    """Render and write each format to `directory`; returns format -> path. Never skips a format silently."""
+    from gobaseline.formats import default_filename, render
+
+    directory.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for fmt in formats:
+        path = directory / default_filename(fmt)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(render(fmt, report), encoding="utf-8")
+        tmp.replace(path)
+        written[fmt] = path
+    return written
+
+
+def emit(report: Report, formats: Sequence[str], report_dir: Path | None) -> dict[str, Path]:
+    """Print text to stdout (and GitHub annotations when running in Actions); write files when asked."""
+    from gobaseline.formats import render
+
+    written: dict[str, Path] = {}
+    if report_dir is not None:
+        written = write_reports(report, formats, report_dir)
+        print(render("text", report), end="")
+        for fmt, path in written.items():
+            _log(f"gobaseline: wrote {fmt} report to {path}")
+    else:
+        for fmt in formats:
+            sys.stdout.write(render(fmt, report))
+    sys.stdout.flush()
+    return written
+
+
+def exit_code(verdict: Verdict, fail_on: str | None) -> ExitCode:
+    """0/1/2 by the verdict; with `fail_on`, 1 when the run should fail and 0 otherwise."""
+    if fail_on is None:
+        return verdict.exit_code
+    if fail_on == "never":
+        return ExitCode.PASS
+    if verdict is Verdict.FAIL or (fail_on == "warning" and verdict is Verdict.WARN):
+        return ExitCode.ERRORS
+    return ExitCode.PASS
+
+
+# -- the commands -------------------------------------------------------------------------------------------------
+
+
+def _policy_for(args: argparse.Namespace, module_dir: Path, environ: Mapping[str, str]) -> tuple[Policy, list[Finding]]:
+    from gobaseline import policy as policy_mod
+
+    if getattr(args, "command", "") == "run":
+        from gobaseline.basepolicy import resolve_policy
+
+        return resolve_policy(args.policy, module_dir, environ)
+    return policy_mod.load(args.policy, module_dir), []
+
+
+def cmd_check(args: argparse.Namespace, *, build: bool = False) -> ExitCode:
+    """`gobaseline check` and `gobaseline build`."""
+    environ = dict(os.environ)
+    module_dir = args.path.resolve()
+    policy, extra = _policy_for(args, module_dir, environ) if module_dir.is_dir() else (Policy(), [])
+    ctx = make_context(
+        args.path,
+        policy=policy,
+        go=discover_go(args.go_command, environ),
+        targets=args.targets,
+        output=getattr(args, "output", None),
+    )
+    run = Run(ctx, extra_findings=extra)
+    admission(run)
+    if build:
+        build_and_verify(run, args.packages)
+    report = run.report()
+    emit(report, args.formats, args.report_dir)
+    return exit_code(report.verdict, None)
+
+
+def cmd_run(args: argparse.Namespace) -> ExitCode:
+    """`gobaseline run`: the whole pipeline; report files always written before anything is posted."""
+    from gobaseline.forges.context import detect
+
+    environ = dict(os.environ)
+    module_dir = args.path.resolve()
+    if not module_dir.is_dir():
+        raise GobaselineError("not a directory", path=str(args.path))
+    policy, extra = _policy_for(args, module_dir, environ)
+    ctx = make_context(
+        args.path,
+        policy=policy,
+        go=discover_go(args.go_command, environ),
+        targets=args.targets,
+        output=args.output,
+    )
+    run = Run(ctx, extra_findings=extra)
+    admission(run)
+    if not args.no_build:
+        build_and_verify(run, args.packages)
+        probe_service(run)
+    report = run.report()
+    report_dir = args.report_dir or (ctx.output_dir / "reports")
+    formats = tuple(dict.fromkeys((*REPORT_FORMATS, *args.formats)))
+    files = write_reports(report, formats, report_dir)
+    ci = detect(environ)
+    fail_on: str | None = args.fail_on or policy.fail_on
+    if not args.no_publish and ci.forge != "none":
+        from gobaseline.publish import PublishOptions, publish
+
+        result = publish(report, files, environ, options=PublishOptions.from_environ(environ, fail_on=fail_on or "error"))
+        for line in result.notices:
+            _log(line)
+        if result.findings:
+            report = replace(report, findings=report.findings + tuple(result.findings))
+            files = write_reports(report, formats, report_dir)
+    from gobaseline.formats import render
+
+    sys.stdout.write(render("text", report))
+    if ci.forge == "github":
+        sys.stdout.write(render("github", report))
+    for fmt, path in files.items():
+        _log(f"gobaseline: wrote {fmt} report to {path}")
+    return exit_code(report.verdict, fail_on)
+
+
+def cmd_verify(args: argparse.Namespace) -> ExitCode:
+    """`gobaseline verify BIN...`: any Go binary, from the file itself."""
+    import json
+
+    from gobaseline import policy as policy_mod
+    from gobaseline.releases import Baseline, Releases
+    from gobaseline.verify import verify_files
+
+    cwd = Path.cwd()
+    policy = policy_mod.load(args.policy, cwd)
+    go = discover_go(args.go_command, os.environ)
+    manifest = None
+    if args.manifest is not None:
+        try:
+            manifest = json.loads(args.manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise GobaselineError(f"cannot read the build manifest: {e}", path=str(args.manifest)) from e
+    baseline = Baseline.from_policy(policy.go_versions, Releases.snapshot())
+    result, artifacts = verify_files(args.binaries, go=go, baseline=baseline, manifest=manifest, root=cwd)
+    report = Report(
+        tool_version=__version__,
+        root=str(cwd),
+        findings=tuple(policy.apply(result.findings)),
+        checks=tuple(result.checks),
+        artifacts=tuple(artifacts),
+        timings={"verify": result.seconds},
+        policy_source=policy.source,
+    )
+    emit(report, args.formats, args.report_dir)
+    return report.verdict.exit_code
+
+
+def cmd_report(args: argparse.Namespace) -> ExitCode:
+    """`gobaseline report REPORT.json --format F`: re-render a saved report."""
+    from gobaseline.formats.json_report import load
+
+    report = load(args.report)
+    emit(report, args.formats, args.report_dir)
+    return report.verdict.exit_code
+
+
+def cmd_merge(args: argparse.Namespace) -> ExitCode:
+    """`gobaseline merge A.json B.json -o merged.json`."""
+    from gobaseline.formats.json_report import dumps, load
+    from gobaseline.merge import merge
+
+    merged = merge([load(p) for p in args.reports])
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(dumps(merged), encoding="utf-8")
+    _log(f"gobaseline: merged {len(args.reports)} reports into {args.output}: {merged.verdict.value}")
+    return merged.verdict.exit_code
+
+
+def cmd_publish(args: argparse.Namespace) -> ExitCode:
+    """`gobaseline publish REPORT.json`: post a saved report (the fork-PR `workflow_run` pattern)."""
+    from gobaseline.formats.json_report import load
+    from gobaseline.publish import PublishOptions, publish
+
+    report = load(args.report)
+    report_dir = args.report_dir or args.report.parent
+    files = write_reports(report, REPORT_FORMATS, report_dir)
+    result = publish(report, files, os.environ, options=PublishOptions.from_environ(os.environ))
+    for line in result.notices:
+        _log(line)
+    return report.verdict.exit_code
+
+
+def cmd_rules(args: argparse.Namespace) -> ExitCode:
+    """`gobaseline rules`: the catalogue as text, Markdown (docs/rules.md) or JSON."""
+    import json
+
+    from gobaseline.rules import catalogue, to_markdown
+
+    if args.format == "markdown":
+        sys.stdout.write(to_markdown())
+    elif args.format == "json":
+        rules = [
+            {
+                "id": r.id,
+                "name": r.name,
+                "stage": r.stage.value,
+                "severity": r.severity.value,
+                "title": r.title,
+                "help": r.help,
+                "help_uri": r.help_uri,
+            }
+            for r in catalogue().values()
+        ]
+        sys.stdout.write(json.dumps(rules, indent=2) + "\n")
+    else:
+        for r in catalogue().values():
+            print(f"{r.id}  {r.severity.value:<7}  {r.name:<34} {r.title}")
+    return ExitCode.PASS
+
+
+def dispatch(args: argparse.Namespace) -> ExitCode:
+    """Run the command named in `args`."""
+    match args.command:
+        case "check":
+            return cmd_check(args)
+        case "build":
+            return cmd_check(args, build=True)
+        case "run":
+            return cmd_run(args)
+        case "verify":
+            return cmd_verify(args)
+        case "report":
+            return cmd_report(args)
+        case "merge":
+            return cmd_merge(args)
+        case "publish":
+            return cmd_publish(args)
+        case "rules":
+            return cmd_rules(args)
+    raise GobaselineError(f"unknown command {args.command!r}")
