@@ -73,6 +73,30 @@ def find_go(explicit: str | None = None, path_env: str | None = None) -> Path:
     return Path(found)
 
 
+def goroot_of(command: Path, environ: Mapping[str, str], timeout: float = 10.0) -> Path | None:
+    """GOROOT as the go command at `command` reports it (`go env GOROOT`), or None when it does not answer.
+
+    For a second go command on PATH whose installation cannot be told from its files (a shell shim); GOFLAGS is
+    emptied so a bad value does not hide the answer.
+    """
+    env = dict(environ)
+    env.update({"GOTOOLCHAIN": "local", "GOFLAGS": ""})
+    try:
+        proc = subprocess.run(
+            [str(command), "env", "GOROOT"],
+            env=env,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    out = proc.stdout.strip()
+    return Path(out) if proc.returncode == 0 and out else None
+
+
 @dataclass
 class Go:
     """A Go toolchain and the environment it runs in.
