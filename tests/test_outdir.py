@@ -1,0 +1,262 @@
+"""Tier 3: the output directory, on real directories."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gobaseline.checks import Context, Platform, StageResult, outdir
+from gobaseline.model import CheckStatus, Stage
+from gobaseline.policy import BuildPolicy, Policy
+
+NOT_SYSTEM = Platform(system="windows", system_drive="Q:")
+TARGETS = ("linux/amd64", "windows/amd64")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    (root / "go.mod").write_text("module example.com/tools/hello/v2\n\ngo 1.27\n", encoding="utf-8")
+    return root
+
+
+def make_ctx(
+    repo: Path,
+    out: Path | None = None,
+    *,
+    packages: tuple[str, ...] = (".",),
+    min_free_mb: int = 0,
+    platform: Platform = NOT_SYSTEM,
+    targets: tuple[str, ...] = TARGETS,
+) -> Context:
+    policy = Policy(min_free_mb=min_free_mb, build=BuildPolicy(packages=packages))
+    return Context(
+        repo_root=repo,
+        module_dir=repo,
+        policy=policy,
+        go=None,
+        targets=targets,
+        output_dir=out if out is not None else repo / "gobaseline-out",
+        platform=platform,
+    )
+
+
+def rules_of(result: StageResult) -> list[str]:
+    return [f.rule_id for f in result.findings]
+
+
+def files_under(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*")}
+
+
+def test_creates_missing_directory(repo: Path) -> None:
+    out = repo / "build" / "out"
+    result = outdir.run(make_ctx(repo, out))
+    assert result.stage is Stage.OUTDIR
+    assert result.findings == []
+    assert out.is_dir()
+    assert list(out.iterdir()) == []  # the probe file is gone
+    assert result.facts["output_dir"] == "build/out"
+    assert result.facts["output_dir_created"] == "build, build/out"
+    assert all(c.status is CheckStatus.PASSED for c in result.checks)
+    assert [c.target for c in result.checks if c.name == "target-dir"] == list(TARGETS)
+
+
+def test_existing_directory_is_not_recreated(repo: Path) -> None:
+    out = repo / "gobaseline-out"
+    out.mkdir()
+    result = outdir.run(make_ctx(repo))
+    assert result.findings == []
+    assert "output_dir_created" not in result.facts
+
+
+def test_output_dir_is_a_symlink(repo: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (repo / "gobaseline-out").symlink_to(elsewhere)
+    result = outdir.run(make_ctx(repo))
+    assert rules_of(result) == ["GB302"]
+    f = result.findings[0]
+    assert f.location is not None and f.location.path == "gobaseline-out"
+    assert "symlink" in f.message
+    assert list(elsewhere.iterdir()) == []  # nothing written through the link
+    assert any(c.name == "outdir-writable" and c.status is CheckStatus.SKIPPED for c in result.checks)
+
+
+def test_symlink_inside_the_repo_is_still_refused(repo: Path) -> None:
+    (repo / "real").mkdir()
+    (repo / "gobaseline-out").symlink_to(repo / "real")
+    assert rules_of(outdir.run(make_ctx(repo))) == ["GB302"]
+
+
+def test_output_dir_outside_the_repo(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "outside"
+    result = outdir.run(make_ctx(repo, out))
+    assert rules_of(result) == ["GB302"]
+    assert "outside the repository" in result.findings[0].message
+    assert not out.exists()
+
+
+def test_parent_symlink_leading_outside(repo: Path, tmp_path: Path) -> None:
+    (tmp_path / "far").mkdir()
+    (repo / "link").symlink_to(tmp_path / "far")
+    result = outdir.run(make_ctx(repo, repo / "link" / "out"))
+    assert rules_of(result) == ["GB302"]
+    assert result.findings[0].location is not None
+    assert result.findings[0].location.path == "link/out"
+
+
+def test_target_subdir_symlink(repo: Path, tmp_path: Path) -> None:
+    out = repo / "gobaseline-out"
+    out.mkdir()
+    (tmp_path / "t").mkdir()
+    (out / "linux_amd64").symlink_to(tmp_path / "t")
+    result = outdir.run(make_ctx(repo))
+    assert rules_of(result) == ["GB302"]
+    f = result.findings[0]
+    assert f.target == "linux/amd64"
+    assert f.location is not None and f.location.path == "gobaseline-out/linux_amd64"
+
+
+def test_output_dir_is_a_file(repo: Path) -> None:
+    (repo / "gobaseline-out").write_text("x", encoding="utf-8")
+    result = outdir.run(make_ctx(repo))
+    assert rules_of(result) == ["GB301"]
+    assert "not a directory" in result.findings[0].message
+    assert (repo / "gobaseline-out").read_text(encoding="utf-8") == "x"
+
+
+def test_output_dir_cannot_be_created(repo: Path) -> None:
+    (repo / "blocker").write_text("x", encoding="utf-8")
+    result = outdir.run(make_ctx(repo, repo / "blocker" / "out"))
+    assert rules_of(result) == ["GB301"]
+    assert result.findings[0].message.startswith("Cannot create the output directory")
+
+
+def test_target_path_is_a_file(repo: Path) -> None:
+    out = repo / "gobaseline-out"
+    out.mkdir()
+    (out / "windows_amd64").write_text("", encoding="utf-8")
+    result = outdir.run(make_ctx(repo))
+    assert rules_of(result) == ["GB301"]
+    assert result.findings[0].target == "windows/amd64"
+
+
+@pytest.fixture
+def populated(repo: Path) -> Path:
+    out = repo / "gobaseline-out"
+    for rel in (
+        "SHA256SUMS",
+        "manifest.json",
+        "reports/report.json",
+        "linux_amd64/hello",
+        "linux_amd64/foo",
+        "linux_amd64/old-tool",
+        "linux_amd64/debug/hello.sym",
+        "windows_amd64/hello.exe",
+        "windows_amd64/hello",
+        "darwin_arm64/hello",
+    ):
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_text("x", encoding="utf-8")
+    return out
+
+
+def test_stale_files(repo: Path, populated: Path) -> None:
+    before = files_under(populated)
+    result = outdir.run(make_ctx(repo, packages=(".", "./cmd/foo")))
+    assert rules_of(result) == ["GB303"]
+    f = result.findings[0]
+    assert f.location is not None and f.location.path == "gobaseline-out"
+    prefix = "gobaseline-out/"
+    expected = [
+        "darwin_arm64/hello",
+        "linux_amd64/debug/hello.sym",
+        "linux_amd64/old-tool",
+        "windows_amd64/hello",
+    ]
+    assert f.message.startswith(f"{len(expected)} file(s) this run will not produce: ")
+    assert ", ".join(prefix + e for e in expected) in f.message
+    assert files_under(populated) == before  # nothing deleted
+
+
+def test_stale_list_is_capped(repo: Path) -> None:
+    old = repo / "gobaseline-out" / "freebsd_amd64"
+    old.mkdir(parents=True)
+    for i in range(13):
+        (old / f"f{i:02d}").write_text("", encoding="utf-8")
+    result = outdir.run(make_ctx(repo))
+    assert "13 file(s)" in result.findings[0].message
+    assert result.findings[0].message.count("freebsd_amd64/") == 10
+    assert "and 3 more" in result.findings[0].message
+
+
+def test_wildcard_packages_only_flag_other_targets(repo: Path, populated: Path) -> None:
+    result = outdir.run(make_ctx(repo, packages=("./cmd/...",)))
+    assert rules_of(result) == ["GB303"]
+    assert result.findings[0].message.startswith("1 file(s)")
+    assert "darwin_arm64/hello" in result.findings[0].message
+
+
+def test_expected_binaries(repo: Path) -> None:
+    def names(*packages: str) -> frozenset[str] | None:
+        return outdir.expected_binaries(make_ctx(repo, packages=packages))
+
+    assert names(".") == {"hello"}
+    assert names("./cmd/foo", "./cmd/bar/", "./cmd/baz/v3") == {"foo", "bar", "baz"}
+    assert names("example.com/other/cmd/x") == {"x"}
+    assert names("./cmd/...") is None
+    assert names("../elsewhere") is None
+    (repo / "go.mod").unlink()
+    assert names(".") is None
+    assert names("example.com/x/y") == {"y"}
+
+
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("example.com/hello", "hello"),
+        ("example.com/hello/v2", "hello"),
+        ("example.com/x/v1", "v1"),
+        ("example.com/x/v0", "v0"),
+        ("v2", "v2"),
+        ("example.com/x/vv2", "vv2"),
+    ],
+)
+def test_exec_name(path: str, name: str) -> None:
+    assert outdir.exec_name(path) == name
+
+
+def test_module_line_forms(repo: Path) -> None:
+    (repo / "go.mod").write_text('// c\nmodule "example.com/quoted" // x\n', encoding="utf-8")
+    assert outdir.module_path(make_ctx(repo)) == "example.com/quoted"
+
+
+def test_low_free_space(repo: Path) -> None:
+    result = outdir.run(make_ctx(repo, min_free_mb=1 << 40))
+    assert rules_of(result) == ["GB304"]
+    assert "output.min_free_mb" in result.findings[0].message
+    assert int(result.facts["output_free_mb"]) >= 0
+
+
+@pytest.fixture
+def tmpfs_repo() -> Iterator[Path]:
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == Path("/").stat().st_dev:
+        pytest.skip("no separate tmpfs at /dev/shm")
+    with tempfile.TemporaryDirectory(dir=shm) as d:
+        yield Path(d)
+
+
+def test_system_disk_linux(repo: Path, tmpfs_repo: Path) -> None:
+    linux = Platform(system="linux")
+    assert rules_of(outdir.run(make_ctx(repo, platform=linux))) == ["GB305"]
+    assert outdir.run(make_ctx(tmpfs_repo, platform=linux)).findings == []
+
+
+def test_system_disk_windows(repo: Path) -> None:
+    assert rules_of(outdir.run(make_ctx(repo, platform=Platform("windows", "")))) == ["GB305"]
