@@ -152,30 +152,70 @@ def _dotted(path: Iterable[str | int]) -> str:
     return out or "(top level)"
 
 
+@cache
+def _loader() -> type[Any]:
+    """SafeLoader with YAML 1.2 scalars: only true/false are booleans (`off` stays the severity `off`, `no`
+    stays text) and dates stay text (the schema checks them, with their line)."""
+    import re
+
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    dropped = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
+    resolvers = {
+        first: [(tag, rx) for tag, rx in entries if tag not in dropped]
+        for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    Loader.yaml_implicit_resolvers = resolvers
+    Loader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+    )
+    return Loader
+
+
 def parse(text: str, source: str) -> Policy:
     """Parse and validate policy text; `source` names it in errors."""
     import jsonschema
     import yaml
 
+    loader = _loader()
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=loader)
+        data = yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         problem = getattr(e, "problem", None) or str(e)
         raise PolicyError(f"not valid YAML: {problem}", path=source, line=mark.line + 1 if mark else None) from e
+    except (ValueError, TypeError, OverflowError) as e:  # an explicit tag such as `!!timestamp 2026-02-30`
+        raise PolicyError(f"not valid YAML: {e}", path=source) from e
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise PolicyError("the policy must be a mapping of keys to values", path=source, line=1)
-    # YAML reads an unquoted date as a date; the schema wants text.
-    data = json.loads(json.dumps(data, default=str))
+    # Plain JSON types for the schema: keys become text, explicit dates and binary values become text.
+    try:
+        data = json.loads(json.dumps(data, default=str))
+    except (ValueError, TypeError) as e:  # an alias that contains itself
+        raise PolicyError(f"not valid YAML: {e}", path=source, line=1) from e
 
     validator = jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker())
     errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         err = jsonschema.exceptions.best_match(errors) or errors[0]
         path = list(err.absolute_path)
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            # Point at the unknown key itself, not at the mapping that holds it.
+            known = set(err.schema.get("properties", {}))
+            extra = [k for k in err.instance if k not in known]
+            if extra:
+                path.append(extra[0])
+                raise PolicyError(
+                    f"key {_dotted(path)}: unknown key; allowed here: {', '.join(sorted(known))}",
+                    path=source,
+                    line=_line_of(root, path),
+                )
         raise PolicyError(f"key {_dotted(path)}: {_explain(err)}", path=source, line=_line_of(root, path))
     return _build(data, root, source)
 
