@@ -15,7 +15,9 @@ from typing import Any
 
 from gobaseline.errors import GobaselineError
 
-_VERSION = re.compile(r"^(?:go)?1\.(?P<minor>[0-9]+)(?:\.(?P<patch>[0-9]+))?(?P<pre>(?:rc|beta|alpha)[0-9]+)?$")
+_VERSION = re.compile(
+    r"^(?:go)?1\.(?P<minor>[0-9]+)(?:\.(?P<patch>[0-9]+))?(?P<pre>(?:rc|beta|alpha)[0-9]+)?$"
+)
 
 
 @total_ordering
@@ -48,9 +50,12 @@ class GoVersion:
         """`1.27`."""
         return f"1.{self.minor}"
 
-    def _key(self) -> tuple[int, int, int, str]:
-        # A pre-release sorts before the .0 release of its minor.
-        return (self.minor, -1 if self.pre else (self.patch or 0), 0 if self.pre else 1, self.pre or "")
+    def _key(self) -> tuple[int, int, int, int]:
+        # A pre-release sorts before the .0 release of its minor: alpha < beta < rc, by number (rc10 > rc2).
+        if self.pre:
+            kind = self.pre.rstrip("0123456789")
+            return (self.minor, -1, {"alpha": 0, "beta": 1, "rc": 2}[kind], int(self.pre[len(kind) :]))
+        return (self.minor, self.patch or 0, 3, 0)
 
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, GoVersion):
@@ -138,9 +143,7 @@ class Baseline:
         if v.is_prerelease:
             return False
         if self.explicit is not None:
-            return any(
-                e.minor == v.minor and (e.patch is None or e.patch == v.patch) for e in self.explicit
-            )
+            return any(e.minor == v.minor and (e.patch is None or e.patch == v.patch) for e in self.explicit)
         supported = self.releases.supported_minors
         # A minor newer than the snapshot knows is newer than every supported one: allowed.
         return v.minor in supported or v.minor > max(supported)
