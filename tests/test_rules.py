@@ -1,0 +1,118 @@
+"""The rule catalogue: loads, ids and names unique and stable, every rule explains a fix, docs generated."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from gobaseline.model import Location, Severity, Stage
+from gobaseline.rules import DOCS_URL, Catalogue, Rule, catalogue, rule, to_markdown
+
+STAGE_DIGIT = {
+    Stage.POLICY: "0",
+    Stage.TOOLCHAIN: "1",
+    Stage.MODCACHE: "2",
+    Stage.OUTDIR: "3",
+    Stage.GOMOD: "4",
+    Stage.BUILD: "5",
+    Stage.VERIFY: "6",
+    Stage.PROBE: "7",
+}
+FIX_WORDS = re.compile(
+    r"\b(set|unset|remove|install|use|update|upgrade|move|choose|point|run|add|fix|pass|fetch|reinstall|rebuild|"
+    r"raise|clean|free|lower|delete|replace|drop|list|pin|build|check|turn|tidy|vendor|name|keep|give|make|"
+    r"commit|rename|waive|approve|restore|start|stop|log|listen|link|strip|enable|disable|upload|"
+    r"serve|print|write|emit|return|handle|exit|respond|close|should|must)\b",
+    re.IGNORECASE,
+)
+
+
+def test_catalogue_loads_every_stage() -> None:
+    cat = catalogue()
+    assert len(cat) >= 20
+    assert {r.stage for r in cat.values()} >= {Stage.POLICY, Stage.TOOLCHAIN, Stage.OUTDIR}
+    assert list(cat) == sorted(cat)
+
+
+@pytest.mark.parametrize("r", list(catalogue().values()), ids=lambda r: r.id)
+def test_rule_is_well_formed(r: Rule) -> None:
+    assert re.fullmatch(r"GB[0-9]{3}", r.id)
+    assert re.fullmatch(r"[a-z][a-z0-9-]*", r.name)
+    assert r.id[2] == STAGE_DIGIT[r.stage], "the first digit names the stage"
+    assert r.title and not r.title.endswith(".") and "\n" not in r.title
+    assert len(r.help) > 60
+    assert FIX_WORDS.search(r.help), f"{r.id}: the help should say how to fix it"
+    assert isinstance(r.severity, Severity)
+    if r.security_severity is not None:
+        assert 0.1 <= r.security_severity <= 10
+        assert "security" in r.tags
+    assert r.help_uri == f"{DOCS_URL}#{r.id.lower()}-{r.name}"
+
+
+def test_ids_and_names_are_unique() -> None:
+    rules = list(catalogue().values())
+    assert len({r.id for r in rules}) == len(rules)
+    assert len({r.name for r in rules}) == len(rules)
+    dup = Rule("GB101", "other", Stage.TOOLCHAIN, Severity.NOTE, "t", "h")
+    with pytest.raises(ValueError, match="unique"):
+        Catalogue([*rules, dup])
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "name", "severity"),
+    [
+        ("GB101", "goroot-not-absolute", Severity.ERROR),
+        ("GB102", "goroot-incomplete", Severity.ERROR),
+        ("GB103", "go-version-unsupported", Severity.ERROR),
+        ("GB106", "go-patch-outdated", Severity.NOTE),
+        ("GB107", "second-go-in-path", Severity.WARNING),
+        ("GB109", "goflags-inject-build-flags", Severity.ERROR),
+        ("GB111", "toolchain-on-system-disk", Severity.WARNING),
+        ("GB112", "go-not-found", Severity.ERROR),
+        ("GB114", "releases-refresh-failed", Severity.NOTE),
+        ("GB301", "outdir-not-writable", Severity.ERROR),
+        ("GB302", "outdir-symlink", Severity.ERROR),
+        ("GB303", "outdir-stale-files", Severity.WARNING),
+        ("GB304", "outdir-low-space", Severity.ERROR),
+        ("GB305", "outdir-on-system-disk", Severity.WARNING),
+    ],
+)
+def test_stable_ids(rule_id: str, name: str, severity: Severity) -> None:
+    """Ids and names are in users' policy files: they never change."""
+    r = rule(rule_id)
+    assert (r.name, r.severity) == (name, severity)
+    assert rule(name) is r
+    assert catalogue().resolve(rule_id.lower()) is r
+
+
+def test_unknown_rule() -> None:
+    assert catalogue().resolve("GB999") is None
+    assert catalogue().resolve("no-such-rule") is None
+    with pytest.raises(KeyError):
+        rule("GB999")
+
+
+def test_finding_from_rule() -> None:
+    f = rule("GB303").finding("stale", Location("out"), target="linux/amd64")
+    assert (f.rule_id, f.severity, f.message, f.location, f.target) == (
+        "GB303",
+        Severity.WARNING,
+        "stale",
+        Location("out"),
+        "linux/amd64",
+    )
+
+
+def test_markdown() -> None:
+    md = to_markdown()
+    assert md.startswith("# gobaseline rules\n")
+    assert md.endswith("\n")
+    for r in catalogue().values():
+        anchor = f"{r.id.lower()}-{r.name}"
+        assert f"| [{r.id}](#{anchor}) | `{r.name}` | {r.stage} | {r.severity} | {r.title} |" in md
+        assert f"\n## {r.id} {r.name}\n" in md
+        assert r.help in md
+        # GitHub's anchor for "## GB101 goroot-not-absolute" is "gb101-goroot-not-absolute".
+        heading = f"{r.id} {r.name}".lower().replace(" ", "-")
+        assert heading == anchor
