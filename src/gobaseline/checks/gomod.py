@@ -27,12 +27,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
 from gobaseline import gomod
 from gobaseline.checks import Context, StageResult
 from gobaseline.errors import GobaselineError, GoModError
 from gobaseline.model import Finding, Location, Stage
-from gobaseline.policy import Waiver
+from gobaseline.policy import POLICY_FILENAME, Waiver
 from gobaseline.releases import Baseline, GoVersion, Releases
 from gobaseline.rules import rule
 
@@ -256,7 +257,7 @@ def _expired(waiver: Waiver, today: dt.date) -> bool:
 
 def _check_replaces(ctx: Context, result: StageResult, mod: gomod.GoMod) -> None:
     waivers = ctx.policy.waivers
-    source = ctx.policy.source
+    source = policy_file(ctx)
     env = _go_env(ctx) if mod.replaces else {}
     used: set[int] = set()
 
@@ -286,7 +287,7 @@ def _check_replaces(ctx: Context, result: StageResult, mod: gomod.GoMod) -> None
                 rule("GB405").finding(
                     f"replace {rp.old} => {rp.new}: builds {rp.old_path} from a local directory that go.sum "
                     f"does not pin{lapsed(expired)}. Publish it and require a version, or add a waiver for "
-                    f"{rp.old_path} to {_policy_name(source)}.",
+                    f"{rp.old_path} to {source}.",
                     where,
                 )
             )
@@ -295,7 +296,7 @@ def _check_replaces(ctx: Context, result: StageResult, mod: gomod.GoMod) -> None
                 rule("GB404").finding(
                     f"replace {rp.old} => {rp.new}: swaps the public module {rp.old_path} for other code "
                     f"without a valid waiver{lapsed(expired)}. Remove the replace, or add a waiver for "
-                    f"{rp.old_path} (module, approved_by, ticket, expires) to {_policy_name(source)}.",
+                    f"{rp.old_path} (module, approved_by, ticket, expires) to {source}.",
                     where,
                 )
             )
@@ -332,14 +333,29 @@ def _check_replaces(ctx: Context, result: StageResult, mod: gomod.GoMod) -> None
                 found.append(
                     rule("GB407").finding(
                         f"The waiver for {w.module} (ticket {w.ticket}) matches no replace in go.mod. "
-                        f"Delete it from {_policy_name(source)}.",
+                        f"Delete it from {source}.",
                         at,
                     )
                 )
 
 
 def _policy_name(source: str) -> str:
-    return source if source not in ("default", "") and not source.startswith("base:") else ".gobaseline.yml"
+    return source if source not in ("default", "") and not source.startswith("base:") else POLICY_FILENAME
+
+
+def policy_file(ctx: Context) -> str:
+    """The policy file as a repository path, for findings that point into it.
+
+    `Policy.source` is relative to the directory the policy was loaded for (the module directory) or as given;
+    a policy read from the base commit (`base:<sha>`) is the repository's `.gobaseline.yml`.
+    """
+    source = _policy_name(ctx.policy.source)
+    p = Path(source)
+    candidates = [p] if p.is_absolute() else [ctx.module_dir / p, ctx.repo_root / p, Path.cwd() / p]
+    for candidate in candidates:
+        if candidate.is_file():
+            return ctx.rel(candidate)
+    return p.as_posix()
 
 
 # -- requirements --------------------------------------------------------------------------------------------
