@@ -214,7 +214,13 @@ def probe_service(run: Run) -> None:
         return
     stamped = _stamped_version(run.ctx.policy.build.ldflags)
     main_file = _main_file(run.ctx, pol.package)
-    timed(run, Stage.PROBE, lambda: probe.run(run.ctx, binary, main_file=main_file, stamped_version=stamped))
+    timed(
+        run,
+        Stage.PROBE,
+        lambda: probe.run(
+            run.ctx, binary, main_file=main_file, stamped_version=stamped, target=_host_target(run) or None
+        ),
+    )
 
 
 def _host_target(run: Run) -> str:

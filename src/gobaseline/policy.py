@@ -278,6 +278,13 @@ def _build(data: dict[str, Any], root: Any, source: str) -> Policy:
         required_fields=tuple(p.get("required_fields", DEFAULT_REQUIRED_FIELDS)),
         log_lines=p.get("log_lines", 5),
     )
+    if probe.enabled and not (probe.port_flag or probe.listen_env or probe.port_env or _has_placeholder(probe)):
+        raise PolicyError(
+            "key probe: an enabled probe needs port_flag, listen_env or port_env (or {address}/{port} in args "
+            "or env) to pass the listen address to the service",
+            path=source,
+            line=_line_of(root, ["probe"]),
+        )
     go_versions = data.get("go_versions", "supported")
     out = data.get("output", {})
     rel = data.get("releases", {})
@@ -298,6 +305,11 @@ def _build(data: dict[str, Any], root: Any, source: str) -> Policy:
         source=source,
         lines=lines,
     )
+
+
+def _has_placeholder(probe: ProbePolicy) -> bool:
+    values = [*probe.args, *probe.env.values()]
+    return any("{address}" in v or "{port}" in v for v in values)
 
 
 def load(path: Path | None, repo_root: Path) -> Policy:
