@@ -1,0 +1,66 @@
+"""GitHub Actions files: the job summary (GITHUB_STEP_SUMMARY) and step outputs (GITHUB_OUTPUT).
+
+Both are appended to, never rewritten: other steps of the job write there too. Every output value uses the
+`name<<DELIMITER` form with a fresh random delimiter, so no value (a path, a message) can end it early or add
+outputs of its own.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+STEP_SUMMARY_LIMIT = 1024 * 1024
+"""GitHub refuses a step summary larger than 1 MiB."""
+TRUNCATED_NOTE = (
+    "\n\n*The summary was cut to fit GitHub's 1 MiB limit; the full report is in the report files.*\n"
+)
+
+
+def cut_utf8(text: str, limit: int) -> str:
+    """The longest prefix of `text` whose UTF-8 encoding has at most `limit` bytes."""
+    data = text.encode("utf-8")
+    if len(data) <= limit:
+        return text
+    return data[: max(0, limit)].decode("utf-8", errors="ignore")
+
+
+def append_step_summary(path: Path, markdown: str) -> bool:
+    """Append `markdown` to the step summary file, cut so the file stays within 1 MiB. True when it was
+    cut."""
+    used = path.stat().st_size if path.exists() else 0
+    room = STEP_SUMMARY_LIMIT - used
+    text = markdown if markdown.endswith("\n") else markdown + "\n"
+    cut = len(text.encode("utf-8")) > room
+    if cut:
+        text = cut_utf8(text, room - len(TRUNCATED_NOTE.encode("utf-8"))) + TRUNCATED_NOTE
+        if len(text.encode("utf-8")) > room:
+            return True  # Not even the note fits: the file is full already.
+    with path.open("a", encoding="utf-8") as f:
+        f.write(text)
+    return cut
+
+
+def _delimiter(value: str) -> str:
+    while True:
+        delim = f"ghadelimiter_{secrets.token_hex(16)}"
+        if delim not in value:
+            return delim
+
+
+def format_outputs(values: Mapping[str, str]) -> str:
+    """The GITHUB_OUTPUT text for `values`, each as `name<<DELIM` / value / `DELIM`."""
+    out = []
+    for name, value in values.items():
+        if not name or any(c in name for c in "\r\n=<"):
+            raise ValueError(f"bad output name {name!r}")
+        delim = _delimiter(value)
+        out.append(f"{name}<<{delim}\n{value}\n{delim}\n")
+    return "".join(out)
+
+
+def append_outputs(path: Path, values: Mapping[str, str]) -> None:
+    """Append step outputs to the GITHUB_OUTPUT file."""
+    with path.open("a", encoding="utf-8") as f:
+        f.write(format_outputs(values))
