@@ -3,8 +3,8 @@
     policy -> checks (toolchain, go.mod, module cache, output dir) -> build -> verify -> probe
            -> Report -> formats (files first, always) -> forges
 
-Stages return findings; this module applies the policy's severities once, writes every report file before anything
-is posted (so a failing forge API never loses a result), and turns the verdict into the exit code.
+Stages return findings; this module applies the policy's severities once, writes every report file before
+anything is posted (so a failing forge API never loses a result), and turns the verdict into the exit code.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-# -- setting up a run ---------------------------------------------------------------------------------------------
+# -- setting up a run ----------------------------------------------------------------------------------------
 
 
 def repository_root(module_dir: Path) -> Path:
@@ -262,7 +262,7 @@ def _main_file(ctx: Context, package: str | None) -> str | None:
     return ctx.rel(main) if main.is_file() else None
 
 
-# -- writing and printing -----------------------------------------------------------------------------------------
+# -- writing and printing ------------------------------------------------------------------------------------
 
 
 def write_reports(report: Report, formats: Sequence[str], directory: Path) -> dict[str, Path]:
@@ -308,10 +308,12 @@ def exit_code(verdict: Verdict, fail_on: str | None) -> ExitCode:
     return ExitCode.PASS
 
 
-# -- the commands -------------------------------------------------------------------------------------------------
+# -- the commands --------------------------------------------------------------------------------------------
 
 
-def _policy_for(args: argparse.Namespace, module_dir: Path, environ: Mapping[str, str]) -> tuple[Policy, list[Finding]]:
+def _policy_for(
+    args: argparse.Namespace, module_dir: Path, environ: Mapping[str, str]
+) -> tuple[Policy, list[Finding]]:
     from gobaseline import policy as policy_mod
 
     if getattr(args, "command", "") == "run":
@@ -372,7 +374,8 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     if not args.no_publish and ci.forge != "none":
         from gobaseline.publish import PublishOptions, publish
 
-        result = publish(report, files, environ, options=PublishOptions.from_environ(environ, fail_on=fail_on or "error"))
+        options = PublishOptions.from_environ(environ, fail_on=fail_on or "error")
+        result = publish(report, files, environ, options=options)
         for line in result.notices:
             _log(line)
         if result.findings:

@@ -6,6 +6,7 @@ Every error names the file, the line and the key. Severity overrides are applied
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping
@@ -187,7 +188,8 @@ def parse(text: str, source: str) -> Policy:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         problem = getattr(e, "problem", None) or str(e)
-        raise PolicyError(f"not valid YAML: {problem}", path=source, line=mark.line + 1 if mark else None) from e
+        line = mark.line + 1 if mark else None
+        raise PolicyError(f"not valid YAML: {problem}", path=source, line=line) from e
     except (ValueError, TypeError, OverflowError) as e:  # an explicit tag such as `!!timestamp 2026-02-30`
         raise PolicyError(f"not valid YAML: {e}", path=source) from e
     if data is None:
@@ -278,10 +280,11 @@ def _build(data: dict[str, Any], root: Any, source: str) -> Policy:
         required_fields=tuple(p.get("required_fields", DEFAULT_REQUIRED_FIELDS)),
         log_lines=p.get("log_lines", 5),
     )
-    if probe.enabled and not (probe.port_flag or probe.listen_env or probe.port_env or _has_placeholder(probe)):
+    has_address = probe.port_flag or probe.listen_env or probe.port_env or _has_placeholder(probe)
+    if probe.enabled and not has_address:
         raise PolicyError(
-            "key probe: an enabled probe needs port_flag, listen_env or port_env (or {address}/{port} in args "
-            "or env) to pass the listen address to the service",
+            "key probe: an enabled probe needs port_flag, listen_env or port_env (or {address}/{port} in "
+            "args or env) to pass the listen address to the service",
             path=source,
             line=_line_of(root, ["probe"]),
         )
@@ -326,8 +329,6 @@ def load(path: Path | None, repo_root: Path) -> Policy:
     except (OSError, UnicodeDecodeError) as e:
         raise PolicyError(f"cannot read the policy file: {e}", path=str(path)) from e
     source = str(path)
-    try:
+    with contextlib.suppress(ValueError):  # a policy outside the repository keeps its path as given
         source = path.resolve().relative_to(repo_root.resolve()).as_posix()
-    except ValueError:
-        pass
     return parse(text, source)

@@ -1,4 +1,4 @@
-"""The admission checks. Each stage module exposes `run(ctx: Context) -> StageResult` and never prints or exits.
+"""The admission checks. Each stage exposes `run(ctx: Context) -> StageResult` and never prints or exits.
 
 Stages: `toolchain` (tier 1), `modcache` (tier 2), `outdir` (tier 3), `gomod` (go.mod policy).
 """
@@ -19,6 +19,7 @@ from gobaseline.model import CheckRecord, CheckStatus, Finding, Location, Stage
 if TYPE_CHECKING:
     from gobaseline.gotool import Go
     from gobaseline.policy import Policy
+    from gobaseline.releases import Releases
 
 
 @dataclass(frozen=True)
@@ -36,10 +37,10 @@ class Platform:
         import sys
 
         system = {"win32": "windows", "darwin": "darwin"}.get(sys.platform, "linux")
-        return cls(system=system, system_drive=os.environ.get("SystemDrive", "C:"))
+        return cls(system=system, system_drive=os.environ.get("SYSTEMDRIVE", "C:"))
 
     def on_system_disk(self, path: Path) -> bool:
-        """True when `path` (or its nearest existing parent) is on the disk that holds the operating system."""
+        """True when `path` (or its nearest existing parent) is on the disk holding the operating system."""
         if self.system == "windows":
             drive = Path(path).drive or os.path.splitdrive(str(path))[0]
             return drive.upper() == self.system_drive.upper()
@@ -47,7 +48,7 @@ class Platform:
         while not existing.exists() and existing != existing.parent:
             existing = existing.parent
         try:
-            return os.stat(existing).st_dev == os.stat("/").st_dev
+            return existing.stat().st_dev == Path("/").stat().st_dev
         except OSError:
             return False
 
@@ -67,6 +68,8 @@ class Context:
     output_dir: Path
     platform: Platform = field(default_factory=Platform.current)
     today: dt.date = field(default_factory=dt.date.today)
+    releases: Releases | None = None
+    """Release data, loaded once by the first stage that needs it (refresh fetches once per run)."""
 
     def rel(self, path: Path | str) -> str:
         """`path` relative to the repository root with forward slashes; absolute when outside it."""

@@ -63,6 +63,8 @@ def run(ctx: Context, *, releases: Releases | None = None) -> StageResult:
 
 
 def _releases(ctx: Context) -> Releases:
+    if ctx.releases is not None:  # loaded by the toolchain stage
+        return ctx.releases
     if ctx.policy.releases_refresh:
         try:
             return Releases.fetch(ctx.policy.releases_url)

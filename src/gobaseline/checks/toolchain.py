@@ -147,10 +147,29 @@ def _check_goroot_complete(result: StageResult, env: Mapping[str, str], goroot: 
 
 
 def load_releases(ctx: Context, result: StageResult) -> Releases:
-    """The snapshot, or the live list when the policy asks for it (falling back to the snapshot with a "
-    "note)."""
+    """The snapshot, or the live list when the policy asks for it (falling back to the snapshot with a note).
+
+    Kept on the context so the go.mod stage uses the same data without fetching again.
+    """
+    if ctx.releases is None:
+        ctx.releases = _load_releases(ctx, result)
+    return ctx.releases
+
+
+def _load_releases(ctx: Context, result: StageResult) -> Releases:
     if not ctx.policy.releases_refresh:
         return Releases.snapshot()
+    with result.check("releases-refresh") as found:
+        try:
+            return Releases.fetch(ctx.policy.releases_url)
+        except GobaselineError as e:
+            found.append(
+                rule("GB114").finding(
+                    f"{e.message}; the release data bundled with gobaseline is used instead. Check the "
+                    "network or `releases.url` in the policy."
+                )
+            )
+    return Releases.snapshot()
     with result.check("releases-refresh") as found:
         try:
             return Releases.fetch(ctx.policy.releases_url)
