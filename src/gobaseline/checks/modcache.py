@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gobaseline import dirhash
+from gobaseline import dirhash, gomod
 from gobaseline.checks import Context, StageResult
+from gobaseline.errors import GoModError
 from gobaseline.model import Location, Stage
 from gobaseline.rules import rule
 
@@ -84,49 +85,23 @@ class GoModFacts:
     """(old path, old version or "") -> (new path, new version or "", line)."""
 
 
-def _tokens(text: str) -> list[str]:
-    out = []
-    for m in re.finditer(r'"((?:[^"\\]|\\.)*)"|`([^`]*)`|(=>)|([^\s"`]+)', text):
-        out.append(next(g for g in m.groups() if g is not None))
-    return out
-
-
 def parse_gomod(text: str) -> GoModFacts:
-    """A small reader of go.mod's `go`, `require` and `replace` directives (blocks included)."""
-    go: tuple[int, ...] | None = None
-    requires: dict[str, tuple[str, int, bool]] = {}
-    replaces: dict[tuple[str, str], tuple[str, str, int]] = {}
-    block: str | None = None
-    for n, raw in enumerate(text.splitlines(), 1):
-        code, _, comment = raw.partition("//")
-        toks = _tokens(code)
-        if block is not None:
-            if toks == [")"]:
-                block = None
-                continue
-            verb, args = block, toks
-        else:
-            if not toks:
-                continue
-            verb, args = toks[0], toks[1:]
-            if args == ["("]:
-                block = verb
-                continue
-        if verb == "go" and args:
-            m = re.match(r"^(\d+)\.(\d+)(?:\.(\d+))?", args[0])
-            if m:
-                go = tuple(int(g) for g in m.groups() if g is not None)
-        elif verb == "require" and len(args) >= 2:
-            requires[args[0]] = (args[1], n, "indirect" in comment.split(";")[0].split())
-        elif verb == "replace" and "=>" in args:
-            i = args.index("=>")
-            old, new = args[:i], args[i + 1 :]
-            if old and new:
-                replaces[(old[0], old[1] if len(old) > 1 else "")] = (
-                    new[0],
-                    new[1] if len(new) > 1 else "",
-                    n,
-                )
+    """The `go`, `require` and `replace` entries of go.mod, read by the one go.mod parser.
+
+    A go.mod the parser refuses gives empty facts: `go list` reports the syntax error (GB208) and the go.mod
+    stage stops the run with its line.
+    """
+    try:
+        mod = gomod.parse(text)
+    except GoModError:
+        return GoModFacts(None, {}, {})
+    go = None
+    if mod.go is not None:
+        m = re.match(r"^(\d+)\.(\d+)(?:\.(\d+))?", mod.go.version)
+        if m:
+            go = tuple(int(g) for g in m.groups() if g is not None)
+    requires = {r.path: (r.version, r.line, r.indirect) for r in mod.requires}
+    replaces = {(r.old_path, r.old_version or ""): (r.new_path, r.new_version or "", r.line) for r in mod.replaces}
     return GoModFacts(go, requires, replaces)
 
 
@@ -483,14 +458,11 @@ def _check_cache(
                     )
                     break
 
-    mod_targets = [
-        t for t in targets if (t.module.path, t.module.version) in gosum.gomod and t.module.mod.is_file()
-    ]
+    mod_targets = [t for t in targets if (t.module.path, t.module.version) in gosum.gomod and t.module.mod.is_file()]
     content_targets = hashable
     # One pool for both: .mod files are tiny, trees and zips are the work.
     hashes = hash_all(
-        [HashJob(t.module, "mod") for t in mod_targets]
-        + [HashJob(t.module, "content") for t in content_targets]
+        [HashJob(t.module, "mod") for t in mod_targets] + [HashJob(t.module, "content") for t in content_targets]
     )
 
     with result.check("gomod-files") as found:
@@ -569,9 +541,7 @@ def _check_vendor(ctx: Context, result: StageResult, facts: GoModFacts, modules_
 
         def add(msg: str, line: int | None) -> None:
             found.append(
-                rule("GB207").finding(
-                    f"{msg}; run `go mod vendor` and commit the result.", ctx.at(modules_txt, line)
-                )
+                rule("GB207").finding(f"{msg}; run `go mod vendor` and commit the result.", ctx.at(modules_txt, line))
             )
 
         by_path: dict[str, list[VendorEntry]] = {}
@@ -612,8 +582,7 @@ def _check_vendor(ctx: Context, result: StageResult, facts: GoModFacts, modules_
                 if e.replacement is not None and e.replacement != (new, newv):
                     shown = " ".join(x for x in e.replacement if x)
                     add(
-                        f"{old} is replaced by {new} {newv}".rstrip()
-                        + f" in go.mod (line {rline}) but by {shown} "
+                        f"{old} is replaced by {new} {newv}".rstrip() + f" in go.mod (line {rline}) but by {shown} "
                         "in vendor/modules.txt",
                         e.line,
                     )
