@@ -66,9 +66,7 @@ def test_github_pull_request_from_a_fork(tmp_path: Path) -> None:
 
 
 def test_deleted_fork_counts_as_a_fork(tmp_path: Path) -> None:
-    payload = {
-        "pull_request": {"number": 1, "head": {"sha": "2" * 40, "repo": None}, "base": {"sha": "3" * 40}}
-    }
+    payload = {"pull_request": {"number": 1, "head": {"sha": "2" * 40, "repo": None}, "base": {"sha": "3" * 40}}}
     env = {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "o/r", "GITHUB_EVENT_NAME": "pull_request"}
     assert detect(env | {"GITHUB_EVENT_PATH": _event(tmp_path, payload)}).is_fork
 

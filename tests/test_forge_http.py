@@ -28,9 +28,7 @@ def _client(fake: FakeGitHub) -> requests.Session:
 
 
 def _status(fake: FakeGitHub) -> requests.Response:
-    return _client(fake).post(
-        f"{fake.base_url}/repos/octo/hello/statuses/{SHA}", json={"state": "success"}, timeout=5
-    )
+    return _client(fake).post(f"{fake.base_url}/repos/octo/hello/statuses/{SHA}", json={"state": "success"}, timeout=5)
 
 
 def _list(fake: FakeGitHub) -> requests.Response:

@@ -101,9 +101,7 @@ def test_github_pull_request_reads_the_base_from_the_event(tmp_path: Path) -> No
     root, base = repo_with_base(tmp_path, STRICT)
     (root / ".gobaseline.yml").write_text(LOOSE, encoding="utf-8")
     event = tmp_path / "event.json"
-    event.write_text(
-        json.dumps({"pull_request": {"number": 2, "base": {"sha": base}, "head": {"sha": "1" * 40}}})
-    )
+    event.write_text(json.dumps({"pull_request": {"number": 2, "base": {"sha": base}, "head": {"sha": "1" * 40}}}))
     env = {"GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_EVENT_PATH": str(event)}
     policy, findings = policy_in_force(root, env)
     assert policy.fail_on == "warning" and [f.rule_id for f in findings] == ["GB001"]

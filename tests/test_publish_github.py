@@ -6,16 +6,21 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from gobaseline.forges.github import expected_requests
 from gobaseline.publish import PublishOptions, publish
 from support.github_api import (
     HEAD_SHA,
     MERGE_SHA,
     FakeGitHub,
+    Fault,
     forbidden,
     github_api,
     github_env,
+    rate_limited,
     sample_report,
+    too_many,
     write_files,
 )
 
@@ -67,9 +72,7 @@ def test_fork_pull_request_degrades_with_one_notice(github_api: FakeGitHub, tmp_
     assert github_api.count() == 1
 
 
-def test_thousand_findings_take_two_plus_ceil_n_over_50_requests(
-    github_api: FakeGitHub, tmp_path: Path
-) -> None:
+def test_thousand_findings_take_two_plus_ceil_n_over_50_requests(github_api: FakeGitHub, tmp_path: Path) -> None:
     report = sample_report(errors=1000, warnings=0, notes=0)
     result, _, _, _ = run(github_api, tmp_path, report=report)
     assert result.findings == ()
@@ -92,7 +95,6 @@ def test_outputs_and_step_summary(github_api: FakeGitHub, tmp_path: Path) -> Non
 
 # --- faults -------------------------------------------------------------------------------------------------
 
-from support.github_api import Fault, rate_limited, too_many  # noqa: E402
 
 FAULTS: dict[str, tuple[str, list[Fault]]] = {
     "create 500 before acting": ("create-check-run", [Fault("status", 500)]),
@@ -118,13 +120,8 @@ def _snapshot(files: dict[str, Path]) -> dict[str, bytes]:
     return {k: p.read_bytes() for k, p in files.items()}
 
 
-import pytest  # noqa: E402
-
-
 @pytest.mark.parametrize("case", list(FAULTS))
-def test_fault_leaves_one_check_run_and_files_intact(
-    github_api: FakeGitHub, tmp_path: Path, case: str
-) -> None:
+def test_fault_leaves_one_check_run_and_files_intact(github_api: FakeGitHub, tmp_path: Path, case: str) -> None:
     route, faults = FAULTS[case]
     report = sample_report(errors=60, warnings=5, notes=2)  # two annotation batches
     clean_files = write_files(tmp_path / "clean", report)
@@ -238,9 +235,7 @@ def test_missing_token_posts_nothing_with_one_notice(github_api: FakeGitHub, tmp
     result, log, _, env = run(github_api, tmp_path, token=False)
     assert github_api.count() == 0
     assert "::add-mask::" not in log
-    assert [f.rule_id for f in result.findings] == ["GB003"] and "$GITHUB_TOKEN is empty" in result.findings[
-        0
-    ].message
+    assert [f.rule_id for f in result.findings] == ["GB003"] and "$GITHUB_TOKEN is empty" in result.findings[0].message
     assert Path(env["GITHUB_STEP_SUMMARY"]).exists()
 
 
@@ -281,3 +276,22 @@ def test_the_token_is_never_written_outside_the_mask_command(
     haystacks += [p.read_text(encoding="utf-8", errors="replace") for p in tmp_path.rglob("*") if p.is_file()]
     assert result.findings  # the faults did happen
     assert [h for h in haystacks if token in h] == []
+
+
+def test_files_rendered_by_the_real_formats_publish(github_api: FakeGitHub, tmp_path: Path) -> None:
+    from gobaseline.formats import default_filename, render
+
+    report = sample_report(errors=3, warnings=2, notes=1)
+    out = tmp_path / "out"
+    out.mkdir()
+    files = {}
+    for fmt in ("json", "sarif", "summary"):
+        files[fmt] = out / default_filename(fmt)
+        files[fmt].write_text(render(fmt, report), encoding="utf-8")
+    env = github_env(github_api, tmp_path, event="pull_request")
+    result = publish(report, files, env, options=PublishOptions(), stream=io.StringIO(), sleep=github_api.clock.sleep)
+    assert result.findings == ()
+    (upload,) = github_api.sarifs.values()
+    assert upload["sarif"] == json.loads(files["sarif"].read_text(encoding="utf-8"))
+    (run_,) = github_api.check_runs.values()
+    assert run_["output"]["summary"] == files["summary"].read_text(encoding="utf-8")

@@ -15,9 +15,7 @@ from support.gitlab_api import FakeGitLab, gitlab_api
 __all__ = ["gitlab_api"]
 
 
-def gitlab_env(
-    fake: FakeGitLab, *, mr: bool = True, fork: bool = False, token: bool = True
-) -> dict[str, str]:
+def gitlab_env(fake: FakeGitLab, *, mr: bool = True, fork: bool = False, token: bool = True) -> dict[str, str]:
     env = {
         "GITLAB_CI": "true",
         "CI_API_V4_URL": fake.api_url,
@@ -57,9 +55,7 @@ def run(
     return result, log.getvalue()
 
 
-def test_merge_request_gets_a_status_on_the_source_head_and_one_note(
-    gitlab_api: FakeGitLab, tmp_path: Path
-) -> None:
+def test_merge_request_gets_a_status_on_the_source_head_and_one_note(gitlab_api: FakeGitLab, tmp_path: Path) -> None:
     result, log = run(gitlab_api, tmp_path)
     assert result.findings == (), log
     (status,) = gitlab_api.statuses
@@ -130,9 +126,7 @@ FAULTS = {
 
 
 @pytest.mark.parametrize("case", list(FAULTS))
-def test_fault_leaves_exactly_one_note_and_files_intact(
-    gitlab_api: FakeGitLab, tmp_path: Path, case: str
-) -> None:
+def test_fault_leaves_exactly_one_note_and_files_intact(gitlab_api: FakeGitLab, tmp_path: Path, case: str) -> None:
     route, faults = FAULTS[case]
     gitlab_api.inject(route, *faults)
     report = sample_report()

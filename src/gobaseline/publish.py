@@ -118,7 +118,8 @@ class _Log:
         else:
             line = f"gobaseline: notice: {message}"
         self.lines.append(line)
-        print(line, file=self.stream, flush=True)
+        self.stream.write(line + "\n")
+        self.stream.flush()
 
 
 def _read(path: Path | None) -> str | None:
@@ -149,7 +150,8 @@ def publish(
     out = stream if stream is not None else sys.stdout
     if ctx.forge is ForgeKind.GITHUB and ctx.token:
         # First, before any call can fail and print: GitHub hides the value everywhere in the log after this.
-        print(f"::add-mask::{ctx.token}", file=out, flush=True)
+        out.write(f"::add-mask::{ctx.token}\n")
+        out.flush()
     log = _Log(ctx, out)
     summary = _read(files.get("summary")) or _fallback_summary(report)
     if ctx.forge is ForgeKind.GITHUB:
@@ -158,9 +160,7 @@ def publish(
             report, files=files, ctx=ctx, options=options, summary=summary, log=log, sleep=sleep
         )
     elif ctx.forge is ForgeKind.GITLAB:
-        posted, failures = _post_gitlab(
-            report, ctx=ctx, options=options, summary=summary, log=log, sleep=sleep
-        )
+        posted, failures = _post_gitlab(report, ctx=ctx, options=options, summary=summary, log=log, sleep=sleep)
     else:
         return PublishResult(ForgeKind.NONE)
     findings: tuple[Finding, ...] = ()
@@ -263,9 +263,7 @@ def _post_github(
     if options.commit_status:
         state = status_state(report, options.fail_on, gitlab=False)
         description = f"{report.verdict.value}: {_counts(report)}"
-        steps.append(
-            ("commit status", lambda: client.commit_status(options.status_context, state, description))
-        )
+        steps.append(("commit status", lambda: client.commit_status(options.status_context, state, description)))
     if options.sarif_upload:
         steps.append(("SARIF upload", lambda: _sarif(client, report, files, options, failures)))
     try:
@@ -287,8 +285,7 @@ def _post_github(
         client.close()
     if failures:
         failures.append(
-            "Results are in the annotations, the job summary and the report files; the exit code is "
-            "unchanged."
+            "Results are in the annotations, the job summary and the report files; the exit code is unchanged."
         )
     return posted, failures
 
@@ -338,9 +335,7 @@ def _post_gitlab(
         )
         return posted, failures
     if not ctx.api_url or not ctx.repo or not ctx.head_sha:
-        failures.append(
-            "Nothing was posted to GitLab: CI_API_V4_URL, CI_PROJECT_ID or CI_COMMIT_SHA is not set."
-        )
+        failures.append("Nothing was posted to GitLab: CI_API_V4_URL, CI_PROJECT_ID or CI_COMMIT_SHA is not set.")
         return posted, failures
 
     from gobaseline.forges.gitlab import GitLab
@@ -351,9 +346,7 @@ def _post_gitlab(
         if options.commit_status:
             state = status_state(report, options.fail_on, gitlab=True)
             description = f"{report.verdict.value}: {_counts(report)}"
-            steps.append(
-                ("commit status", lambda: client.commit_status(options.status_context, state, description))
-            )
+            steps.append(("commit status", lambda: client.commit_status(options.status_context, state, description)))
         if want_note:
             steps.append(("merge request note", lambda: client.upsert_note(summary)))
         for what, step in steps:

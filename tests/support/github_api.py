@@ -66,10 +66,7 @@ def rate_limited(seconds: int = 1) -> Fault:
         "status",
         403,
         {"Retry-After": str(seconds), "x-ratelimit-remaining": "4000"},
-        {
-            "message": "You have exceeded a secondary rate limit. "
-            "Please wait a few minutes before you try again."
-        },
+        {"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."},
     )
 
 
@@ -205,9 +202,7 @@ class ContractServer:
     def count(self, route: str | None = None, method: str | None = None) -> int:
         """How many requests reached the server (on one route / with one method)."""
         return sum(
-            1
-            for r in self.requests
-            if (route is None or r.route == route) and (method is None or r.method == method)
+            1 for r in self.requests if (route is None or r.route == route) and (method is None or r.method == method)
         )
 
     # --- request handling -----------------------------------------------------------------------------------
@@ -242,19 +237,13 @@ class ContractServer:
                 break
         else:
             with self.lock:
-                self.requests.append(
-                    Recorded(request.method, request.path, "?", dict(request.args), body, False)
-                )
+                self.requests.append(Recorded(request.method, request.path, "?", dict(request.args), body, False))
                 self.problems.append(f"{request.method} {request.path}: no such route in the fake")
             return _json({"message": "Not Found"}, 404)
         ok = self.authorized(request)
         with self.lock:
             self.requests.append(Recorded(request.method, request.path, name, dict(request.args), body, ok))
-            fault = (
-                self.faults[name].pop(0)
-                if self.faults.get(name)
-                else self.always.get(name) or self.always.get("*")
-            )
+            fault = self.faults[name].pop(0) if self.faults.get(name) else self.always.get(name) or self.always.get("*")
         if not self._validate(request):
             return _json({"message": "Invalid request (see the fake's problems)"}, 422)
         if not ok:
@@ -320,9 +309,7 @@ class FakeGitHub(ContractServer):
         self.sarif_processing = "complete"
         self._ids = itertools.count(1001)
         r = re.escape(repo)
-        self.route(
-            "GET", rf"/repos/{r}/commits/(?P<ref>[^/]+)/check-runs", "list-check-runs", self._list_runs
-        )
+        self.route("GET", rf"/repos/{r}/commits/(?P<ref>[^/]+)/check-runs", "list-check-runs", self._list_runs)
         self.route("POST", rf"/repos/{r}/check-runs", "create-check-run", self._create_run)
         self.route("GET", rf"/repos/{r}/check-runs/(?P<id>\d+)", "get-check-run", self._get_run)
         self.route("PATCH", rf"/repos/{r}/check-runs/(?P<id>\d+)", "update-check-run", self._update_run)
@@ -477,7 +464,7 @@ class FakeGitHub(ContractServer):
         return _json(
             {
                 "processing_status": "complete",
-                "analyses_url": f"{self.base_url}/repos/{self.repo}/code-scanning/analyses?sarif_id={m['id']}",  # noqa: E501
+                "analyses_url": f"{self.base_url}/repos/{self.repo}/code-scanning/analyses?sarif_id={m['id']}",
             }
         )
 
@@ -519,9 +506,7 @@ def sample_report(errors: int = 1, warnings: int = 1, notes: int = 1) -> Any:
         findings.append(rule("GB403").finding(f"warning {i}: the go directive is old", Location("go.mod", 1)))
     for i in range(notes):
         findings.append(rule("GB106").finding(f"note {i}: toolchain facts", None, target="linux/amd64"))
-    return Report(
-        tool_version="0.1.0", root="/work/repo", findings=tuple(findings), started_at="2025-01-02T03:04:05Z"
-    )
+    return Report(tool_version="0.1.0", root="/work/repo", findings=tuple(findings), started_at="2025-01-02T03:04:05Z")
 
 
 def write_files(directory: Path, report: Any) -> dict[str, Path]:
@@ -534,8 +519,7 @@ def write_files(directory: Path, report: Any) -> dict[str, Path]:
             {
                 "tool": {"driver": {"name": "gobaseline", "rules": []}},
                 "results": [
-                    {"ruleId": f.rule_id, "level": "error", "message": {"text": f.message}}
-                    for f in report.findings
+                    {"ruleId": f.rule_id, "level": "error", "message": {"text": f.message}} for f in report.findings
                 ],
             }
         ],

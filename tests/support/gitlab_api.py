@@ -54,9 +54,7 @@ class FakeGitLab(ContractServer):
         self.route("POST", rf"{p}/statuses/(?P<sha>[0-9a-f]+)", "create-status", self._create_status)
         self.route("GET", rf"{p}/merge_requests/(?P<iid>\d+)/notes", "list-notes", self._list_notes)
         self.route("POST", rf"{p}/merge_requests/(?P<iid>\d+)/notes", "create-note", self._create_note)
-        self.route(
-            "PUT", rf"{p}/merge_requests/(?P<iid>\d+)/notes/(?P<nid>\d+)", "update-note", self._update_note
-        )
+        self.route("PUT", rf"{p}/merge_requests/(?P<iid>\d+)/notes/(?P<nid>\d+)", "update-note", self._update_note)
 
     @property
     def api_url(self) -> str:

@@ -170,9 +170,7 @@ def _gitlab(env: Mapping[str, str], token_var: str) -> CIContext:
         sarif_ref=env.get("CI_COMMIT_REF_NAME", ""),
         base_sha=env.get("CI_MERGE_REQUEST_DIFF_BASE_SHA", "") if number is not None else "",
         change_number=number,
-        is_fork=bool(
-            number is not None and source_project and target_project and source_project != target_project
-        ),
+        is_fork=bool(number is not None and source_project and target_project and source_project != target_project),
         run_url=env.get("CI_JOB_URL", ""),
         token_var=token_var,
         token=env.get(token_var, ""),

@@ -218,9 +218,7 @@ class GitHub:
                     output=output,
                 )
 
-    def check_run(
-        self, name: str, report: Report, summary: str, *, fail_on: str, annotations: bool = True
-    ) -> Posted:
+    def check_run(self, name: str, report: Report, summary: str, *, fail_on: str, annotations: bool = True) -> Posted:
         """Create (or find) the check run, add the annotations 50 at a time, complete it with the conclusion.
 
         Requests: 1 look-up + 1 create + max(1, ceil(n/50)) updates; the last update carries the conclusion.
@@ -332,9 +330,7 @@ class GitHub:
         except requests.RequestException as e:
             raise ForgeError("SARIF upload", _describe_exception(e)) from None
         if resp.status_code >= 400 and not (allow_404 and resp.status_code == 404):
-            raise ForgeError(
-                "SARIF upload", _describe_response(resp.status_code, resp.text), status=resp.status_code
-            )
+            raise ForgeError("SARIF upload", _describe_response(resp.status_code, resp.text), status=resp.status_code)
         return resp
 
 
@@ -401,9 +397,7 @@ class _translate:
 
         if isinstance(exc, GithubException):
             data = exc.data if isinstance(exc.data, dict) else {}
-            raise ForgeError(
-                self.what, _describe_response(exc.status, json.dumps(data)), status=exc.status
-            ) from None
+            raise ForgeError(self.what, _describe_response(exc.status, json.dumps(data)), status=exc.status) from None
         if isinstance(exc, requests.RequestException):
             raise ForgeError(self.what, _describe_exception(exc)) from None
 

@@ -96,9 +96,7 @@ class GitLab:
     def _find_note(self) -> Any:
         mr = self._project.mergerequests.get(self.ctx.change_number or 0, lazy=True)
         with _translate("merge request note"):
-            for note in mr.notes.list(
-                iterator=True, per_page=100, sort="asc", order_by="created_at", **_NO_RETRY
-            ):
+            for note in mr.notes.list(iterator=True, per_page=100, sort="asc", order_by="created_at", **_NO_RETRY):
                 if str(getattr(note, "body", "")).startswith(NOTE_MARKER):
                     return note
         return None
@@ -145,9 +143,7 @@ class _translate:
         if isinstance(exc, gitlab.GitlabError):
             code = exc.response_code
             message = str(exc.error_message or "")[:200]
-            raise ForgeError(
-                self.what, f"HTTP {code}" + (f" ({message})" if message else ""), status=code
-            ) from None
+            raise ForgeError(self.what, f"HTTP {code}" + (f" ({message})" if message else ""), status=code) from None
         if isinstance(exc, requests.Timeout):
             raise ForgeError(self.what, f"no answer in time ({type(exc).__name__})") from None
         if isinstance(exc, requests.RequestException):

@@ -49,9 +49,7 @@ class ForgeRetry(Retry):
     """urllib3 `Retry` with the policy in the module docstring. `sleep` is injectable so tests count, not
     wait."""
 
-    def __init__(
-        self, *, sleep: Sleeper | None = None, max_wait: float = DEFAULT_MAX_WAIT, **kw: Any
-    ) -> None:
+    def __init__(self, *, sleep: Sleeper | None = None, max_wait: float = DEFAULT_MAX_WAIT, **kw: Any) -> None:
         kw.setdefault("total", DEFAULT_TOTAL)
         kw.setdefault("backoff_factor", 0.5)
         kw.setdefault("backoff_max", 8.0)
@@ -107,9 +105,7 @@ class ForgeRetry(Retry):
         retry_after = headers.get("Retry-After")
         if retry_after:
             wait = _parse_retry_after(retry_after)
-        elif (
-            headers.get("x-ratelimit-remaining") == "0" and (headers.get("x-ratelimit-reset") or "").isdigit()
-        ):
+        elif headers.get("x-ratelimit-remaining") == "0" and (headers.get("x-ratelimit-reset") or "").isdigit():
             wait = max(0.0, int(headers["x-ratelimit-reset"]) - time.time() + 1)
         return None if wait > self.max_wait else wait
 

@@ -13,9 +13,7 @@ from pathlib import Path
 
 STEP_SUMMARY_LIMIT = 1024 * 1024
 """GitHub refuses a step summary larger than 1 MiB."""
-TRUNCATED_NOTE = (
-    "\n\n*The summary was cut to fit GitHub's 1 MiB limit; the full report is in the report files.*\n"
-)
+TRUNCATED_NOTE = "\n\n*The summary was cut to fit GitHub's 1 MiB limit; the full report is in the report files.*\n"
 
 
 def cut_utf8(text: str, limit: int) -> str:
