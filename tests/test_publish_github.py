@@ -295,3 +295,13 @@ def test_files_rendered_by_the_real_formats_publish(github_api: FakeGitHub, tmp_
     assert upload["sarif"] == json.loads(files["sarif"].read_text(encoding="utf-8"))
     (run_,) = github_api.check_runs.values()
     assert run_["output"]["summary"] == files["summary"].read_text(encoding="utf-8")
+
+
+def test_a_rerun_attempt_gets_its_own_check_run(github_api: FakeGitHub, tmp_path: Path) -> None:
+    report = sample_report()
+    files = write_files(tmp_path / "out", report)
+    for attempt in ("1", "2"):
+        env = github_env(github_api, tmp_path) | {"GITHUB_RUN_ATTEMPT": attempt}
+        publish(report, files, env, options=PublishOptions(), stream=io.StringIO(), sleep=github_api.clock.sleep)
+    assert [len(a) for a in github_api.annotations.values()] == [3, 3]
+    assert github_api.count("create-check-run") == 2

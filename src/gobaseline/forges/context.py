@@ -56,6 +56,8 @@ class CIContext:
     """The change comes from another repository or project: its token cannot write here."""
     run_url: str = ""
     """The job or workflow run page, for target_url and details_url."""
+    run_attempt: str = ""
+    """GITHUB_RUN_ATTEMPT: a re-run of the workflow gets a check run of its own."""
     token_var: str = ""
     token: str = field(default="", repr=False)
     """The API token's value. Never printed, logged or written; `publish` masks it first."""
@@ -146,6 +148,7 @@ def _github(env: Mapping[str, str], token_var: str) -> CIContext:
         change_number=number,
         is_fork=is_fork,
         run_url=f"{server}/{repo}/actions/runs/{run_id}" if repo and run_id else "",
+        run_attempt=env.get("GITHUB_RUN_ATTEMPT", ""),
         token_var=token_var,
         token=env.get(token_var, ""),
     )

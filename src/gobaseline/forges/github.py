@@ -176,7 +176,7 @@ class GitHub:
         """Identifies the check run this job attempt created, so a retry finds it instead of creating
         another."""
         run = self.ctx.run_url.rsplit("/", 1)[-1] if self.ctx.run_url else "local"
-        return f"gobaseline:{run}:{self.ctx.head_sha}"
+        return f"gobaseline:{run}:{self.ctx.run_attempt or '1'}:{self.ctx.head_sha}"
 
     # --- check runs -----------------------------------------------------------------------------------------
 
