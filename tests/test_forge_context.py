@@ -117,3 +117,17 @@ def test_gitlab_fork_and_branch_pipelines() -> None:
     assert fork.is_fork and fork.head_sha == "7" * 40
     branch = detect(base)
     assert not branch.is_change_request and branch.base_sha == "" and not branch.is_fork
+
+
+def test_workflow_run_from_a_fork_without_pull_request_has_no_sarif_ref(tmp_path: Path) -> None:
+    payload = {
+        "workflow_run": {
+            "head_sha": "5" * 40,
+            "head_branch": "main",
+            "head_repository": {"full_name": "mallory/r"},
+            "pull_requests": [],
+        }
+    }
+    env = {"GITHUB_ACTIONS": "true", "GITHUB_REPOSITORY": "o/r", "GITHUB_EVENT_NAME": "workflow_run"}
+    ctx = detect(env | {"GITHUB_EVENT_PATH": _event(tmp_path, payload)})
+    assert ctx.head_sha == "5" * 40 and ctx.sarif_ref == ""

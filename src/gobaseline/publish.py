@@ -293,6 +293,12 @@ def _post_github(
 def _sarif(
     client: GitHub, report: Report, files: Mapping[str, Path], options: PublishOptions, failures: list[str]
 ) -> Posted | None:
+    if not client.ctx.sarif_ref or not client.ctx.sarif_sha:
+        failures.append(
+            "The SARIF file was not uploaded: no pull request or branch of this repository to file it under "
+            "(a fork's run without its pull request number)."
+        )
+        return None
     text = _read(files.get("sarif"))
     if text is None:
         failures.append("No SARIF file was written, so nothing was uploaded to code scanning.")

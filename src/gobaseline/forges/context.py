@@ -133,8 +133,11 @@ def _github(env: Mapping[str, str], token_var: str) -> CIContext:
                 number = prs[0]["number"]
                 sarif_ref = f"refs/pull/{number}/head"
                 base_sha = str(_dig(prs[0], "base", "sha") or "")
-            elif run.get("head_branch"):
+            elif run.get("head_branch") and _dig(run, "head_repository", "full_name") in (None, repo):
                 sarif_ref = f"refs/heads/{run['head_branch']}"
+            else:
+                # A fork's branch name means nothing here (its `main` is not ours): no ref to file SARIF under.
+                sarif_ref = ""
     return CIContext(
         forge=ForgeKind.GITHUB,
         api_url=env.get("GITHUB_API_URL", "https://api.github.com").rstrip("/"),
