@@ -177,9 +177,7 @@ def test_refresh_finds_newer_patch(module: Path, env: dict[str, str], httpserver
     assert result.facts["releases_source"] == httpserver.url_for("/dl/")
 
 
-def test_refresh_failure_falls_back_to_snapshot(
-    module: Path, env: dict[str, str], httpserver: HTTPServer
-) -> None:
+def test_refresh_failure_falls_back_to_snapshot(module: Path, env: dict[str, str], httpserver: HTTPServer) -> None:
     httpserver.expect_request("/dl/").respond_with_data("no", status=503)
     policy = Policy(releases_refresh=True, releases_url=httpserver.url_for("/dl/"))
     result = toolchain.run(make_ctx(module, Go.discover(environ=env), policy=policy))
@@ -414,9 +412,10 @@ def test_parse_env_file_like_go() -> None:
     }
 
 
-def test_gomod_version_lines() -> None:
-    text = "module m\n go 1.26 // lang\ntoolchain\tgo1.27.1\n// go 1.99\nrequire x v1\n"
-    assert list(toolchain.gomod_version_lines(text)) == [("go", "1.26", 2), ("toolchain", "go1.27.1", 3)]
+def test_gomod_version_lines(tmp_path: Path) -> None:
+    (tmp_path / "go.mod").write_text("module m\n go 1.26 // lang\ntoolchain\tgo1.27.1\n// go 1.99\nrequire x v1.0.0\n")
+    ctx = Context(tmp_path, tmp_path, Policy(), None, (), tmp_path / "out")
+    assert list(toolchain.gomod_version_lines(ctx)) == [("go", "1.26", 2), ("toolchain", "go1.27.1", 3)]
 
 
 # -- system disk -----------------------------------------------------------------------------------

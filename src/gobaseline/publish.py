@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from gobaseline.errors import GobaselineError
 from gobaseline.forges import ForgeError, Posted
 from gobaseline.forges.context import CIContext, ForgeKind, detect
 from gobaseline.model import Finding, Report, Severity, Verdict
@@ -60,6 +61,36 @@ class PublishOptions:
     """Seconds to wait for one API answer."""
     sarif_poll_limit: float = 120.0
     """Seconds to keep asking whether the SARIF upload was processed."""
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str], *, fail_on: str = "error") -> PublishOptions:
+        """Options from `GOBASELINE_*` variables (set by the action's inputs or the GitLab component).
+
+        GOBASELINE_CHECK_RUN, _COMMIT_STATUS, _SARIF_UPLOAD, _ANNOTATIONS, _SUMMARY: true|false (default true);
+        GOBASELINE_SARIF_CATEGORY, _STATUS_CONTEXT, _CHECK_NAME; GOBASELINE_TOKEN_VAR: the variable holding the
+        token. A value that is not a boolean is a user error naming the variable.
+        """
+
+        def flag(name: str) -> bool:
+            raw = environ.get(f"GOBASELINE_{name}", "").strip().lower()
+            if raw in ("", "true", "1", "yes", "on"):
+                return True
+            if raw in ("false", "0", "no", "off"):
+                return False
+            raise GobaselineError(f"GOBASELINE_{name}={raw!r}: expected true or false")
+
+        return cls(
+            check_run=flag("CHECK_RUN"),
+            commit_status=flag("COMMIT_STATUS"),
+            sarif_upload=flag("SARIF_UPLOAD"),
+            annotations=flag("ANNOTATIONS"),
+            summary=flag("SUMMARY"),
+            sarif_category=environ.get("GOBASELINE_SARIF_CATEGORY", ""),
+            fail_on=fail_on,
+            status_context=environ.get("GOBASELINE_STATUS_CONTEXT") or "gobaseline",
+            check_name=environ.get("GOBASELINE_CHECK_NAME") or "gobaseline",
+            token_var=environ.get("GOBASELINE_TOKEN_VAR") or None,
+        )
 
 
 @dataclass(frozen=True)

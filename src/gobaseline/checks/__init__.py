@@ -9,14 +9,16 @@ import datetime as dt
 import os
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gobaseline.model import CheckRecord, CheckStatus, Finding, Location, Stage
 
 if TYPE_CHECKING:
+    from gobaseline.gomod import GoMod
     from gobaseline.gotool import Go
     from gobaseline.policy import Policy
     from gobaseline.releases import Releases
@@ -70,16 +72,28 @@ class Context:
     today: dt.date = field(default_factory=dt.date.today)
     releases: Releases | None = None
     """Release data, loaded once by the first stage that needs it (refresh fetches once per run)."""
+    build_list: Future[tuple[list[dict[str, Any]], str]] | None = None
+    """`go list -m -json all` started early by the pipeline, so it overlaps the toolchain stage's `go env`."""
+    _gomod: GoMod | None = field(default=None, init=False, repr=False, compare=False)
+    _root: Path | None = field(default=None, init=False, repr=False, compare=False)
+    _rel: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def rel(self, path: Path | str) -> str:
         """`path` relative to the repository root with forward slashes; absolute when outside it."""
-        p = Path(path)
-        if not p.is_absolute():
-            p = self.module_dir / p
-        try:
-            return p.resolve().relative_to(self.repo_root.resolve()).as_posix()
-        except ValueError:
-            return p.as_posix()
+        key = str(path)
+        cached = self._rel.get(key)
+        if cached is None:
+            p = Path(path)
+            if not p.is_absolute():
+                p = self.module_dir / p
+            if self._root is None:
+                self._root = self.repo_root.resolve()
+            try:
+                cached = p.resolve().relative_to(self._root).as_posix()
+            except ValueError:
+                cached = p.as_posix()
+            self._rel[key] = cached
+        return cached
 
     def at(self, path: Path | str, line: int | None = None, column: int | None = None) -> Location:
         """A Location for `path` (absolute or relative to the module directory)."""
@@ -89,6 +103,14 @@ class Context:
     def gomod_path(self) -> Path:
         """The module's go.mod."""
         return self.module_dir / "go.mod"
+
+    def gomod(self) -> GoMod:
+        """go.mod parsed once per run; raises GoModError (with file and line) when it cannot be parsed."""
+        if self._gomod is None:
+            from gobaseline import gomod
+
+            self._gomod = gomod.load(self.gomod_path, self.rel(self.gomod_path))
+        return self._gomod
 
 
 @dataclass

@@ -50,7 +50,7 @@ def run(ctx: Context, *, releases: Releases | None = None) -> StageResult:
     path = ctx.gomod_path
     if not path.is_file():
         raise GoModError(f"no go.mod in {ctx.module_dir}")
-    mod = gomod.load(path, ctx.rel(path))
+    mod = ctx.gomod()
     if mod.module is not None:
         result.facts["module"] = mod.module.path
 

@@ -35,12 +35,14 @@ _MAX_MESSAGE = 600
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
+_UPPER = re.compile("[A-Z]")
+
 # -- small pure helpers --------------------------------------------------------------------------------------
 
 
 def escape(text: str) -> str:
     """The module cache's case escaping: every upper-case letter becomes `!` + its lower case."""
-    return "".join("!" + c.lower() if "A" <= c <= "Z" else c for c in text)
+    return _UPPER.sub(lambda m: "!" + m.group(0).lower(), text)
 
 
 @dataclass(frozen=True)
@@ -86,15 +88,15 @@ class GoModFacts:
 
 
 def parse_gomod(text: str) -> GoModFacts:
-    """The `go`, `require` and `replace` entries of go.mod, read by the one go.mod parser.
-
-    A go.mod the parser refuses gives empty facts: `go list` reports the syntax error (GB208) and the go.mod
-    stage stops the run with its line.
-    """
+    """The `go`, `require` and `replace` entries of go.mod text (tests; the stage uses `facts_of`)."""
     try:
-        mod = gomod.parse(text)
+        return facts_of(gomod.parse(text))
     except GoModError:
         return GoModFacts(None, {}, {})
+
+
+def facts_of(mod: gomod.GoMod) -> GoModFacts:
+    """What the cache and vendor checks need, from the parsed go.mod."""
     go = None
     if mod.go is not None:
         m = re.match(r"^(\d+)\.(\d+)(?:\.(\d+))?", mod.go.version)
@@ -234,13 +236,14 @@ def _skip_cache(result: StageResult, why: str) -> None:
 
 def _run(ctx: Context, result: StageResult) -> None:
     gomod_path = ctx.gomod_path
-    try:
-        gomod_text = gomod_path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    if not gomod_path.is_file():
         result.skip("build-list", "no readable go.mod (the go.mod stage reports it)")
         _skip_cache(result, "no go.mod")
         return
-    facts = parse_gomod(gomod_text)
+    try:
+        facts = facts_of(ctx.gomod())
+    except GoModError:  # `go list` reports the syntax error (GB208); the cache is still checked against go.sum
+        facts = GoModFacts(None, {}, {})
     modules_txt = ctx.module_dir / "vendor" / "modules.txt"
     if modules_txt.is_file() and facts.go is not None and facts.go >= (1, 14):
         _check_vendor(ctx, result, facts, modules_txt)
@@ -253,13 +256,14 @@ def _run(ctx: Context, result: StageResult) -> None:
         _skip_cache(result, "no go command to compute the build list")
         return
 
+    # First the build list (maybe already loading in the background): `go list` may rewrite go.sum and restores
+    # it afterwards, so go.sum is read only once it has finished.
+    modules, error = ctx.build_list.result() if ctx.build_list is not None else list_build(ctx)
     gosum_path = ctx.module_dir / "go.sum"
     gosum_bytes = gosum_path.read_bytes() if gosum_path.is_file() else None
     gosum = GoSum.parse(gosum_bytes.decode("utf-8", "replace") if gosum_bytes is not None else "")
     modcache = Path(ctx.go.env.get("GOMODCACHE", "") or Path.home() / "go" / "pkg" / "mod")
     result.facts["GOMODCACHE"] = str(modcache)
-
-    modules, error = _list_modules(ctx, gomod_path, gosum_path)
 
     def require_at(path: str) -> Location:
         req = facts.requires.get(path)
@@ -300,8 +304,12 @@ def _run(ctx: Context, result: StageResult) -> None:
     )
 
 
-def _list_modules(ctx: Context, gomod_path: Path, gosum_path: Path) -> tuple[list[dict[str, Any]], str]:
-    """The build list; go.mod and go.sum are restored byte for byte if `-mod=mod` made go rewrite them."""
+def list_build(ctx: Context) -> tuple[list[dict[str, Any]], str]:
+    """The build list; go.mod and go.sum are restored byte for byte if `-mod=mod` made go rewrite them.
+
+    The pipeline starts this in the background while the toolchain stage runs (see `Context.build_list`).
+    """
+    gomod_path, gosum_path = ctx.gomod_path, ctx.module_dir / "go.sum"
     if ctx.go is None:
         return [], "no go command"
     saved = {p: (p.read_bytes() if p.is_file() else None) for p in (gomod_path, gosum_path)}
@@ -368,6 +376,7 @@ def _check_cache(
         return ctx.at(gosum_file, line.line)
 
     needs_content: list[Target] = []
+    needs_keys: set[tuple[str, str]] = set()  # the same modules, for membership tests
     with result.check("go-sum-entries") as found:
         for t in targets:
             key = (t.module.path, t.module.version)
@@ -381,6 +390,7 @@ def _check_cache(
                 )
             if key in gosum.content:
                 needs_content.append(t)
+                needs_keys.add(key)
             elif not t.indirect:
                 found.append(
                     rule("GB202").finding(
@@ -394,7 +404,7 @@ def _check_cache(
     with result.check("cache-present") as found:
         for t in targets:
             m = t.module
-            needed = t in needs_content or not t.indirect
+            needed = (m.path, m.version) in needs_keys or not t.indirect
             tree, partial = m.tree.is_dir(), m.partial.exists()
             zipf, ziph = m.zip.is_file(), m.ziphash.is_file()
             if not m.mod.is_file():
@@ -436,7 +446,7 @@ def _check_cache(
                         require_at(t.required),
                     )
                 )
-            if t in needs_content and ((tree and not partial) or zipf):
+            if (m.path, m.version) in needs_keys and ((tree and not partial) or zipf):
                 hashable.append(t)
 
     with result.check("ziphash-vs-go-sum") as found:

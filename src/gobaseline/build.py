@@ -1,0 +1,618 @@
+"""The hardened build: one pinned `go build` per target, then SHA256SUMS, manifest.json and verification.
+
+Per target: `CGO_ENABLED=0 go build -trimpath -buildmode=pie -ldflags="-s -w [-bindnow] [policy]" [-tags T]
+[-a] -o OUT/<goos>_<goarch>/ PKG...` with GOFLAGS emptied, GOENV=off and GOTOOLCHAIN=local (gotool's isolated
+run). All packages of a target go to one go command, so the package graph is loaded once per target. Options
+in the policy that would weaken the baseline are refused (GB503) before anything runs; a target whose
+toolchain cannot link a PIE without cgo is reported (GB502) before compiling, from the toolchain's own
+`internal/platform` rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import shlex
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gobaseline.checks import StageResult
+from gobaseline.errors import GobaselineError
+from gobaseline.model import Artifact, Finding, Location, Stage
+from gobaseline.rules import rule
+
+if TYPE_CHECKING:
+    from gobaseline.checks import Context
+    from gobaseline.gotool import Go
+    from gobaseline.policy import BuildPolicy
+
+MANIFEST_NAME = "manifest.json"
+SUMS_NAME = "SHA256SUMS"
+MANIFEST_SCHEMA = 1
+# `file.go:12:3: message` (column optional), as the compiler, vet and the go command print positions.
+_POSITION = re.compile(r"^(?P<file>[^\s:][^:]*\.(?:go|s|c|h|mod)):(?P<line>[0-9]+)(?::(?P<col>[0-9]+))?: (?P<msg>.+)$")
+_MAJOR_SUFFIX = re.compile(r"^v[0-9]+$")
+# Environment the build sets itself; a policy may not override it.
+_PINNED_ENV = ("GOFLAGS", "GOENV", "GOTOOLCHAIN", "GOOS", "GOARCH")
+_VALUE_FLAGS = {
+    "-ldflags", "-gcflags", "-asmflags", "-tags", "-toolexec", "-buildmode", "-o", "-mod", "-modfile",
+    "-overlay", "-pgo", "-p", "-pkgdir", "-compiler", "-gccgoflags", "-installsuffix", "-buildvcs",
+    "-covermode", "-coverpkg", "-reldir",
+}  # fmt: skip
+
+
+@dataclass
+class BuildOutcome:
+    """What `run` produced: the two stage results, the verified artifacts and the files written."""
+
+    build: StageResult
+    verify: StageResult
+    artifacts: list[Artifact] = field(default_factory=list)
+    manifest_path: Path | None = None
+    sums_path: Path | None = None
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """The policy's `build` section reduced to what may be added to the pinned command."""
+
+    ldflags: tuple[str, ...] = ()
+    """Beyond `-s -w` and `-bindnow`, e.g. `-X main.version=1.2.3`."""
+    tags: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    """Other go build flags that do not weaken the baseline (`-pgo=auto`, `-mod=vendor`, ...)."""
+    env: Mapping[str, str] = field(default_factory=dict)
+    rebuild: bool = False
+    """Add `-a`."""
+
+
+@dataclass(frozen=True)
+class MainPackage:
+    """One main package to build: the argument given to go build and the binary's base name."""
+
+    arg: str
+    name: str
+
+
+# -- policy options ------------------------------------------------------------------------------------------
+
+
+def _split(text: str) -> list[str]:
+    try:
+        return shlex.split(text)
+    except ValueError:
+        return text.split()
+
+
+def _flag_pairs(tokens: Sequence[str]) -> list[tuple[str, str | None]]:
+    """`-name=value`, `-name value`, `--name` into (name, value) pairs; a non-flag is (token, None)."""
+    out: list[tuple[str, str | None]] = []
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        i += 1
+        if not tok.startswith("-"):
+            out.append((tok, None))
+            continue
+        name = "-" + tok.lstrip("-")
+        if "=" in name:
+            name, _, value = name.partition("=")
+            out.append((name, value))
+        elif name in _VALUE_FLAGS and i < len(tokens):
+            out.append((name, tokens[i]))
+            i += 1
+        else:
+            out.append((name, ""))
+    return out
+
+
+def _gcflags_weaken(value: str) -> bool:
+    """True when -gcflags turns off optimisation (-N) or inlining (-l), with or without a package pattern."""
+    for item in _split(value):
+        tok = item.partition("=")[2] if "=" in item and not item.startswith("-") else item
+        if tok in ("-N", "-l") or tok.startswith(("-N=", "-l=")):
+            return True
+    return False
+
+
+def plan_options(bp: BuildPolicy, where: Location | None) -> tuple[BuildOptions, list[Finding]]:
+    """The policy's additions to the pinned command, and GB503/GB504 findings for what may not be added."""
+    findings: list[Finding] = []
+
+    def refuse(what: str, why: str) -> None:
+        findings.append(rule("GB503").finding(f"build: {what} {why}; remove it from the policy.", where))
+
+    ldflag_tokens: list[str] = []
+    for item in bp.ldflags:
+        ldflag_tokens += _split(item)
+    tags: list[str] = list(bp.tags)
+    flags: list[str] = []
+    rebuild = bp.rebuild == "always"
+    flag_tokens = [tok for item in bp.flags for tok in _split(item)]
+    for name, value in _flag_pairs(flag_tokens):
+        if value is None:
+            refuse(f"`{name}`", "is not a flag (packages belong in build.packages)")
+        elif name == "-ldflags":
+            ldflag_tokens += _split(value)
+        elif name == "-tags":
+            tags += [t for t in re.split(r"[,\s]+", value) if t]
+        elif name in ("-race", "-msan", "-asan"):
+            refuse(f"`{name}`", "needs cgo and instruments the binary for testing, not release")
+        elif name == "-toolexec":
+            refuse("`-toolexec`", "runs another program in place of the compiler and linker")
+        elif name == "-linkshared":
+            refuse("`-linkshared`", "links against shared Go libraries")
+        elif name == "-gcflags" and _gcflags_weaken(value):
+            refuse(f"`-gcflags={value}`", "turns off optimisation or inlining")
+        elif name == "-buildmode":
+            if value != "pie":
+                refuse(f"`-buildmode={value}`", "replaces the pinned -buildmode=pie")
+        elif name == "-o":
+            refuse("`-o`", "moves the binaries away from the verified output directory")
+        elif name == "-a":
+            rebuild = True
+        elif name == "-trimpath":
+            if value not in ("", "true"):
+                refuse(f"`-trimpath={value}`", "records build paths in the binary")
+        else:
+            flags.append(f"{name}={value}" if value else name)
+
+    ldflags: list[str] = []
+    i = 0
+    while i < len(ldflag_tokens):
+        tok = ldflag_tokens[i]
+        i += 1
+        name, eq, value = tok.partition("=")
+        name = "-" + name.lstrip("-") if name.startswith("-") else name
+        if name in ("-buildmode", "-linkmode") and not eq and i < len(ldflag_tokens):
+            value = ldflag_tokens[i]
+            i += 1
+        if name == "-buildmode":
+            if value == "pie":
+                findings.append(
+                    rule("GB504").finding(
+                        'build: `-ldflags="... -buildmode=pie"` was rewritten to the go command\'s '
+                        "-buildmode=pie: inside -ldflags it reaches the linker only, so packages are not "
+                        "compiled for PIE, the go command's PIE checks are bypassed and build info records "
+                        "-buildmode=exe.",
+                        where,
+                    )
+                )
+            else:
+                refuse(f"`-buildmode={value}` inside -ldflags", "replaces the pinned -buildmode=pie")
+        elif name == "-linkmode":
+            if value == "external":
+                refuse("`-linkmode=external`", "runs the host C linker and needs cgo")
+            else:
+                ldflags.append(f"-linkmode={value}")
+        elif name in ("-s", "-w", "-bindnow") and value in ("", "true"):
+            continue  # always there
+        elif name in ("-s", "-w") and value == "false":
+            refuse(f"`{tok}`", "keeps symbols or DWARF in the binary")
+        else:
+            ldflags.append(tok)
+
+    env: dict[str, str] = {}
+    for key, value in bp.env.items():
+        if key == "CGO_ENABLED":
+            if value != "0":
+                refuse(f"`CGO_ENABLED={value}`", "links C code and the build machine's C libraries")
+        elif key in _PINNED_ENV:
+            refuse(f"`{key}` in build.env", "is set by gobaseline (flags go in build.flags, targets in targets)")
+        else:
+            env[key] = value
+    options = BuildOptions(tuple(ldflags), tuple(dict.fromkeys(tags)), tuple(flags), env, rebuild)
+    return options, findings
+
+
+def _quote_ldflag(tok: str) -> str:
+    return f"'{tok}'" if any(c.isspace() for c in tok) or not tok else tok
+
+
+def ldflags_value(opts: BuildOptions, *, bindnow: bool) -> str:
+    """The -ldflags value: `-s -w [-bindnow] [policy ldflags]`, quoted for the go command's splitter."""
+    toks = ["-s", "-w", *(["-bindnow"] if bindnow else []), *opts.ldflags]
+    return " ".join(_quote_ldflag(t) for t in toks)
+
+
+def build_flags(opts: BuildOptions, *, buildmode: str, bindnow: bool) -> list[str]:
+    """The `go build` flags (no `-o`, no packages)."""
+    args = ["-trimpath", f"-buildmode={buildmode}", f"-ldflags={ldflags_value(opts, bindnow=bindnow)}"]
+    if opts.tags:
+        args.append("-tags=" + ",".join(opts.tags))
+    if opts.rebuild:
+        args.append("-a")
+    args += opts.flags
+    return args
+
+
+# -- packages ------------------------------------------------------------------------------------------------
+
+
+def module_path(module_dir: Path) -> str:
+    """The go.mod `module` path (through gomod.py's parser, with a one-line fallback)."""
+    gomod = module_dir / "go.mod"
+    try:
+        from gobaseline import gomod as gomod_parser
+
+        return gomod_parser.load(gomod).module_path
+    except ImportError:  # pragma: no cover - gomod.py ships with the package
+        pass
+    except GobaselineError:
+        return ""
+    try:
+        text = gomod.read_text(encoding="utf-8")
+    except OSError:
+        return ""
+    m = re.search(r'^\s*module\s+"?([^\s"]+)', text, re.MULTILINE)
+    return m.group(1) if m else ""
+
+
+def exe_name(import_path: str) -> str:
+    """The go command's default binary name: the last path element, skipping a `/vN` major-version suffix."""
+    parts = [p for p in import_path.split("/") if p]
+    if not parts:
+        return "main"
+    if len(parts) > 1 and _MAJOR_SUFFIX.match(parts[-1]):
+        return parts[-2]
+    return parts[-1]
+
+
+def resolve_packages(
+    go: Go, module_dir: Path, patterns: Sequence[str], opts: BuildOptions
+) -> tuple[list[MainPackage], list[str]]:
+    """Main packages for `patterns`: plain directories are named locally, `...` patterns take one `go list`.
+
+    Returns the packages and error messages (unknown patterns, go list failures).
+    """
+    mod = module_path(module_dir)
+    out: list[MainPackage] = []
+    errors: list[str] = []
+    wild = [p for p in patterns if "..." in p]
+    for p in patterns:
+        if "..." in p:
+            continue
+        rel = p.strip()
+        if rel in (".", "./"):
+            out.append(MainPackage(".", exe_name(mod) if mod else module_dir.name))
+        elif rel.startswith(("./", "../")):
+            sub = rel.removeprefix("./").rstrip("/")
+            out.append(MainPackage(rel, exe_name(f"{mod}/{sub}" if mod else sub)))
+        else:
+            out.append(MainPackage(rel, exe_name(rel)))
+    if wild:
+        env = {"CGO_ENABLED": "0", **opts.env}
+        if opts.tags:
+            env["GOFLAGS"] = "-tags=" + ",".join(opts.tags)
+        listed, err = go.list_packages(module_dir, wild, extra_env=env)
+        if err and not listed:
+            errors.append(err)
+        for pkg in listed:
+            if pkg.get("Error"):
+                e = pkg["Error"]
+                errors.append(str(e.get("Err", e)) if isinstance(e, dict) else str(e))
+                continue
+            if pkg.get("Name") != "main":
+                continue
+            directory = Path(str(pkg.get("Dir", "")))
+            try:
+                rel_dir = directory.relative_to(module_dir).as_posix()
+            except ValueError:
+                rel_dir = ""
+            arg = "." if rel_dir in ("", ".") else f"./{rel_dir}"
+            out.append(MainPackage(arg, exe_name(str(pkg.get("ImportPath", arg)))))
+    seen: dict[str, MainPackage] = {}
+    unique: list[MainPackage] = []
+    for mp in out:
+        if mp.arg in seen:
+            continue
+        other = next((m for m in seen.values() if m.name == mp.name), None)
+        if other is not None:
+            errors.append(f"{other.arg} and {mp.arg} would both build a binary named {mp.name}")
+            continue
+        seen[mp.arg] = mp
+        unique.append(mp)
+    return unique, errors
+
+
+# -- compiler output -----------------------------------------------------------------------------------------
+
+
+def parse_build_output(stderr: str, module_dir: Path) -> tuple[list[tuple[str, int, int | None, str]], list[str]]:
+    """Positions (file as printed, line, column, message) and the other error lines."""
+    positions: list[tuple[str, int, int | None, str]] = []
+    other: list[str] = []
+    for raw in stderr.splitlines():
+        line = raw.rstrip()
+        if not line or line.startswith("# "):
+            continue
+        m = _POSITION.match(line)
+        if m is not None:
+            col = m.group("col")
+            positions.append((m.group("file"), int(m.group("line")), int(col) if col else None, m.group("msg")))
+        elif not line.startswith(("\t", "note: ")):
+            other.append(line)
+    return positions, other
+
+
+# -- the stage -----------------------------------------------------------------------------------------------
+
+
+def _policy_location(ctx: Context, key: str) -> Location | None:
+    if ctx.policy.source == "default":
+        return None
+    return Location(ctx.policy.source, ctx.policy.lines.get(key))
+
+
+def _uses_bindnow(go_version: str, wanted: bool) -> bool:
+    """`-bindnow` exists from Go 1.23; a development build is assumed new enough."""
+    if not wanted:
+        return False
+    from gobaseline.releases import GoVersion
+
+    v = GoVersion.parse(go_version)
+    return v is None or v.minor >= 23
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+@dataclass
+class _Job:
+    target: str
+    buildmode: str
+    out_dir: Path
+    packages: list[MainPackage]
+    flags: list[str] = field(default_factory=list)
+    ok: bool = False
+    seconds: float = 0.0
+    findings: list[Finding] = field(default_factory=list)
+
+
+def run(
+    ctx: Context,
+    *,
+    packages: tuple[str, ...] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> BuildOutcome:
+    """Build every target of `ctx`, write SHA256SUMS and manifest.json, verify every binary.
+
+    `packages` overrides the policy's `build.packages`; `progress` receives one line per target start and end
+    (the CLI prints them on stderr).
+    """
+    started = time.perf_counter()
+    result = StageResult(Stage.BUILD)
+    verify = StageResult(Stage.VERIFY)
+    outcome = BuildOutcome(result, verify)
+    say = progress or (lambda _line: None)
+    lock = threading.Lock()
+
+    def log(line: str) -> None:
+        with lock:
+            say(line)
+
+    go = ctx.go
+    if go is None:
+        result.skip("build", "no go command (see the toolchain stage)")
+        verify.skip("verify", "nothing was built")
+        return outcome
+    bp = ctx.policy.build
+    with result.check("build-options") as found:
+        opts, option_findings = plan_options(bp, _policy_location(ctx, "build"))
+        found.extend(option_findings)
+    if any(f.rule_id == "GB503" for f in option_findings):
+        result.skip("compile", "the policy asks for options that weaken the baseline (GB503)")
+        verify.skip("verify", "nothing was built")
+        result.seconds = time.perf_counter() - started
+        return outcome
+
+    go_version = go.version
+    goroot = go.goroot
+    bindnow = _uses_bindnow(go_version, bp.bindnow)
+    out_root = ctx.output_dir if ctx.output_dir.is_absolute() else ctx.output_dir.absolute()
+    result.facts.update({"go_version": go_version, "output_dir": str(out_root)})
+
+    with result.check("packages") as found:
+        mains, errors = resolve_packages(go, ctx.module_dir, packages or bp.packages, opts)
+        where = _policy_location(ctx, "build") if packages is None else None
+        for msg in errors:
+            found.append(rule("GB505").finding(f"Cannot resolve the packages to build: {msg}", where))
+        if not mains and not errors:
+            found.append(rule("GB505").finding("No main package matches build.packages.", where))
+    if not mains:
+        verify.skip("verify", "nothing was built")
+        result.seconds = time.perf_counter() - started
+        return outcome
+
+    from gobaseline.verify.platform import pie_support
+
+    jobs: list[_Job] = []
+    for target in ctx.targets:
+        goos, _, goarch = target.partition("/")
+        with result.check("pie-support", target=target) as found:
+            support = pie_support(goroot, goos, goarch)
+            buildmode = "pie"
+            if support.supported is False:
+                if target in bp.allow_non_pie:
+                    buildmode = "exe"
+                else:
+                    found.append(
+                        rule("GB502").finding(
+                            f"{go_version} cannot build a PIE for {target} without cgo ({support.reason}); "
+                            "remove the target or list it under build.allow_non_pie.",
+                            _policy_location(ctx, "targets"),
+                            target=target,
+                        )
+                    )
+                    continue
+        out_dir = out_root / f"{goos}_{goarch}"
+        flags = build_flags(opts, buildmode=buildmode, bindnow=bindnow)
+        jobs.append(_Job(target, buildmode, out_dir, list(mains), flags))
+
+    env_base = {"CGO_ENABLED": "0", **opts.env}
+    private_cache: Path | None = None
+    if bp.gocache == "private":
+        import tempfile
+
+        private_cache = Path(tempfile.mkdtemp(prefix="gobaseline-gocache-"))
+        env_base["GOCACHE"] = str(private_cache)
+
+    def build_one(job: _Job) -> _Job:
+        goos, _, goarch = job.target.partition("/")
+        job.out_dir.mkdir(parents=True, exist_ok=True)
+        for m in job.packages:  # never leave last run's binary behind a failed build
+            _binary_path(job.out_dir, m, goos).unlink(missing_ok=True)
+        args = ["build", *job.flags, "-o", str(job.out_dir) + os.sep, *(m.arg for m in job.packages)]
+        log(f"build {job.target}: go {' '.join(shlex.quote(a) for a in args)}")
+        start = time.perf_counter()
+        try:
+            res = go.run(args, cwd=ctx.module_dir, extra_env={**env_base, "GOOS": goos, "GOARCH": goarch})
+        except GobaselineError as e:
+            job.seconds = time.perf_counter() - start
+            job.findings.append(rule("GB505").finding(f"`go build` for {job.target}: {e.message}", target=job.target))
+            log(f"build {job.target}: failed after {job.seconds:.1f} s")
+            return job
+        job.seconds = time.perf_counter() - start
+        job.ok = res.ok
+        if not res.ok:
+            job.findings.extend(_build_failures(ctx, job.target, res.stderr or res.stdout))
+            log(f"build {job.target}: failed after {job.seconds:.1f} s ({len(job.findings)} problems)")
+        else:
+            sizes = []
+            for m in job.packages:
+                p = _binary_path(job.out_dir, m, goos)
+                sizes.append(f"{p.name} {p.stat().st_size / 1e6:.1f} MB" if p.exists() else f"{p.name} missing")
+            log(f"build {job.target}: done in {job.seconds:.1f} s, {', '.join(sizes)}")
+        return job
+
+    workers = max(1, min(len(jobs), bp.parallel or os.cpu_count() or 1))
+    try:
+        if workers == 1:
+            done = [build_one(j) for j in jobs]
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                done = list(pool.map(build_one, jobs))
+    finally:
+        if private_cache is not None:
+            import shutil
+
+            shutil.rmtree(private_cache, ignore_errors=True)
+    for job in done:
+        with result.check("compile", target=job.target) as found:
+            found.extend(job.findings)
+
+    outcome.artifacts, entries = _verify_all(ctx, done, go, opts, bindnow=bindnow, verify=verify)
+    build_time = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    with result.check("manifest") as found:
+        try:
+            out_root.mkdir(parents=True, exist_ok=True)
+            outcome.sums_path = out_root / SUMS_NAME
+            outcome.manifest_path = out_root / MANIFEST_NAME
+            _atomic_write(outcome.sums_path, "".join(f"{e['sha256']}  {e['path']}\n" for e in entries))
+            manifest = {
+                "schema": MANIFEST_SCHEMA,
+                "tool": "gobaseline",
+                "module": module_path(ctx.module_dir),
+                "go_version": go_version,
+                "build_time": build_time,
+                "flags": build_flags(opts, buildmode="pie", bindnow=bindnow),
+                "ldflags": ldflags_value(opts, bindnow=bindnow),
+                "tags": list(opts.tags),
+                "env": {"CGO_ENABLED": "0", **opts.env},
+                "artifacts": entries,
+            }
+            _atomic_write(outcome.manifest_path, json.dumps(manifest, indent=2) + "\n")
+        except OSError as e:
+            found.append(rule("GB505").finding(f"Cannot write {SUMS_NAME}/{MANIFEST_NAME}: {e.strerror or e}."))
+    result.seconds = time.perf_counter() - started - verify.seconds
+    return outcome
+
+
+def _binary_path(out_dir: Path, m: MainPackage, goos: str) -> Path:
+    return out_dir / (m.name + (".exe" if goos == "windows" else ""))
+
+
+def _build_failures(ctx: Context, target: str, stderr: str) -> list[Finding]:
+    positions, other = parse_build_output(stderr, ctx.module_dir)
+    findings: list[Finding] = []
+    for file, line, col, msg in positions:
+        p = Path(file)
+        full = p if p.is_absolute() else ctx.module_dir / p
+        loc = ctx.at(full, line, col) if full.exists() else None
+        text = msg if loc is not None else f"{file}:{line}: {msg}"
+        findings.append(rule("GB501").finding(f"{text} (GOOS/GOARCH {target})", loc, target=target))
+    if not positions:
+        detail = "; ".join(other[:5]) or "no output"
+        findings.append(rule("GB505").finding(f"`go build` for {target} failed: {detail}", target=target))
+    return findings
+
+
+def _verify_all(
+    ctx: Context, jobs: list[_Job], go: Go, opts: BuildOptions, *, bindnow: bool, verify: StageResult
+) -> tuple[list[Artifact], list[dict[str, Any]]]:
+    from gobaseline.releases import Baseline, Releases
+    from gobaseline.verify import inspect_binary
+
+    start = time.perf_counter()
+    baseline = Baseline.from_policy(ctx.policy.go_versions, Releases.snapshot())
+    out_root = ctx.output_dir if ctx.output_dir.is_absolute() else ctx.output_dir.absolute()
+    artifacts: list[Artifact] = []
+    entries: list[dict[str, Any]] = []
+    for job in jobs:
+        goos = job.target.partition("/")[0]
+        if not job.ok:
+            verify.skip("verify-binary", "the build failed", target=job.target)
+            continue
+        for m in job.packages:
+            path = _binary_path(job.out_dir, m, goos)
+            rel = path.relative_to(out_root).as_posix()
+            entry: dict[str, Any] = {
+                "target": job.target,
+                "package": m.arg,
+                "path": rel,
+                "go_version": go.version,
+                "buildmode": job.buildmode,
+                "flags": list(job.flags),
+                "ldflags": ldflags_value(opts, bindnow=bindnow),
+                "tags": list(opts.tags),
+            }
+            with verify.check("verify-binary", target=job.target) as found:
+                v = inspect_binary(
+                    path,
+                    target=job.target,
+                    go=go,
+                    baseline=baseline,
+                    manifest_entry=entry,
+                    location_path=ctx.rel(path),
+                    allow_non_pie=ctx.policy.build.allow_non_pie,
+                )
+                found.extend(v.findings)
+            artifacts.append(v.artifact)
+            entry["size"] = v.artifact.size
+            entry["sha256"] = v.artifact.sha256
+            settings = v.build_info.settings if v.build_info is not None else {}
+            for key in ("vcs.revision", "vcs.time", "vcs.modified"):
+                if settings.get(key):
+                    entry[key.replace(".", "_")] = settings[key]
+            entries.append(entry)
+    verify.seconds = time.perf_counter() - start
+    return artifacts, entries

@@ -1,0 +1,399 @@
+"""The hardened build: real builds with the real toolchain, one warm GOCACHE for the session."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from gobaseline import build
+from gobaseline.checks import Context
+from gobaseline.gotool import Go
+from gobaseline.model import CheckStatus, Finding, Severity
+from gobaseline.policy import BuildPolicy, Policy, parse
+from gobaseline.verify.platform import Source, parse_dist_info, pie_support
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "build"
+MATRIX = ("linux/amd64", "linux/arm64", "windows/amd64", "darwin/arm64")
+
+
+def session_go(tmp: Path, cache: Path) -> Go:
+    """A real go in an isolated environment (the session-scoped twin of conftest's `go`)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GO")}
+    (tmp / "home").mkdir(parents=True, exist_ok=True)
+    env.update(
+        HOME=str(tmp / "home"),
+        GOCACHE=str(cache),
+        GOMODCACHE=str(tmp / "modcache"),
+        GOPROXY="off",
+        GOSUMDB="off",
+        GOTOOLCHAIN="local",
+    )
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    return Go.discover(environ=env)
+
+
+def make_ctx(
+    module: Path, go: Go, *, targets: tuple[str, ...], policy: Policy | None = None, out: Path | None = None
+) -> Context:
+    pol = policy or Policy()
+    return Context(
+        repo_root=module,
+        module_dir=module,
+        policy=pol,
+        go=go,
+        targets=targets,
+        output_dir=out or module / "gobaseline-out",
+    )
+
+
+def copy_fixture(name: str, dst: Path) -> Path:
+    target = dst / name
+    shutil.copytree(FIXTURES / name, target)
+    return target
+
+
+@dataclass
+class Matrix:
+    ctx: Context
+    outcome: build.BuildOutcome
+    lines: list[str]
+    seconds: float
+
+
+@pytest.fixture(scope="session")
+def matrix(tmp_path_factory: pytest.TempPathFactory, go_shared_cache: Path) -> Matrix:
+    """The fixture program built once for the four default targets."""
+    tmp = tmp_path_factory.mktemp("matrix")
+    module = copy_fixture("hello", tmp)
+    go = session_go(tmp, go_shared_cache)
+    policy = parse("build:\n  ldflags: ['-X main.version=1.2.3']\n", ".gobaseline.yml")
+    ctx = make_ctx(module, go, targets=MATRIX, policy=policy)
+    lines: list[str] = []
+    start = time.perf_counter()
+    outcome = build.run(ctx, progress=lines.append)
+    return Matrix(ctx, outcome, lines, time.perf_counter() - start)
+
+
+def rule_ids(findings: list[Finding]) -> list[str]:
+    return sorted(f.rule_id for f in findings)
+
+
+# -- the whole matrix ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_matrix_builds_and_verifies_clean_but_for_the_linux_loader(matrix: Matrix) -> None:
+    out = matrix.outcome
+    assert out.build.findings == []
+    assert {a.target for a in out.artifacts} == set(MATRIX)
+    warnings = [f for f in out.verify.findings if f.severity is not Severity.NOTE]
+    assert sorted((f.rule_id, f.target) for f in warnings) == [("GB604", "linux/amd64"), ("GB604", "linux/arm64")]
+    by_target = {a.target: a for a in out.artifacts}
+    assert by_target["linux/amd64"].interpreter == "/lib64/ld-linux-x86-64.so.2"
+    assert by_target["linux/arm64"].interpreter == "/lib/ld-linux-aarch64.so.1"
+    assert by_target["windows/amd64"].path.endswith("windows_amd64/fixture.exe")
+    assert {a.format for a in out.artifacts} == {"elf", "pe", "macho"}
+    for a in out.artifacts:
+        assert a.pie and a.stripped, a
+        assert a.go_version == matrix.ctx.go.version if matrix.ctx.go else False
+
+
+@pytest.mark.slow
+def test_sums_and_manifest_describe_every_binary(matrix: Matrix) -> None:
+    out = matrix.outcome
+    assert out.sums_path is not None and out.manifest_path is not None
+    sums: dict[str, str] = {}
+    for line in out.sums_path.read_text().splitlines():
+        digest, rel = line.split("  ", 1)
+        sums[rel] = digest
+    assert set(sums) == {"linux_amd64/fixture", "linux_arm64/fixture", "windows_amd64/fixture.exe",
+                         "darwin_arm64/fixture"}  # fmt: skip
+    root = out.sums_path.parent
+    for rel, digest in sums.items():
+        assert hashlib.sha256((root / rel).read_bytes()).hexdigest() == digest
+    manifest = json.loads(out.manifest_path.read_text())
+    assert manifest["go_version"].startswith("go1.")
+    assert manifest["build_time"].endswith("Z")
+    assert "-X main.version=1.2.3" in manifest["ldflags"] and "-bindnow" in manifest["ldflags"]
+    entry = next(e for e in manifest["artifacts"] if e["target"] == "linux/amd64")
+    assert entry["sha256"] == sums["linux_amd64/fixture"]
+    assert entry["buildmode"] == "pie" and "-trimpath" in entry["flags"]
+
+
+@pytest.mark.slow
+def test_progress_lines_name_each_target_start_and_end(matrix: Matrix) -> None:
+    for target in MATRIX:
+        mine = [line for line in matrix.lines if line.startswith(f"build {target}:")]
+        assert len(mine) == 2
+        assert "-buildmode=pie" in mine[0] and "CGO" not in mine[0]
+        assert " s, fixture" in mine[1] and "MB" in mine[1]
+
+
+@pytest.mark.slow
+def test_built_binary_runs_and_carries_the_stamped_version(matrix: Matrix) -> None:
+    import platform
+    import subprocess
+
+    if platform.machine() not in ("x86_64", "AMD64"):
+        pytest.skip("runs the linux/amd64 binary")
+    binary = matrix.ctx.output_dir / "linux_amd64" / "fixture"
+    proc = subprocess.run([binary], capture_output=True, text=True, check=True)
+    assert proc.stdout == "fixture 1.2.3\n"
+
+
+@pytest.mark.slow
+def test_a_binary_built_by_gobaseline_verifies_again_through_its_manifest(matrix: Matrix) -> None:
+    from gobaseline.verify import verify_files
+
+    out = matrix.outcome
+    assert out.manifest_path is not None
+    files = [matrix.ctx.output_dir / Path(a.path).relative_to("gobaseline-out") for a in out.artifacts]
+    result, artifacts = verify_files(
+        files, go=matrix.ctx.go, baseline=None, manifest=out.manifest_path, root=matrix.ctx.repo_root
+    )
+    assert rule_ids(result.findings) == ["GB604", "GB604"]
+    assert [a.sha256 for a in artifacts] == [a.sha256 for a in out.artifacts]
+
+
+# -- before compiling ---------------------------------------------------------------------------------------------
+
+
+def test_targets_without_cgo_free_pie_are_reported_before_compiling(example: Path, go: Go) -> None:
+    ctx = make_ctx(example, go, targets=("linux/386", "linux/riscv64"))
+    start = time.perf_counter()
+    out = build.run(ctx)
+    elapsed = time.perf_counter() - start
+    assert rule_ids(out.build.findings) == ["GB502", "GB502"]
+    assert {f.target for f in out.build.findings} == {"linux/386", "linux/riscv64"}
+    assert "requires external (cgo) linking" in out.build.findings[0].message
+    assert not [c for c in out.build.checks if c.name == "compile"]
+    assert not (ctx.output_dir / "linux_386").exists()
+    assert out.artifacts == []
+    assert elapsed < 5.0
+
+
+def test_gb502_points_at_the_policy_targets_line(example: Path, go: Go) -> None:
+    policy = parse("# hardened\ntargets:\n  - linux/arm\n", ".gobaseline.yml")
+    out = build.run(make_ctx(example, go, targets=policy.targets, policy=policy))
+    (finding,) = out.build.findings
+    assert finding.rule_id == "GB502"
+    assert finding.location is not None and (finding.location.path, finding.location.line) == (".gobaseline.yml", 2)
+
+
+def test_weakening_policy_builds_nothing(example: Path, go: Go) -> None:
+    policy = parse("build:\n  env: {CGO_ENABLED: '1'}\n", ".gobaseline.yml")
+    out = build.run(make_ctx(example, go, targets=("linux/amd64",), policy=policy))
+    assert rule_ids(out.build.findings) == ["GB503"]
+    assert out.build.findings[0].location is not None and out.build.findings[0].location.line == 1
+    assert not (example / "gobaseline-out").exists()
+    assert any(c.status is CheckStatus.SKIPPED and c.name == "compile" for c in out.build.checks)
+
+
+# -- compile errors -----------------------------------------------------------------------------------------------
+
+
+def test_compile_error_is_reported_at_its_line(tmp_path: Path, go: Go) -> None:
+    repo = tmp_path / "repo"
+    module = copy_fixture("broken", repo)
+    ctx = make_ctx(module, go, targets=("linux/amd64",))
+    ctx.repo_root = repo
+    out = build.run(ctx)
+    gb501 = [f for f in out.build.findings if f.rule_id == "GB501"]
+    assert len(gb501) == 1
+    loc = gb501[0].location
+    assert loc is not None and (loc.path, loc.line, loc.column) == ("broken/main.go", 6, 14)
+    assert "cannot use" in gb501[0].message and gb501[0].target == "linux/amd64"
+    assert out.artifacts == []
+    assert json.loads((ctx.output_dir / "manifest.json").read_text())["artifacts"] == []
+
+
+def test_unknown_package_is_a_go_command_failure(example: Path, go: Go) -> None:
+    out = build.run(make_ctx(example, go, targets=("linux/amd64",)), packages=("./nonexistent",))
+    assert rule_ids(out.build.findings) == ["GB505"]
+    assert "nonexistent" in out.build.findings[0].message
+
+
+# -- packages -----------------------------------------------------------------------------------------------------
+
+
+def test_wildcard_patterns_expand_to_main_packages_only(tmp_path: Path, go: Go) -> None:
+    module = copy_fixture("multi", tmp_path)
+    out = build.run(make_ctx(module, go, targets=("linux/amd64",)), packages=("./cmd/...",))
+    assert out.build.findings == []
+    names = sorted(Path(a.path).name for a in out.artifacts)
+    assert names == ["alpha", "beta"]  # cmd/beta/v2 is named like the go command names it
+
+
+def test_package_names_follow_the_go_command() -> None:
+    assert build.exe_name("example.com/hello") == "hello"
+    assert build.exe_name("example.com/tool/v2") == "tool"
+    assert build.exe_name("example.com/cmd/foo") == "foo"
+    assert build.module_path(FIXTURES / "hello") == "example.com/fixture"
+
+
+# -- policy options -----------------------------------------------------------------------------------------------
+
+
+def plan(**kwargs: object) -> tuple[build.BuildOptions, list[Finding]]:
+    return build.plan_options(BuildPolicy(**kwargs), None)  # type: ignore[arg-type]
+
+
+def test_the_seed_recipe_is_recognised_and_rewritten() -> None:
+    opts, findings = plan(flags=('-ldflags="-s -w -buildmode=pie"',))
+    assert rule_ids(findings) == ["GB504"]
+    assert findings[0].severity is Severity.NOTE
+    assert opts.ldflags == ()
+    flags = build.build_flags(opts, buildmode="pie", bindnow=True)
+    assert flags == ["-trimpath", "-buildmode=pie", "-ldflags=-s -w -bindnow"]
+
+
+def test_the_seed_recipe_in_build_ldflags_is_rewritten_too() -> None:
+    opts, findings = plan(ldflags=("-s -w -buildmode=pie", "-X main.version=1.0"))
+    assert rule_ids(findings) == ["GB504"]
+    assert opts.ldflags == ("-X", "main.version=1.0")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("ldflags", ("-linkmode=external",)),
+        ("ldflags", ("-linkmode external",)),
+        ("ldflags", ("-buildmode=exe",)),
+        ("flags", ('-ldflags="-s -w -buildmode=c-shared"',)),
+        ("flags", ("-race",)),
+        ("flags", ("-gcflags=all=-N -l",)),
+        ("flags", ("-gcflags", "-l")),
+        ("flags", ("-buildmode=exe",)),
+        ("flags", ("-toolexec=/usr/bin/strace",)),
+        ("flags", ("-o=elsewhere",)),
+        ("env", {"CGO_ENABLED": "1"}),
+        ("env", {"GOFLAGS": "-toolexec=x"}),
+    ],
+)
+def test_weakening_options_are_refused(field: str, value: object) -> None:
+    _, findings = plan(**{field: value})
+    assert "GB503" in rule_ids(findings), findings
+
+
+def test_harmless_options_pass_through() -> None:
+    opts, findings = plan(
+        flags=("-tags=netgo", "-pgo=off", "-gcflags=all=-B", "-a", "-trimpath"),
+        tags=("osusergo",),
+        env={"GOEXPERIMENT": "", "CGO_ENABLED": "0"},
+        rebuild="cached",
+    )
+    assert findings == []
+    assert opts.tags == ("osusergo", "netgo")
+    assert opts.rebuild
+    assert opts.flags == ("-pgo=off", "-gcflags=all=-B")
+    flags = build.build_flags(opts, buildmode="pie", bindnow=False)
+    assert "-tags=osusergo,netgo" in flags and "-a" in flags
+
+
+def test_ldflags_with_spaces_are_quoted_for_the_go_command() -> None:
+    opts, _ = plan(ldflags=("-X 'main.banner=hello world'",))
+    assert build.ldflags_value(opts, bindnow=True) == "-s -w -bindnow -X 'main.banner=hello world'"
+
+
+def test_bindnow_follows_the_toolchain_version() -> None:
+    assert build._uses_bindnow("go1.23.0", True)
+    assert build._uses_bindnow("go1.27.3", True)
+    assert not build._uses_bindnow("go1.22.10", True)
+    assert not build._uses_bindnow("go1.27.3", False)
+    assert build._uses_bindnow("devel go1.28-abcdef", True)
+
+
+def test_compiler_positions_are_parsed() -> None:
+    stderr = "\n".join(
+        ["# example.com/x", "./main.go:6:14: cannot use x", "../lib/lib.go:3: bad", "\ttoo many errors", "go: x"]
+    )
+    positions, other = build.parse_build_output(stderr, Path("/m"))
+    assert positions == [("./main.go", 6, 14, "cannot use x"), ("../lib/lib.go", 3, None, "bad")]
+    assert other == ["go: x"]
+
+
+# -- PIE support from the toolchain's source ----------------------------------------------------------------------
+
+
+def test_pie_support_is_read_from_the_toolchain_in_use(go: Go) -> None:
+    root = go.goroot
+    assert pie_support(root, "linux", "amd64").supported is True
+    assert pie_support(root, "darwin", "arm64").supported is True
+    assert pie_support(root, "windows", "amd64").supported is True
+    riscv = pie_support(root, "linux", "riscv64")
+    assert riscv.supported is False and "external (cgo) linking" in riscv.reason
+    mips = pie_support(root, "linux", "mips")
+    assert mips.supported is False and "not supported" in mips.reason
+    assert pie_support(root, "ios", "arm64").supported is False  # must always link externally
+    assert pie_support(root, "plan10", "amd64").supported is False
+    assert pie_support("/nonexistent", "linux", "amd64").supported is None
+
+
+@pytest.mark.slow
+def test_pie_support_differs_between_go_releases(go: Go) -> None:
+    from support.toolchains import goroot
+
+    old = goroot("1.21.13")
+    assert pie_support(go.goroot, "linux", "s390x").supported is True
+    assert pie_support(old, "linux", "s390x").supported is False
+    assert pie_support(go.goroot, "linux", "loong64").supported is True
+    assert pie_support(old, "linux", "loong64").supported is False
+    assert pie_support(old, "linux", "amd64").supported is True
+
+
+def test_the_go_subset_interpreter_handles_switch_if_and_fallthrough() -> None:
+    src = """
+    package p
+
+    // F is a comment.
+    func F(goos, goarch string, flag bool) bool {
+        if _, ok := distInfo[OSArch{goos, goarch}]; !ok {
+            return false
+        }
+        platform := goos + "/" + goarch
+        switch {
+        case flag && goos == "a":
+            return true
+        }
+        switch platform {
+        case "x/1", "x/2":
+            fallthrough
+        case "x/3":
+            return G(goarch) || goarch == "2"
+        default:
+            if goos == "y" {
+                return false
+            } else if goarch != "9" {
+                return distInfo[OSArch{goos, goarch}].CgoSupported
+            }
+        }
+        return false
+    }
+
+    func G(arch string) bool {
+        return arch == "1" /* inline */
+    }
+    """
+    zos = """
+    var distInfo = map[OSArch]osArchInfo{
+        {"x", "1"}: {}, {"x", "2"}: {}, {"x", "3"}: {}, {"a", "1"}: {},
+        {"y", "1"}: {CgoSupported: true},
+        {"z", "1"}: {CgoSupported: true, FirstClass: false},
+    }
+    """
+    s = Source(src, parse_dist_info(zos), {"OSArch"})
+    assert s.call("F", "x", "1", False) is True
+    assert s.call("F", "x", "2", False) is True
+    assert s.call("F", "x", "3", False) is False
+    assert s.call("F", "z", "1", False) is True
+    assert s.call("F", "y", "1", False) is False
+    assert s.call("F", "q", "1", False) is False
+    assert s.call("F", "a", "1", True) is True
