@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -129,7 +130,8 @@ class CachedModule:
     version: str
     root: Path
 
-    @property
+    # Paths are computed once per module (a run asks for each several times; pathlib joins are not free).
+    @cached_property
     def download_dir(self) -> Path:
         """`cache/download/<escaped path>/@v`."""
         return self.root / "cache" / "download" / escape(self.path) / "@v"
@@ -137,27 +139,27 @@ class CachedModule:
     def _file(self, suffix: str) -> Path:
         return self.download_dir / f"{escape(self.version)}{suffix}"
 
-    @property
+    @cached_property
     def mod(self) -> Path:
         """The module's go.mod as the cache keeps it."""
         return self._file(".mod")
 
-    @property
+    @cached_property
     def zip(self) -> Path:
         """The downloaded zip."""
         return self._file(".zip")
 
-    @property
+    @cached_property
     def ziphash(self) -> Path:
         """The zip's h1, as `go mod download` recorded it (what `go build` compares with go.sum)."""
         return self._file(".ziphash")
 
-    @property
+    @cached_property
     def tree(self) -> Path:
         """The read-only extracted tree that `go build` compiles."""
         return self.root / f"{escape(self.path)}@{escape(self.version)}"
 
-    @property
+    @cached_property
     def partial(self) -> Path:
         """The marker of an interrupted extraction."""
         return self.root / f"{escape(self.path)}@{escape(self.version)}.partial"
