@@ -267,13 +267,13 @@ def exe_name(import_path: str) -> str:
 
 
 def resolve_packages(
-    go: Go, module_dir: Path, patterns: Sequence[str], opts: BuildOptions
+    go: Go, module_dir: Path, patterns: Sequence[str], opts: BuildOptions, *, module: str | None = None
 ) -> tuple[list[MainPackage], list[str]]:
     """Main packages for `patterns`: plain directories are named locally, `...` patterns take one `go list`.
 
     Returns the packages and error messages (unknown patterns, go list failures).
     """
-    mod = module_path(module_dir)
+    mod = module if module is not None else module_path(module_dir)
     out: list[MainPackage] = []
     errors: list[str] = []
     wild = [p for p in patterns if "..." in p]
@@ -430,9 +430,13 @@ def run(
     bindnow = _uses_bindnow(go_version, bp.bindnow)
     out_root = ctx.output_dir if ctx.output_dir.is_absolute() else ctx.output_dir.absolute()
     result.facts.update({"go_version": go_version, "output_dir": str(out_root)})
+    try:  # the run's one go.mod parse, shared with the admission stages
+        mod = ctx.gomod().module_path
+    except GobaselineError:
+        mod = module_path(ctx.module_dir)
 
     with result.check("packages") as found:
-        mains, errors = resolve_packages(go, ctx.module_dir, packages or bp.packages, opts)
+        mains, errors = resolve_packages(go, ctx.module_dir, packages or bp.packages, opts, module=mod)
         where = _policy_location(ctx, "build") if packages is None else None
         for msg in errors:
             found.append(rule("GB505").finding(f"Cannot resolve the packages to build: {msg}", where))
@@ -531,7 +535,7 @@ def run(
             manifest = {
                 "schema": MANIFEST_SCHEMA,
                 "tool": "gobaseline",
-                "module": module_path(ctx.module_dir),
+                "module": mod,
                 "go_version": go_version,
                 "build_time": build_time,
                 "flags": build_flags(opts, buildmode="pie", bindnow=bindnow),
