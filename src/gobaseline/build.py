@@ -577,7 +577,7 @@ def _verify_all(
     from gobaseline.verify import inspect_binary
 
     start = time.perf_counter()
-    baseline = Baseline.from_policy(ctx.policy.go_versions, Releases.snapshot())
+    baseline = Baseline.from_policy(ctx.policy.go_versions, ctx.releases or Releases.snapshot())
     out_root = ctx.output_dir if ctx.output_dir.is_absolute() else ctx.output_dir.absolute()
     artifacts: list[Artifact] = []
     entries: list[dict[str, Any]] = []

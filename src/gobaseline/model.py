@@ -213,7 +213,8 @@ class Artifact:
     pie: bool | None = None
     stripped: bool | None = None
     static: bool | None = None
-    """No dynamic libraries needed (a loader may still be, see `interpreter`)."""
+    """Needs no libraries beyond the operating system's own: ELF no DT_NEEDED, PE only kernel32.dll, Mach-O only
+    /usr/lib/libSystem (macOS binaries always link it). A Linux PIE may still name a loader: see `interpreter`."""
     interpreter: str | None = None
     go_version: str = ""
 

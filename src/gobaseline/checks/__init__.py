@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gobaseline.model import CheckRecord, CheckStatus, Finding, Location, Stage
+from gobaseline.model import CheckRecord, CheckStatus, Finding, Location, Severity, Stage
 
 if TYPE_CHECKING:
     from gobaseline.gomod import GoMod
@@ -131,7 +131,9 @@ class StageResult:
         start = time.perf_counter()
         yield found
         self.findings.extend(found)
-        status = CheckStatus.FAILED if found else CheckStatus.PASSED
+        # A note (e.g. "rewritten for you") is information: the check still passed.
+        failed = any(f.severity is not Severity.NOTE for f in found)
+        status = CheckStatus.FAILED if failed else CheckStatus.PASSED
         self.checks.append(CheckRecord(self.stage, name, status, time.perf_counter() - start, target))
 
     def skip(self, name: str, why: str, *, target: str | None = None) -> None:
