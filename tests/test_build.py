@@ -397,3 +397,24 @@ def test_the_go_subset_interpreter_handles_switch_if_and_fallthrough() -> None:
     assert s.call("F", "y", "1", False) is False
     assert s.call("F", "q", "1", False) is False
     assert s.call("F", "a", "1", True) is True
+
+
+def test_sbom_lists_what_the_binary_was_built_from_and_is_valid_cyclonedx(tmp_path: Path, go: Go) -> None:
+    from cyclonedx.schema import SchemaVersion
+    from cyclonedx.validation.json import JsonStrictValidator
+
+    module = copy_fixture("hello", tmp_path)
+    ctx = make_ctx(module, go, targets=("linux/amd64",), policy=parse("build:\n  sbom: true\n", "p.yml"))
+    outcome = build.run(ctx)
+    assert not [f for f in outcome.build.findings + outcome.verify.findings if f.severity is Severity.ERROR]
+    manifest = json.loads(outcome.manifest_path.read_text()) if outcome.manifest_path else {}
+    [entry] = manifest["artifacts"]
+    sbom_path = ctx.output_dir / entry["sbom"]
+    text = sbom_path.read_text()
+    assert JsonStrictValidator(SchemaVersion.V1_5).validate_str(text) is None
+    bom = json.loads(text)
+    main = bom["metadata"]["component"]
+    assert main["hashes"] == [{"alg": "SHA-256", "content": entry["sha256"]}]
+    props = {p["name"]: p["value"] for p in main["properties"]}
+    assert props["go:build:CGO_ENABLED"] == "0" and props["go:build:-trimpath"] == "true"
+    assert sbom_path.parent == ctx.output_dir  # beside the manifest: target directories hold binaries only

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from gobaseline.checks import Context
     from gobaseline.gotool import Go
     from gobaseline.policy import BuildPolicy
+    from gobaseline.verify.buildinfo import BuildInfo
 
 MANIFEST_NAME = "manifest.json"
 SUMS_NAME = "SHA256SUMS"
@@ -551,6 +552,24 @@ def run(
     return outcome
 
 
+def _write_sbom(
+    out_root: Path, *, target: str, binary: Path, info: BuildInfo, artifact: Artifact, verify: StageResult
+) -> str | None:
+    """`<output>/<goos>_<goarch>-<name>.cdx.json` (beside the manifest, so the target directories hold binaries
+    only); returns its path relative to the output directory."""
+    from gobaseline import __version__
+    from gobaseline.sbom import bom_json
+
+    path = out_root / f"{target.replace('/', '_')}-{binary.name}.cdx.json"
+    with verify.check("sbom", target=target) as found:
+        try:
+            _atomic_write(path, bom_json(info, artifact, tool_version=__version__))
+        except OSError as e:
+            found.append(rule("GB505").finding(f"Cannot write the SBOM {path.name}: {e.strerror or e}.", target=target))
+            return None
+    return path.name
+
+
 def _binary_path(out_dir: Path, m: MainPackage, goos: str) -> Path:
     return out_dir / (m.name + (".exe" if goos == "windows" else ""))
 
@@ -617,6 +636,10 @@ def _verify_all(
             for key in ("vcs.revision", "vcs.time", "vcs.modified"):
                 if settings.get(key):
                     entry[key.replace(".", "_")] = settings[key]
+            if ctx.policy.build.sbom and v.build_info is not None:
+                entry["sbom"] = _write_sbom(
+                    out_root, target=job.target, binary=path, info=v.build_info, artifact=v.artifact, verify=verify
+                )
             entries.append(entry)
     verify.seconds = time.perf_counter() - start
     return artifacts, entries
