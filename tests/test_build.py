@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ from gobaseline.gotool import Go
 from gobaseline.model import CheckStatus, Finding, Severity
 from gobaseline.policy import BuildPolicy, Policy, parse
 from gobaseline.verify.platform import Source, parse_dist_info, pie_support
+from support.toolchains import isolated_go_env
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "build"
 MATRIX = ("linux/amd64", "linux/arm64", "windows/amd64", "darwin/arm64")
@@ -26,18 +25,7 @@ MATRIX = ("linux/amd64", "linux/arm64", "windows/amd64", "darwin/arm64")
 
 def session_go(tmp: Path, cache: Path) -> Go:
     """A real go in an isolated environment (the session-scoped twin of conftest's `go`)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GO")}
-    (tmp / "home").mkdir(parents=True, exist_ok=True)
-    env.update(
-        HOME=str(tmp / "home"),
-        GOCACHE=str(cache),
-        GOMODCACHE=str(tmp / "modcache"),
-        GOPROXY="off",
-        GOSUMDB="off",
-        GOTOOLCHAIN="local",
-    )
-    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
-    return Go.discover(environ=env)
+    return Go.discover(environ=isolated_go_env(tmp, cache))
 
 
 def make_ctx(

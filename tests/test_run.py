@@ -1,0 +1,184 @@
+"""`gobaseline run` end to end through the CLI: real Go builds, the bundled examples, the contract-checked fake
+GitHub and GitLab APIs, and the probe of a real service."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from gobaseline.cli import main
+from gobaseline.model import ExitCode
+from support.github_api import BASE_SHA, HEAD_SHA, MERGE_SHA, FakeGitHub, forbidden, github_api, github_env
+from support.gitlab_api import FakeGitLab, gitlab_api
+from support.sarif import assert_valid_sarif
+
+__all__ = ["github_api", "gitlab_api"]
+
+REPO = Path(__file__).resolve().parents[1]
+PROBE_FIXTURES = REPO / "tests" / "fixtures" / "probe"
+
+
+def git_repo(src: Path, dst: Path) -> Path:
+    """A git repository holding a copy of `src`, committed."""
+    shutil.copytree(src, dst)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@e"}  # fmt: skip
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "init"]):
+        subprocess.run(["git", *args], cwd=dst, check=True, env=env)
+    return dst
+
+
+@pytest.fixture
+def ci_env(monkeypatch: pytest.MonkeyPatch, go_env: dict[str, str]) -> pytest.MonkeyPatch:
+    """The process environment of a CI job: the isolated Go environment, no CI variables of this machine."""
+    for key in list(os.environ):
+        if key.startswith(("GITHUB_", "GITLAB_", "CI_", "GOBASELINE_", "GO", "INPUT_")) or key in ("CI",):
+            monkeypatch.delenv(key, raising=False)
+    for key, value in go_env.items():
+        monkeypatch.setenv(key, value)
+    return monkeypatch
+
+
+def report_of(module: Path) -> dict[str, object]:
+    data: dict[str, object] = json.loads((module / "gobaseline-out" / "reports" / "report.json").read_text())
+    return data
+
+
+def test_run_on_a_github_push_posts_check_run_status_and_sarif(
+    tmp_path: Path, ci_env: pytest.MonkeyPatch, github_api: FakeGitHub, capfd: pytest.CaptureFixture[str]
+) -> None:
+    repo = git_repo(REPO / "examples" / "hello", tmp_path / "hello")
+    for key, value in github_env(github_api, tmp_path).items():
+        ci_env.setenv(key, value)
+
+    code = main(["run", str(repo), "--targets", "linux/amd64"])
+
+    out, err = capfd.readouterr()
+    assert code == ExitCode.WARNINGS, err  # system-disk and loader warnings only: a clean repository passes
+    [run] = github_api.check_runs.values()
+    assert run["head_sha"] == HEAD_SHA and run["status"] == "completed" and run["conclusion"] == "neutral"
+    report = report_of(repo)
+    assert len(github_api.annotations[run["id"]]) == len(report["findings"])  # type: ignore[arg-type]
+    assert [s["state"] for s in github_api.statuses] == ["success"]
+    [sarif] = github_api.sarifs.values()
+    assert sarif["commit_sha"] == HEAD_SHA and sarif["ref"] == "refs/heads/main"
+    assert_valid_sarif((repo / "gobaseline-out" / "reports" / "gobaseline.sarif").read_text())
+    assert "verdict<<" in (tmp_path / "github_output").read_text()
+    assert "gobaseline" in (tmp_path / "step_summary.md").read_text()
+    assert "::warning " in out  # annotations in the log too
+    manifest = json.loads((repo / "gobaseline-out" / "manifest.json").read_text())
+    assert [a["target"] for a in manifest["artifacts"]] == ["linux/amd64"]
+    for text in (out, err, *(p.read_text() for p in (repo / "gobaseline-out" / "reports").iterdir())):
+        assert github_api.token not in text.replace(f"::add-mask::{github_api.token}", "")
+
+
+def test_run_on_a_pull_request_posts_to_the_head_and_sarif_to_the_merge_ref(
+    tmp_path: Path, ci_env: pytest.MonkeyPatch, github_api: FakeGitHub
+) -> None:
+    repo = git_repo(REPO / "examples" / "hello", tmp_path / "hello")
+    for key, value in github_env(github_api, tmp_path, event="pull_request").items():
+        ci_env.setenv(key, value)
+
+    assert main(["run", str(repo), "--no-build"]) == ExitCode.WARNINGS
+
+    [run] = github_api.check_runs.values()
+    assert run["head_sha"] == HEAD_SHA
+    [sarif] = github_api.sarifs.values()
+    assert sarif["commit_sha"] == MERGE_SHA and sarif["ref"] == "refs/pull/7/merge"
+    # The base commit is not in this clone: the working tree's policy is used, and the report says so.
+    rules = [f["rule_id"] for f in report_of(repo)["findings"]]  # type: ignore[attr-defined]
+    assert BASE_SHA not in (repo / ".git" / "HEAD").read_text()
+    assert "GB002" in rules or not (repo / ".gobaseline.yml").exists()
+
+
+def test_a_fork_pull_request_degrades_to_files_and_keeps_the_verdict(
+    tmp_path: Path, ci_env: pytest.MonkeyPatch, github_api: FakeGitHub, capfd: pytest.CaptureFixture[str]
+) -> None:
+    repo = git_repo(REPO / "examples" / "broken", tmp_path / "broken")
+    for route in ("list-check-runs", "create-check-run", "create-status", "upload-sarif"):
+        github_api.inject_always(route, forbidden())
+    for key, value in github_env(github_api, tmp_path, event="pull_request", fork=True).items():
+        ci_env.setenv(key, value)
+
+    code = main(["run", str(repo), "--no-build"])
+
+    _, err = capfd.readouterr()
+    assert code == ExitCode.ERRORS  # the verdict of the findings, not of the API
+    assert github_api.check_runs == {} and github_api.statuses == []
+    report = report_of(repo)
+    assert "GB003" in [f["rule_id"] for f in report["findings"]]  # type: ignore[attr-defined]
+    assert (repo / "gobaseline-out" / "reports" / "gl-code-quality-report.json").is_file()
+    assert github_api.token not in err.replace(f"::add-mask::{github_api.token}", "")
+
+
+def test_run_in_a_gitlab_merge_request_posts_a_status_and_one_note(
+    tmp_path: Path, ci_env: pytest.MonkeyPatch, gitlab_api: FakeGitLab
+) -> None:
+    repo = git_repo(REPO / "examples" / "broken", tmp_path / "broken")
+    env = {
+        "GITLAB_CI": "true",
+        "CI_API_V4_URL": gitlab_api.api_url,
+        "CI_PROJECT_ID": str(gitlab_api.project_id),
+        "CI_COMMIT_SHA": MERGE_SHA,
+        "CI_JOB_URL": "https://gitlab.example.com/octo/hello/-/jobs/99",
+        "CI_PIPELINE_SOURCE": "merge_request_event",
+        "CI_MERGE_REQUEST_IID": "3",
+        "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA": HEAD_SHA,
+        "CI_MERGE_REQUEST_DIFF_BASE_SHA": BASE_SHA,
+        "CI_MERGE_REQUEST_PROJECT_ID": str(gitlab_api.project_id),
+        "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": str(gitlab_api.project_id),
+        "GOBASELINE_GITLAB_TOKEN": gitlab_api.token,
+    }
+    for key, value in env.items():
+        ci_env.setenv(key, value)
+
+    assert main(["run", str(repo), "--no-build"]) == ExitCode.ERRORS
+    assert main(["run", str(repo), "--no-build"]) == ExitCode.ERRORS  # a second push
+
+    assert [s["status"] for s in gitlab_api.statuses] == ["failed"]
+    assert gitlab_api.statuses[0]["sha"] == HEAD_SHA
+    assert len(gitlab_api.notes[3]) == 1  # updated, not added again
+    codequality = json.loads((repo / "gobaseline-out" / "reports" / "gl-code-quality-report.json").read_text())
+    assert codequality and all(isinstance(i["location"]["lines"]["begin"], int) for i in codequality)
+
+
+def test_run_probes_the_compliant_example_service(tmp_path: Path, ci_env: pytest.MonkeyPatch) -> None:
+    repo = git_repo(REPO / "examples" / "hello", tmp_path / "hello")
+    policy = tmp_path / "probe.yml"
+    policy.write_text(
+        (PROBE_FIXTURES / "hello-probe.yml").read_text() + "build:\n  ldflags: ['-X main.version=1.2.3']\n"
+    )
+
+    code = main(["run", str(repo), "--targets", "linux/amd64", "--policy", str(policy)])
+
+    report = report_of(repo)
+    probe = [c for c in report["checks"] if c["stage"] == "probe"]  # type: ignore[attr-defined]
+    assert code == ExitCode.WARNINGS
+    assert probe and all(c["status"] == "passed" for c in probe), probe
+
+
+@pytest.mark.parametrize(
+    ("service", "rule_id"),
+    [("plainlog", "GB703"), ("jsonmetrics", "GB706"), ("crash", "GB701"), ("neverlisten", "GB702")],
+)
+def test_run_reports_a_non_compliant_service(
+    tmp_path: Path, ci_env: pytest.MonkeyPatch, service: str, rule_id: str
+) -> None:
+    repo = git_repo(PROBE_FIXTURES, tmp_path / "svc")
+    policy = tmp_path / "probe.yml"
+    policy.write_text(
+        f"build:\n  packages: [./cmd/{service}]\n"
+        f"probe:\n  enabled: true\n  package: ./cmd/{service}\n  port_flag: -listen\n"
+        "  startup_timeout: 3\n  shutdown_grace: 1\n"
+    )
+
+    assert main(["run", str(repo), "--targets", "linux/amd64", "--policy", str(policy)]) == ExitCode.ERRORS
+
+    findings = report_of(repo)["findings"]
+    hits = [f for f in findings if f["rule_id"] == rule_id]  # type: ignore[attr-defined]
+    assert hits and hits[0]["location"]["path"] == f"cmd/{service}/main.go"
