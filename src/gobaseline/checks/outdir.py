@@ -36,7 +36,7 @@ def run(ctx: Context) -> StageResult:
         if out.is_symlink():
             found.append(
                 rule("GB302").finding(
-                    f"The output directory is a symlink to {out.readlink()}. Use a real directory inside "
+                    f"The output directory {loc.path} is a symlink to {out.readlink()}. Use a real directory inside "
                     "the "
                     "workspace.",
                     loc,
@@ -45,7 +45,7 @@ def run(ctx: Context) -> StageResult:
         elif not _inside(out, ctx.repo_root):
             found.append(
                 rule("GB302").finding(
-                    f"The output directory resolves to {out.resolve()}, outside the repository "
+                    f"The output directory {loc.path} resolves to {out.resolve()}, outside the repository "
                     f"{ctx.repo_root}. "
                     "Choose a directory inside the workspace.",
                     loc,
@@ -108,7 +108,7 @@ def run(ctx: Context) -> StageResult:
             if free_mb < ctx.policy.min_free_mb:
                 found.append(
                     rule("GB304").finding(
-                        f"Only {free_mb} MB free for the output directory; the policy wants at least "
+                        f"Only {free_mb} MB free for the output directory {loc.path}; the policy wants at least "
                         f"{ctx.policy.min_free_mb} MB (output.min_free_mb). Free space or point the output "
                         "elsewhere.",
                         loc,
@@ -119,9 +119,8 @@ def run(ctx: Context) -> StageResult:
         if ctx.platform.on_system_disk(out):
             found.append(
                 rule("GB305").finding(
-                    "The output directory is on the system disk. Point it at a dedicated disk, or keep this "
-                    "as a "
-                    "warning on single-disk runners.",
+                    f"The output directory {loc.path} is on the system disk. Point it at a dedicated disk, or "
+                    "keep this as a warning on single-disk runners.",
                     loc,
                 )
             )
@@ -134,8 +133,9 @@ def target_dir_name(target: str) -> str:
 
 
 def _location(ctx: Context, path: Path) -> Location:
-    """Where a finding about `path` points: its own name relative to the repository (not the symlink's "
-    "target)."""
+    """Where a finding about `path` points: its own name relative to the repository (not the symlink's target).
+
+    A directory has no line: formats that need a file place such findings on go.mod, and the message names it."""
     try:
         rel = Path(os.path.normpath(path)).relative_to(os.path.normpath(ctx.repo_root))
     except ValueError:

@@ -51,7 +51,7 @@ def command(name: str, message: str, properties: Mapping[str, str] | None = None
 
 def annotation(finding: Finding, options: RenderOptions) -> str:
     """The workflow command for one finding."""
-    loc = options.place(finding)
+    loc = options.place_in_file(finding)
     rule = catalogue().get(finding.rule_id)
     title = f"{finding.rule_id} {rule.title}" if rule is not None else finding.rule_id
     # The runner trims the property list as a whole: the file (repository text) goes first, then the title

@@ -36,6 +36,14 @@ class RenderOptions:
         """The finding's location, or the fallback file at line 1 for findings about the machine."""
         return finding.location if finding.location is not None else Location(self.fallback_path, 1)
 
+    def place_in_file(self, finding: Finding) -> Location:
+        """As `place`, but a place that is not a readable file (a directory, a path outside the repository) also
+        goes to the fallback: code scanning and check-run annotations can only show files."""
+        loc = self.place(finding)
+        if loc.line is None and self.source_reader is not None and self.source_reader(loc.path) is None:
+            return Location(self.fallback_path, 1)
+        return loc
+
 
 def sources_under(root: Path) -> SourceReader:
     """A `source_reader` for files inside `root`; paths that leave the root, or unreadable files, give None.

@@ -133,7 +133,7 @@ def _line_hasher(options: RenderOptions) -> LineHasher:
 def _result(finding: Finding, rule_index: dict[str, int], options: RenderOptions, hasher: LineHasher) -> Any:
     import sarif_om as om
 
-    loc: Location = options.place(finding)
+    loc: Location = options.place_in_file(finding)
     uri, base = artifact_uri(loc.path)
     region = None
     if loc.line is not None:
