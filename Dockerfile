@@ -1,0 +1,70 @@
+# gobaseline as a container image: the GitHub Docker action (action.yml), the pre-commit `docker_image` hook and
+# the image of the GitLab template all run this.
+#
+#   docker build -t gobaseline .
+#   docker run --rm -v "$PWD:/src" -w /src gobaseline check      # any gobaseline command
+#   docker run --rm -u "$(id -u):$(id -g)" -v "$PWD:/src" -w /src gobaseline check
+#
+# Stages: `go` is the official Go image at a pinned version (only its GOROOT is used), `builder` builds the
+# package as a wheel and installs it with its dependencies into a venv, `git` provides the git binary; the final
+# stage is the slim Python image plus /usr/local/go, that venv and /usr/bin/git. No compiler, wheel, apt list or
+# build-only Python package is left in the final image.
+ARG GO_VERSION=1.27.3
+ARG PYTHON_IMAGE=docker.io/library/python:3.12-slim-bookworm
+
+FROM docker.io/library/golang:${GO_VERSION}-bookworm AS go
+
+FROM ${PYTHON_IMAGE} AS builder
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY src ./src
+# The venv has no pip of its own: the base image's pip installs into it (`pip --python`).
+# setuptools and pbr come in only as sarif-om's build requirement: nothing imports them at run time.
+RUN pip wheel --no-deps --wheel-dir /wheels . \
+    && python -m venv --without-pip /opt/gobaseline \
+    && pip --python /opt/gobaseline/bin/python install --compile /wheels/gobaseline-*.whl \
+    && pip --python /opt/gobaseline/bin/python uninstall -y setuptools pbr \
+    && /opt/gobaseline/bin/gobaseline --version \
+    && /opt/gobaseline/bin/python -c "import gobaseline.pipeline, gobaseline.publish, sarif_om, github, gitlab"
+
+# Only the git binary is taken from this stage: everything go and gobaseline ask git (status, log, rev-parse,
+# config) is built into it, and it needs only libc, zlib and pcre2, which the slim image has. The rest of the
+# package (perl, curl, remote helpers: about 110 MB) is not needed here.
+FROM ${PYTHON_IMAGE} AS git
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends git \
+    && rm -rf /var/lib/apt/lists/*
+
+FROM ${PYTHON_IMAGE}
+ARG GO_VERSION
+LABEL org.opencontainers.image.title="gobaseline" \
+      org.opencontainers.image.description="A build gate for Go repositories: toolchain, module cache and output admission, go.mod policy, hardened builds verified from the binaries." \
+      org.opencontainers.image.source="https://github.com/gobaseline/gobaseline" \
+      org.opencontainers.image.url="https://github.com/gobaseline/gobaseline" \
+      org.opencontainers.image.documentation="https://github.com/gobaseline/gobaseline/blob/main/docs/github.md" \
+      org.opencontainers.image.licenses="Apache-2.0" \
+      org.opencontainers.image.vendor="gobaseline" \
+      io.github.gobaseline.go-version="${GO_VERSION}"
+
+COPY --from=go /usr/local/go /usr/local/go
+# git: `go build` stamps VCS information with it and gobaseline finds the repository root with it. The version
+# follows Debian bookworm's git (security updates with each rebuild), so it is not pinned (DL3008 above).
+COPY --from=git /usr/bin/git /usr/bin/git
+COPY --from=git /usr/share/doc/git/copyright /usr/share/doc/git/copyright
+COPY --from=builder /opt/gobaseline /opt/gobaseline
+COPY entrypoint.py /opt/gobaseline/entrypoint.py
+
+# GOTOOLCHAIN=local: never download another toolchain. HOME, GOCACHE and GOMODCACHE are not set here: the
+# entrypoint moves them under /tmp when they are not writable (an arbitrary `--user`), and GitHub sets HOME.
+ENV PATH=/opt/gobaseline/bin:/usr/local/go/bin:$PATH \
+    GOTOOLCHAIN=local \
+    GOLANG_VERSION=${GO_VERSION} \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    LANG=C.UTF-8
+
+# Runs as root: GitHub's Docker actions require it (the workspace and the runner's files are mounted as root).
+# The entrypoint hands the files it writes back to the workspace's owner, and works under any uid.
+ENTRYPOINT ["/opt/gobaseline/bin/python", "/opt/gobaseline/entrypoint.py"]

@@ -1,0 +1,108 @@
+"""The image built from our Dockerfile, run with podman the way GitHub runs a Docker action and pre-commit runs a
+`docker_image` hook."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from tests.e2e.conftest import make_repo, run
+
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+
+RUNNER_UID = 1001  # GitHub's runner user owns the workspace; the action runs as root
+
+
+def _action_env(tmp: Path) -> dict[str, str]:
+    return {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": "/github/workspace",
+        "GITHUB_REPOSITORY": "octo/hello",
+        "GITHUB_EVENT_NAME": "push",
+        "GITHUB_SHA": "a" * 40,
+        "GITHUB_REF": "refs/heads/main",
+        "GITHUB_OUTPUT": "/github/file_commands/output",
+        "GITHUB_STEP_SUMMARY": "/github/file_commands/summary",
+        "HOME": "/github/home",
+        "GOCACHE": "/gocache",
+        "INPUT_WORKING-DIRECTORY": ".",
+        "INPUT_TARGETS": "linux/amd64",
+        "INPUT_OUTPUT-DIR": "reports",
+        "INPUT_FAIL-ON": "",
+        "INPUT_GITHUB-TOKEN": "",
+        "INPUT_CHECK-RUN": "true",
+        "INPUT_COMMIT-STATUS": "true",
+        "INPUT_SARIF-UPLOAD": "true",
+        "INPUT_SARIF-CATEGORY": "",
+        "INPUT_ANNOTATIONS": "true",
+        "INPUT_SUMMARY": "true",
+    }
+
+
+def _podman_run(image: str, tmp: Path, repo: Path, env: dict[str, str], infra: dict[str, str], gocache: Path):
+    (tmp / "file_commands").mkdir(exist_ok=True)
+    (tmp / "home").mkdir(exist_ok=True)
+    argv = [
+        "podman", "run", "--rm", "--workdir", "/github/workspace",
+        "-v", f"{repo}:/github/workspace", "-v", f"{tmp / 'file_commands'}:/github/file_commands",
+        "-v", f"{tmp / 'home'}:/github/home", "-v", f"{gocache}:/gocache",
+    ]  # fmt: skip
+    for k, v in env.items():
+        argv += ["-e", f"{k}={v}"]
+    return run([*argv, image], cwd=tmp, env=infra, timeout=600)
+
+
+def test_action_on_example(image: str, infra: dict[str, str], gocache: Path, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", origin="https://github.com/octo/hello.git")
+    os.chown(repo, RUNNER_UID, RUNNER_UID)
+    ran = _podman_run(image, tmp_path, repo, _action_env(tmp_path), infra, gocache)
+    print(f"action run: {ran.seconds:.1f} s\n{ran.output[-4000:]}")
+    assert ran.returncode == 0, ran.output[-4000:]
+
+    reports = repo / "reports"
+    for name in ("report.json", "gobaseline.sarif", "gl-code-quality-report.json", "junit.xml", "summary.md"):
+        assert (reports / name).is_file(), f"{name} missing: {sorted(p.name for p in reports.iterdir())}"
+    report = json.loads((reports / "report.json").read_text(encoding="utf-8"))
+    assert report["verdict"] in ("pass", "warn")
+    assert any(a["target"] == "linux/amd64" for a in report["artifacts"])
+
+    from entrypoint import parse_outputs
+
+    outputs = parse_outputs((tmp_path / "file_commands" / "output").read_text(encoding="utf-8"))
+    assert outputs["verdict"] == report["verdict"]
+    assert outputs["report"] == "reports/report.json"  # relative: later steps run outside the container
+    assert outputs["sarif"] == "reports/gobaseline.sarif"
+    assert outputs["errors"] == "0"
+    assert outputs["manifest"].endswith("manifest.json")
+    assert (repo / outputs["manifest"]).is_file()
+    assert "gobaseline" in (tmp_path / "file_commands" / "summary").read_text(encoding="utf-8")
+    # Everything the root container wrote in the workspace belongs to the workspace's owner again.
+    root_owned = [p for p in repo.rglob("*") if ".git" not in p.parts and p.lstat().st_uid != RUNNER_UID]
+    assert [p for p in root_owned if p.relative_to(repo).parts[0] in ("reports", "gobaseline-out")] == []
+    # No token: one notice, nothing posted, exit code unchanged.
+    assert "::notice" in ran.output
+
+
+def test_action_rejects_bad_input(image: str, infra: dict[str, str], gocache: Path, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "repo", origin="https://github.com/octo/hello.git")
+    env = _action_env(tmp_path) | {"INPUT_FAIL-ON": "sometimes", "INPUT_TARGETS": "linux"}
+    ran = _podman_run(image, tmp_path, repo, env, infra, gocache)
+    assert ran.returncode == 3, ran.output
+    errors = [line for line in ran.output.splitlines() if line.startswith("::error ")]
+    assert len(errors) == 2, ran.output
+    assert any("fail-on" in e and "sometimes" in e for e in errors)
+    assert any("targets" in e for e in errors)
+
+
+def test_image_as_arbitrary_user(image: str, infra: dict[str, str], tmp_path: Path) -> None:
+    """pre-commit's docker_image hook: `docker run -u UID:GID -v $PWD:/src -w /src IMAGE check`."""
+    repo = make_repo(tmp_path / "repo", origin="https://github.com/octo/hello.git")
+    for p in (repo, *repo.rglob("*")):
+        os.lchown(p, 4321, 4321)
+    argv = ["podman", "run", "--rm", "-u", "4321:4321", "-v", f"{repo}:/src", "-w", "/src", image, "check", "."]
+    ran = run(argv, cwd=tmp_path, env=infra, timeout=300)
+    assert ran.returncode in (0, 2), ran.output  # pass or warnings only: the machine checks ran
+    assert "Permission denied" not in ran.output
+    assert "gobaseline:" in ran.output

@@ -1,0 +1,139 @@
+"""Static checks of what ships beside the package: the action, the image, the GitLab files, the hooks, the
+examples. Each file is validated with the tool its platform would use (check-jsonschema's vendored schemas,
+pre-commit, hadolint), and the files that must agree with each other are compared."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+GITHUB_EXAMPLES = sorted((REPO / "examples" / "github").glob("*.yml"))
+GITLAB_EXAMPLES = sorted((REPO / "examples" / "gitlab").glob("*.yml"))
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name, path=str(BIN)) or shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} missing: install the dev dependencies (pip install -e '.[dev]')")
+    return path
+
+
+def _ok(argv: list[str]) -> str:
+    proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, check=False, timeout=120)
+    assert proc.returncode == 0, f"{' '.join(argv)}:\n{proc.stdout}\n{proc.stderr}"
+    return proc.stdout
+
+
+def _load(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def test_action_yml_schema() -> None:
+    _ok([_tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", "action.yml"])
+
+
+def test_github_examples_schema() -> None:
+    assert {p.name for p in GITHUB_EXAMPLES} >= {"minimal.yml", "required-check.yml", "matrix.yml"}
+    _ok([_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, GITHUB_EXAMPLES)])
+
+
+def test_gitlab_files_schema(tmp_path: Path) -> None:
+    spec, job = yaml.safe_load_all((REPO / "templates" / "gobaseline.yml").read_text(encoding="utf-8"))
+    assert set(spec) == {"spec"}
+    (tmp_path / "component-job.yml").write_text(yaml.safe_dump(job), encoding="utf-8")
+    (tmp_path / "component-spec.yml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    files = [str(tmp_path / "component-job.yml"), str(tmp_path / "component-spec.yml")]
+    files += [str(REPO / ".gitlab-ci-template.yml"), *map(str, GITLAB_EXAMPLES)]
+    _ok([_tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", *files])
+
+
+def test_pre_commit_manifest() -> None:
+    _ok([_tool("pre-commit"), "validate-manifest", ".pre-commit-hooks.yaml"])
+    hooks = {h["id"]: h for h in _load(REPO / ".pre-commit-hooks.yaml")}
+    assert hooks["gobaseline"]["language"] == "python"
+    assert hooks["gobaseline"]["entry"] == "gobaseline check"
+    assert hooks["gobaseline-docker"]["language"] == "docker_image"
+    for hook in hooks.values():
+        assert hook["pass_filenames"] is False
+        for name in ("go.mod", "go.sum", "cmd/x/main.go", "sub/go.mod"):
+            import re
+
+            assert re.search(hook["files"], name), (hook["id"], name)
+
+
+def test_dockerfile_lints_clean() -> None:
+    _ok([_tool("hadolint"), "Dockerfile"])
+
+
+def test_dockerfile_pins_go_and_bases() -> None:
+    text = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    assert "ARG GO_VERSION=1.27.3" in text
+    assert "FROM docker.io/library/golang:${GO_VERSION}-bookworm AS go" in text
+    assert "ARG PYTHON_IMAGE=docker.io/library/python:3.12-slim-bookworm" in text
+    assert "COPY --from=go /usr/local/go /usr/local/go" in text
+    assert "org.opencontainers.image.source" in text
+    assert not any(line.startswith("USER") for line in text.splitlines())  # GitHub runs Docker actions as root
+    ignore = (REPO / ".dockerignore").read_text(encoding="utf-8").split()
+    assert ignore[0:1] == ["*"] or "*" in ignore  # an allow-list context: no .venv, .git or caches
+
+
+def test_action_inputs_match_the_entrypoint() -> None:
+    sys.path.insert(0, str(REPO))
+    try:
+        import entrypoint
+    finally:
+        sys.path.remove(str(REPO))
+    action = _load(REPO / "action.yml")
+    assert action["runs"] == {"using": "docker", "image": "Dockerfile"}
+    inputs = action["inputs"]
+    assert set(inputs) == set(entrypoint.INPUTS)
+    for name, spec in inputs.items():
+        assert spec["description"], name
+        assert name == name.lower() and "_" not in name, f"{name}: inputs are kebab-case"
+        if name == "github-token":
+            assert spec["default"] == "${{ github.token }}"
+        else:
+            assert spec["default"] == entrypoint.INPUTS[name], name
+    assert set(action["outputs"]) == set(entrypoint.OUTPUTS)
+    assert action["branding"]["icon"] and action["branding"]["color"]
+
+
+def test_template_and_component_run_the_same_job() -> None:
+    classic = _load(REPO / ".gitlab-ci-template.yml")
+    spec, component = yaml.safe_load_all((REPO / "templates" / "gobaseline.yml").read_text(encoding="utf-8"))
+    job_c = classic["gobaseline"]
+    (job_k,) = component.values()
+    for key in ("script", "artifacts", "rules", "allow_failure", "interruptible"):
+        assert job_c[key] == job_k[key], key
+    assert set(job_k["variables"]) <= set(classic["variables"])
+    assert set(spec["spec"]["inputs"]) >= {
+        "stage",
+        "job-name",
+        "image",
+        "targets",
+        "policy",
+        "fail-on",
+        "token-variable",
+    }
+    assert job_c["artifacts"]["when"] == "always"
+    assert job_c["artifacts"]["reports"] == {
+        "codequality": "gobaseline-reports/gl-code-quality-report.json",
+        "junit": "gobaseline-reports/junit.xml",
+    }
+    assert "gobaseline-reports/" in job_c["artifacts"]["paths"]
+    assert job_c["image"]["entrypoint"] == [""]
+
+
+def test_docs_show_the_minimal_examples_verbatim() -> None:
+    for doc, example in (("github.md", "github/minimal.yml"), ("gitlab.md", "gitlab/minimal.yml")):
+        text = (REPO / "docs" / doc).read_text(encoding="utf-8")
+        snippet = (REPO / "examples" / example).read_text(encoding="utf-8")
+        assert f"```yaml\n{snippet}```" in text, f"docs/{doc} must show examples/{example} verbatim"
