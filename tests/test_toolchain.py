@@ -403,15 +403,6 @@ def test_injecting_flags(goflags: str, bad: list[str]) -> None:
     assert toolchain.injecting_flags(goflags) == bad
 
 
-def test_parse_env_file_like_go() -> None:
-    text = "# comment\nGOFLAGS=-mod=mod\r\nlower=x\nGOPATH= /with space \nNOEQUALS\n=x\nGOPROXY=a=b\n"
-    assert toolchain.parse_env_file(text) == {
-        "GOFLAGS": "-mod=mod",
-        "GOPATH": " /with space ",
-        "GOPROXY": "a=b",
-    }
-
-
 def test_gomod_version_lines(tmp_path: Path) -> None:
     (tmp_path / "go.mod").write_text("module m\n go 1.26 // lang\ntoolchain\tgo1.27.1\n// go 1.99\nrequire x v1.0.0\n")
     ctx = Context(tmp_path, tmp_path, Policy(), None, (), tmp_path / "out")

@@ -26,6 +26,12 @@ from gobaseline.errors import GoCommandError
 
 # What every call pins. GOENV=off and GOFLAGS="" are added for the calls that must not see the user's settings.
 _GO_EXE = "go.exe" if os.name == "nt" else "go"
+# Settings an isolated call (GOENV=off) still takes from the user's `go env -w` file: where modules come from and
+# where the caches are. Never GOFLAGS, GOTOOLCHAIN or anything else that changes what is compiled.
+CARRIED_SETTINGS = (
+    "GOPROXY", "GOSUMDB", "GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GOINSECURE", "GOVCS", "GOAUTH",
+    "GOMODCACHE", "GOCACHE", "GOPATH",
+)  # fmt: skip
 _PINNED = {"GOTOOLCHAIN": "local"}
 _ISOLATED = {"GOTOOLCHAIN": "local", "GOFLAGS": "", "GOENV": "off"}
 
@@ -100,6 +106,35 @@ def goroot_of(command: Path, environ: Mapping[str, str], timeout: float = 10.0) 
 
 
 _MAX_SCRIPT_BYTES = 64 * 1024
+
+
+def parse_env_file(text: str) -> dict[str, str]:
+    """Parse a go env file the way the go command does: `NAME=value` lines, names starting A-Z, nothing trimmed."""
+    out: dict[str, str] = {}
+    for raw in text.split("\n"):
+        line = raw.removesuffix("\r")
+        if "=" not in line or not line or not ("A" <= line[0] <= "Z"):
+            continue
+        key, _, val = line.partition("=")
+        out[key] = val
+    return out
+
+
+def user_env_file(environ: Mapping[str, str]) -> Path | None:
+    """The file `go env -w` writes, as the go command finds it (GOENV, else the user config dir), or None."""
+    name = environ.get("GOENV", "")
+    if name == "off":
+        return None
+    if name:
+        return Path(name)
+    if os.name == "nt":
+        base = environ.get("APPDATA", "")
+    elif environ.get("XDG_CONFIG_HOME"):
+        base = environ["XDG_CONFIG_HOME"]
+    else:
+        home = environ.get("HOME", "")
+        base = str(Path(home) / ".config") if home else ""
+    return Path(base) / "go" / "env" if base else None
 
 
 def real_path(p: Path) -> Path:
@@ -204,6 +239,17 @@ class Go:
                 return real
         return self._direct or self.entry
 
+    @cached_property
+    def carried(self) -> dict[str, str]:
+        """`CARRIED_SETTINGS` from the user's go env file that the environment does not set itself."""
+        path = user_env_file(self.environ)
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace") if path is not None else ""
+        except OSError:
+            text = ""
+        file_settings = parse_env_file(text)
+        return {k: v for k in CARRIED_SETTINGS if (v := file_settings.get(k, "")) and not self.environ.get(k)}
+
     def run(
         self,
         args: Sequence[str],
@@ -215,6 +261,8 @@ class Go:
     ) -> GoResult:
         """Run `go ARGS`; never raises for a non-zero exit (the caller turns it into findings)."""
         env = dict(self.environ)
+        if isolated:
+            env.update(self.carried)  # GOENV=off must not lose the user's proxy and cache settings
         env.update(_ISOLATED if isolated else _PINNED)
         if extra_env:
             env.update(extra_env)
@@ -241,6 +289,7 @@ class Go:
     ) -> subprocess.Popen[str]:
         """Start `go ARGS` isolated, for callers that run several builds at once; the caller waits."""
         env = dict(self.environ)
+        env.update(self.carried)
         env.update(_ISOLATED)
         if extra_env:
             env.update(extra_env)

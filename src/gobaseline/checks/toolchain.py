@@ -17,7 +17,7 @@ from pathlib import Path
 
 from gobaseline.checks import Context, StageResult
 from gobaseline.errors import GobaselineError, GoModError
-from gobaseline.gotool import goroot_from_files, goroot_of, real_path
+from gobaseline.gotool import goroot_from_files, goroot_of, parse_env_file, real_path
 from gobaseline.model import Finding, Stage
 from gobaseline.releases import Baseline, GoVersion, Releases
 from gobaseline.rules import rule
@@ -304,19 +304,6 @@ def _goenv_file(env: Mapping[str, str]) -> tuple[Path, dict[str, str]] | None:
     except OSError:
         return None
     return path, parse_env_file(data)
-
-
-def parse_env_file(text: str) -> dict[str, str]:
-    """Parse a go env file the way the go command does: `NAME=value` lines, names starting A-Z, nothing "
-    "trimmed."""
-    out: dict[str, str] = {}
-    for raw in text.split("\n"):
-        line = raw.removesuffix("\r")
-        if "=" not in line or not line or not ("A" <= line[0] <= "Z"):
-            continue
-        key, _, val = line.partition("=")
-        out[key] = val
-    return out
 
 
 def _check_gopath(

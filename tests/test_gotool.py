@@ -1,0 +1,93 @@
+"""The one module that runs go: what it pins, what it carries from the user's settings, what it parses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gobaseline.errors import GoCommandError
+from gobaseline.gotool import Go, find_go, iter_json_stream, parse_env_file, user_env_file
+
+
+def _env_of(go: Go, *names: str) -> dict[str, str]:
+    res = go.run(["env", "-json", *names])
+    assert res.ok, res.stderr
+    data: dict[str, str] = json.loads(res.stdout)
+    return data
+
+
+def test_isolated_calls_keep_the_users_proxy_and_cache_but_not_their_flags(
+    go_env: dict[str, str], tmp_path: Path
+) -> None:
+    envfile = tmp_path / "goenv"
+    envfile.write_text(
+        "GOPROXY=https://proxy.corp.example\nGOMODCACHE=/data/modcache\nGOFLAGS=-toolexec=/tmp/evil\n"
+        "GOPRIVATE=corp.example\n"
+    )
+    env = {**go_env, "GOENV": str(envfile)}
+    env.pop("GOPROXY")
+    env.pop("GOMODCACHE")
+    go = Go.discover(environ=env)
+
+    seen = _env_of(go, "GOPROXY", "GOMODCACHE", "GOFLAGS", "GOPRIVATE", "GOENV")
+
+    assert seen["GOPROXY"] == "https://proxy.corp.example"
+    assert seen["GOMODCACHE"] == "/data/modcache"
+    assert seen["GOPRIVATE"] == "corp.example"
+    assert seen["GOFLAGS"] == ""  # the file's -toolexec never reaches a build
+    assert seen["GOENV"] != str(envfile)  # the file itself is not in force
+
+
+def test_the_process_environment_wins_over_the_users_file(go_env: dict[str, str], tmp_path: Path) -> None:
+    envfile = tmp_path / "goenv"
+    envfile.write_text("GOPROXY=https://from-file.example\n")
+    go = Go.discover(environ={**go_env, "GOENV": str(envfile), "GOPROXY": "https://from-env.example"})
+    assert _env_of(go, "GOPROXY")["GOPROXY"] == "https://from-env.example"
+
+
+def test_every_call_pins_the_local_toolchain(go: Go) -> None:
+    assert _env_of(go, "GOTOOLCHAIN")["GOTOOLCHAIN"] == "local"
+    assert go.run(["env", "GOTOOLCHAIN"], isolated=False).stdout.strip() == "local"
+
+
+def test_the_go_binary_is_run_directly_not_through_the_python_wrapper(go: Go) -> None:
+    assert go.entry.name == "go"
+    assert go.executable == go.goroot / "bin" / "go"
+    assert go.executable.read_bytes()[:4] == b"\x7fELF"
+
+
+def test_user_env_file_is_found_like_the_go_command_finds_it() -> None:
+    assert user_env_file({"GOENV": "off"}) is None
+    assert user_env_file({"GOENV": "/x/env"}) == Path("/x/env")
+    assert user_env_file({"XDG_CONFIG_HOME": "/cfg", "HOME": "/h"}) == Path("/cfg/go/env")
+    assert user_env_file({"HOME": "/h"}) == Path("/h/.config/go/env")
+    assert user_env_file({}) is None
+
+
+def test_parse_env_file_like_go() -> None:
+    text = "GOFLAGS=-mod=mod\r\n# comment\nlower=x\n GOPATH= /with space \nGOPROXY=a=b\n=bad\n"
+    assert parse_env_file(text) == {"GOFLAGS": "-mod=mod", "GOPROXY": "a=b"}
+
+
+def test_json_streams_are_split_and_bad_json_is_our_error() -> None:
+    assert [o["A"] for o in iter_json_stream('{"A": 1}\n{"A": 2} \n')] == [1, 2]
+    with pytest.raises(GoCommandError, match="offset"):
+        list(iter_json_stream('{"A": 1}\n{"A": '))
+
+
+def test_a_missing_go_command_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(GoCommandError, match="no go command on PATH"):
+        find_go(None, str(tmp_path))
+    with pytest.raises(GoCommandError, match="does not exist"):
+        find_go(str(tmp_path / "nope"))
+
+
+def test_a_go_that_hangs_is_stopped_with_a_clear_error(go_env: dict[str, str], tmp_path: Path) -> None:
+    slow = tmp_path / "go"
+    slow.write_text("#!/bin/sh\nsleep 30\n")
+    slow.chmod(0o755)
+    go = Go(slow, go_env, timeout=0.5)
+    with pytest.raises(GoCommandError, match="did not finish"):
+        go.run(["version"])
