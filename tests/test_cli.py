@@ -93,3 +93,15 @@ def test_a_bug_is_exit_3_with_a_traceback(monkeypatch: pytest.MonkeyPatch, capsy
     monkeypatch.setattr(pipeline, "dispatch", boom)
     assert main(["rules"]) == ExitCode.INTERNAL
     assert "Traceback" in capsys.readouterr().err
+
+
+def test_check_fail_on_error_passes_a_warnings_only_run(
+    tmp_path: Path, go_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in go_env.items():
+        monkeypatch.setenv(key, value)
+    (tmp_path / "go.mod").write_text("module example.com/x\n\ngo 1.27\n")
+    # This machine's single disk gives system-disk warnings: 2 by verdict, 0 with --fail-on error.
+    assert main(["check", str(tmp_path)]) == ExitCode.WARNINGS
+    assert main(["check", str(tmp_path), "--fail-on", "error"]) == ExitCode.PASS
+    assert main(["check", str(tmp_path), "--fail-on", "warning"]) == ExitCode.ERRORS

@@ -59,7 +59,7 @@ def test_pre_commit_manifest() -> None:
     _ok([_tool("pre-commit"), "validate-manifest", ".pre-commit-hooks.yaml"])
     hooks = {h["id"]: h for h in _load(REPO / ".pre-commit-hooks.yaml")}
     assert hooks["gobaseline"]["language"] == "python"
-    assert hooks["gobaseline"]["entry"] == "gobaseline check"
+    assert hooks["gobaseline"]["entry"] == "gobaseline check --fail-on error"  # warnings show, errors block
     assert hooks["gobaseline-docker"]["language"] == "docker_image"
     for hook in hooks.values():
         assert hook["pass_filenames"] is False

@@ -46,11 +46,14 @@ def _common(p: argparse.ArgumentParser, *, build: bool) -> None:
         "--format", dest="formats", type=_formats, default=("text",), help="output format(s), comma-separated"
     )
     p.add_argument("--output-dir", dest="report_dir", type=Path, help="write each format to a file in DIR")
+    p.add_argument(
+        "--fail-on",
+        choices=["error", "warning", "never"],
+        help="exit 1 on these findings and 0 otherwise (default: the policy's fail_on, else 0/1/2 by verdict)",
+    )
     if build:
         p.add_argument("--output", dest="output", type=Path, help="directory for the binaries")
-        p.add_argument(
-            "--package", dest="packages", action="append", help="package to build (repeatable; default: .)"
-        )
+        p.add_argument("--package", dest="packages", action="append", help="package to build (repeatable; default: .)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -73,9 +76,6 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p, build=True)
     p.add_argument("--no-build", action="store_true", help="stop after the admission checks")
     p.add_argument("--no-publish", action="store_true", help="write files only, post nothing to the forge")
-    p.add_argument(
-        "--fail-on", choices=["error", "warning", "never"], help="which findings fail the run (default: policy)"
-    )
 
     p = sub.add_parser("verify", help="verify Go binaries from the files themselves")
     p.add_argument("binaries", nargs="+", type=Path, help="binaries to verify")

@@ -387,7 +387,7 @@ def cmd_check(args: argparse.Namespace, *, build: bool = False) -> ExitCode:
         build_and_verify(run, args.packages)
     report = run.report()
     emit(report, args.formats, args.report_dir, ctx)
-    return exit_code(report.verdict, None)
+    return exit_code(report.verdict, args.fail_on or policy.fail_on)
 
 
 def cmd_run(args: argparse.Namespace) -> ExitCode:

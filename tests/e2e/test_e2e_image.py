@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from tests.e2e.conftest import make_repo, run
 
+REPO = Path(__file__).resolve().parents[2]
+
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
 RUNNER_UID = 1001  # GitHub's runner user owns the workspace; the action runs as root
@@ -101,8 +103,12 @@ def test_image_as_arbitrary_user(image: str, infra: dict[str, str], tmp_path: Pa
     repo = make_repo(tmp_path / "repo", origin="https://github.com/octo/hello.git")
     for p in (repo, *repo.rglob("*")):
         os.lchown(p, 4321, 4321)
-    argv = ["podman", "run", "--rm", "-u", "4321:4321", "-v", f"{repo}:/src", "-w", "/src", image, "check", "."]
+    import yaml
+
+    hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
+    hook_args = hooks["gobaseline-docker"]["entry"].split()[1:]  # what pre-commit runs after the image name
+    argv = ["podman", "run", "--rm", "-u", "4321:4321", "-v", f"{repo}:/src", "-w", "/src", image, *hook_args]
     ran = run(argv, cwd=tmp_path, env=infra, timeout=300)
-    assert ran.returncode in (0, 2), ran.output  # pass or warnings only: the machine checks ran
+    assert ran.returncode == 0, ran.output  # warnings only (this machine's single disk) do not block a commit
     assert "Permission denied" not in ran.output
     assert "gobaseline:" in ran.output
