@@ -54,9 +54,7 @@ def tool(name: str) -> str:
 
 
 def image_exists(ref: str, env: dict[str, str] | None = None) -> bool:
-    proc = subprocess.run(
-        ["podman", "image", "exists", ref], env=env or e2e_env(), capture_output=True, check=False
-    )
+    proc = subprocess.run(["podman", "image", "exists", ref], env=env or e2e_env(), capture_output=True, check=False)
     return proc.returncode == 0
 
 
