@@ -134,9 +134,7 @@ def main() -> int:
         t_ours, all_ours = best(ours, args.repeat)
         t_verify, all_verify = best(verify, args.repeat)
         print(f"gobaseline tier 2: best {t_ours:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in all_ours)})")
-        print(
-            f"go mod verify:     best {t_verify:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in all_verify)})"
-        )
+        print(f"go mod verify:     best {t_verify:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in all_verify)})")
 
         # What the hashing alone costs with threads (the stage's default) and with processes.
         targets = [mc.CachedModule(m.path, m.version, root / "modcache") for m in mods]

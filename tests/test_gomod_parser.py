@@ -35,9 +35,7 @@ def go_json(go: Go, path: Path) -> dict[str, Any] | str:
         return e.message
 
 
-def compare(
-    go: Go, tmp_path: Path, text: str | bytes
-) -> tuple[dict[str, Any] | GoModError, dict[str, Any] | str]:
+def compare(go: Go, tmp_path: Path, text: str | bytes) -> tuple[dict[str, Any] | GoModError, dict[str, Any] | str]:
     """(ours, go's) for one go.mod text."""
     path = tmp_path / "go.mod"
     path.write_bytes(text.encode() if isinstance(text, str) else text)
@@ -410,9 +408,7 @@ def requires(draw: st.DrawFn) -> Entry:
     text = f'"{path}" {v}' if quoted else f"{path} {v}"
     if suffix:
         text += " " + suffix
-    return Entry(
-        "require", text, (path, gomod.canonical_version(v), suffix.startswith(("// indirect", "//ind")))
-    )
+    return Entry("require", text, (path, gomod.canonical_version(v), suffix.startswith(("// indirect", "//ind"))))
 
 
 @st.composite
@@ -465,9 +461,7 @@ SIMPLE = {
         st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True), st.sampled_from(["0", "1", "go1.26"])
     ).map(lambda kv: Entry("godebug", f"{kv[0]}={kv[1]}", kv)),
     "tool": module_path().map(lambda p: Entry("tool", p[0] + "/cmd/gen", p[0] + "/cmd/gen")),
-    "ignore": st.sampled_from(["./node_modules", "./testdata/big", "static"]).map(
-        lambda d: Entry("ignore", d, d)
-    ),
+    "ignore": st.sampled_from(["./node_modules", "./testdata/big", "static"]).map(lambda d: Entry("ignore", d, d)),
 }
 
 
@@ -523,10 +517,7 @@ def positions_of(mod: gomod.GoMod) -> list[tuple[str, Any, int, int]]:
     out: list[tuple[str, Any, int, int]] = []
     out += [("require", (r.path, r.version, r.indirect), r.line, r.col) for r in mod.requires]
     out += [("exclude", (x.path, x.version), x.line, x.col) for x in mod.excludes]
-    out += [
-        ("replace", (p.old_path, p.old_version, p.new_path, p.new_version), p.line, p.col)
-        for p in mod.replaces
-    ]
+    out += [("replace", (p.old_path, p.old_version, p.new_path, p.new_version), p.line, p.col) for p in mod.replaces]
     out += [("retract", (t.low, t.high, t.rationale), t.line, t.col) for t in mod.retracts]
     out += [("godebug", (g.key, g.value), g.line, g.col) for g in mod.godebugs]
     out += [("tool", t.path, t.line, t.col) for t in mod.tools]

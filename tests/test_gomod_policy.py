@@ -28,9 +28,7 @@ RELEASES = Releases.from_json(
 )
 
 
-def context(
-    root: Path, policy: Policy | None = None, *, go: Go | None = None, today: dt.date = TODAY
-) -> Context:
+def context(root: Path, policy: Policy | None = None, *, go: Go | None = None, today: dt.date = TODAY) -> Context:
     return Context(
         repo_root=root,
         module_dir=root,
@@ -64,9 +62,7 @@ def statuses(result: StageResult) -> dict[str, CheckStatus]:
 
 
 def waiver(module_path: str, expires: str, ticket: str = "SEC-1") -> str:
-    return (
-        f"  - module: {module_path}\n    approved_by: alice\n    ticket: {ticket}\n    expires: {expires}\n"
-    )
+    return f"  - module: {module_path}\n    approved_by: alice\n    ticket: {ticket}\n    expires: {expires}\n"
 
 
 # -- the fixture with everything -----------------------------------------------------------------------------
@@ -95,9 +91,7 @@ def test_policy_fixture_exact_places(tmp_path: Path) -> None:
     }
     assert result.facts["module"] == "example.com/svc"
     by_place = {str(f.location): f for f in result.findings}
-    assert by_place["go.mod:4:1"].message.startswith(
-        "`toolchain go1.25.5` names a release outside the baseline"
-    )
+    assert by_place["go.mod:4:1"].message.startswith("`toolchain go1.25.5` names a release outside the baseline")
     assert "go mod edit -toolchain=go1.27.3" in by_place["go.mod:4:1"].message
     assert by_place["go.mod:13:1"].message.startswith(
         "replace github.com/ok/lib => github.com/fork/lib v1.2.4: swaps the public module github.com/ok/lib"
@@ -106,9 +100,7 @@ def test_policy_fixture_exact_places(tmp_path: Path) -> None:
         "replace github.com/waived/mod@v1.0.0 => github.com/fork/mod v1.0.1:"
     )
     assert by_place["go.mod:18:2"].message.startswith("replace example.com/sibling => ../sibling: builds")
-    assert by_place["go.mod:9:2"].message.startswith(
-        "require github.com/old/indirect v5.0.0+incompatible // indirect:"
-    )
+    assert by_place["go.mod:9:2"].message.startswith("require github.com/old/indirect v5.0.0+incompatible // indirect:")
     # Severities are the catalogue's defaults; the pipeline applies policy overrides.
     assert {f.rule_id: f.severity for f in result.findings}["GB405"] is Severity.WARNING
 
@@ -234,9 +226,7 @@ replace (
 
 
 def test_valid_waivers_allow_replaces(tmp_path: Path) -> None:
-    policy_text = (
-        "waivers:\n" + waiver("github.com/a/pub", "2026-11-15") + waiver("example.com/sibling", "2027-01-01")
-    )
+    policy_text = "waivers:\n" + waiver("github.com/a/pub", "2026-11-15") + waiver("example.com/sibling", "2027-01-01")
     policy_text += waiver("github.com/b/pinned@v1.2.0", "2027-01-01")
     root = module(tmp_path, REPLACES, policy_text)
     policy = policy_mod.load(None, root)
@@ -381,16 +371,12 @@ def test_incompatible_requirements(tmp_path: Path) -> None:
     )
     result = run(context(tmp_path))
     assert places(result) == [("GB408", "go.mod:5:1"), ("GB409", "go.mod:7:5")]
-    assert result.findings[0].message.startswith(
-        "require github.com/a/direct v3.0.0+incompatible: a `+incompatible`"
-    )
+    assert result.findings[0].message.startswith("require github.com/a/direct v3.0.0+incompatible: a `+incompatible`")
     assert [f.severity for f in result.findings] == [Severity.ERROR, Severity.WARNING]
 
 
 def test_retractions_are_never_findings(tmp_path: Path) -> None:
-    module(
-        tmp_path, "module example.com/x\n\ngo 1.26\n\nretract (\n\tv1.0.0 // oops\n\t[v1.1.0, v1.9.9]\n)\n"
-    )
+    module(tmp_path, "module example.com/x\n\ngo 1.26\n\nretract (\n\tv1.0.0 // oops\n\t[v1.1.0, v1.9.9]\n)\n")
     assert run(context(tmp_path)).findings == []
 
 
@@ -411,9 +397,7 @@ def test_broken_example_matches_its_readme(tmp_path: Path) -> None:
     assert sorted(places(result)) == sorted(readme_table())
     order = re.search(r"findings come out as ([^.]+)\.", " ".join((BROKEN / "README.md").read_text().split()))
     assert order is not None
-    assert ", ".join(f.rule_id for f in result.findings) == order.group(1).replace(" and ", " ").replace(
-        ",,", ","
-    )
+    assert ", ".join(f.rule_id for f in result.findings) == order.group(1).replace(" and ", " ").replace(",,", ",")
 
 
 def test_broken_example_parses_like_go(go: Go) -> None:

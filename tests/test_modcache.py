@@ -172,9 +172,7 @@ def test_edited_ziphash(world: World) -> None:
     writable(world.download("github.com/Example/Upper", ".ziphash")).write_text("h1:" + "B" * 43 + "=")
     res = check(world)
     assert ids(res) == ["GB203"]
-    assert res.findings[0].location == Location(
-        "go.sum", gosum_line(world, "github.com/Example/Upper v1.1.0-RC.1")
-    )
+    assert res.findings[0].location == Location("go.sum", gosum_line(world, "github.com/Example/Upper v1.1.0-RC.1"))
 
 
 def test_edited_mod_file(world: World) -> None:
@@ -183,9 +181,7 @@ def test_edited_mod_file(world: World) -> None:
     res = check(world)
     assert "GB205" in ids(res)
     (f205,) = [f for f in res.findings if f.rule_id == "GB205"]
-    assert f205.location == Location(
-        "go.sum", gosum_line(world, "example.com/legacy v2.0.0+incompatible/go.mod")
-    )
+    assert f205.location == Location("go.sum", gosum_line(world, "example.com/legacy v2.0.0+incompatible/go.mod"))
 
 
 def test_deleted_file_in_tree(world: World) -> None:
@@ -271,9 +267,7 @@ def test_missing_mod_file_fails_the_build_list(world: World) -> None:
 
 def test_go_sum_gomod_line_missing_and_go_sum_left_alone(world: World) -> None:
     gosum = world.module_dir / "go.sum"
-    text = "".join(
-        ln for ln in gosum.read_text().splitlines(True) if not ln.startswith("example.com/nested v0.3.1/")
-    )
+    text = "".join(ln for ln in gosum.read_text().splitlines(True) if not ln.startswith("example.com/nested v0.3.1/"))
     gosum.write_text(text)
     res = check(world)
     assert ids(res) == ["GB202"]
@@ -285,9 +279,7 @@ def test_go_sum_gomod_line_missing_and_go_sum_left_alone(world: World) -> None:
 def test_go_sum_content_line_missing_for_direct_requirement(world: World) -> None:
     gosum = world.module_dir / "go.sum"
     gosum.write_text(
-        "".join(
-            ln for ln in gosum.read_text().splitlines(True) if not ln.startswith("example.com/alpha v1.0.0 ")
-        )
+        "".join(ln for ln in gosum.read_text().splitlines(True) if not ln.startswith("example.com/alpha v1.0.0 "))
     )
     res = check(world)
     assert ids(res) == ["GB202"]

@@ -109,9 +109,7 @@ def test_fingerprint_is_stable_and_ignores_severity_and_column() -> None:
     # A fingerprint read back is kept, not recomputed.
     assert Finding.from_dict({**a.to_dict(), "fingerprint": "given"}).fingerprint == "given"
     # Known value: reports from different versions must match findings across runs.
-    assert (
-        Finding("GB101", Severity.ERROR, "m").fingerprint == Finding("GB101", Severity.NOTE, "m").fingerprint
-    )
+    assert Finding("GB101", Severity.ERROR, "m").fingerprint == Finding("GB101", Severity.NOTE, "m").fingerprint
 
 
 def test_location_str() -> None:

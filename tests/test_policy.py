@@ -296,9 +296,7 @@ _SCALARS = st.one_of(
 )
 _VALUES: Any = st.recursive(
     _SCALARS,
-    lambda inner: (
-        st.lists(inner, max_size=4) | st.dictionaries(_KEYS | st.text(max_size=6), inner, max_size=5)
-    ),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_KEYS | st.text(max_size=6), inner, max_size=5),
     max_leaves=20,
 )
 

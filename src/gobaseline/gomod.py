@@ -241,9 +241,7 @@ _STRING = "STRING"
 _PUNCT = frozenset("\n()[]{},")
 _NOT_IDENT = frozenset(" ()[]{},")
 # unicode.IsSpace: Python's str.isspace also counts U+001C..U+001F, Go does not.
-_GO_SPACE = (
-    "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
-)
+_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
 _GO_FIELDS = re.compile(f"[{re.escape(_GO_SPACE)}]+")
 
 
@@ -781,9 +779,7 @@ class _Builder:
             if len(texts) != 1:
                 raise _DirectiveError("toolchain directive expects exactly one argument")
             if not _TOOLCHAIN.match(texts[0]):
-                raise _DirectiveError(
-                    f"invalid toolchain version '{texts[0]}': must match format go1.23.0 or default"
-                )
+                raise _DirectiveError(f"invalid toolchain version '{texts[0]}': must match format go1.23.0 or default")
             self.toolchain = ToolchainDirective(texts[0], ln, col)
         elif verb == "module":
             if self.module is not None:
@@ -915,16 +911,12 @@ def _replace(line: _Line, args: Sequence[_Token]) -> Replace:
     if len(texts) == arrow + 2:
         if not is_directory_path(new):
             if "@" in new:
-                raise _DirectiveError(
-                    "replacement module must match format 'path version', not 'path@version'"
-                )
+                raise _DirectiveError("replacement module must match format 'path version', not 'path@version'")
             raise _DirectiveError(
                 "replacement module without version must be directory path (rooted or starting with . or ..)"
             )
         if os.sep == "/" and "\\" in new:
-            raise _DirectiveError(
-                "replacement directory appears to be Windows path (on a non-windows system)"
-            )
+            raise _DirectiveError("replacement directory appears to be Windows path (on a non-windows system)")
     else:
         new_version = _version("replace", new, texts[arrow + 2])
         if is_directory_path(new):

@@ -59,9 +59,7 @@ from gobaseline.rules import rule
 CHECKS = ("start", "log-json", "log-fields", "version", "healthz", "metrics", "shutdown")
 """Every check the probe records, passed, failed or skipped."""
 
-LEVELS = frozenset(
-    {"trace", "debug", "info", "notice", "warn", "warning", "error", "dpanic", "panic", "fatal"}
-)
+LEVELS = frozenset({"trace", "debug", "info", "notice", "warn", "warning", "error", "dpanic", "panic", "fatal"})
 """Level names accepted in `level`, compared case-insensitively; slog's `INFO+2` forms are accepted too."""
 
 _HEALTHZ = "/healthz"
@@ -611,16 +609,12 @@ class _Prober:
     def finding(self, rule_id: str, message: str) -> Finding:
         return rule(rule_id).finding(message, self.where, target=self.target)
 
-    def record(
-        self, name: str, found: Sequence[Finding], *, detail: str = "", seconds: float | None = None
-    ) -> None:
+    def record(self, name: str, found: Sequence[Finding], *, detail: str = "", seconds: float | None = None) -> None:
         """`result.check` with the detail and the measured time of work done before it."""
         with self.result.check(name, target=self.target) as out:
             out.extend(found)
         last = self.result.checks[-1]
-        self.result.checks[-1] = replace(
-            last, detail=detail, seconds=last.seconds if seconds is None else seconds
-        )
+        self.result.checks[-1] = replace(last, detail=detail, seconds=last.seconds if seconds is None else seconds)
 
     def skip_rest(self, why: str) -> None:
         """Skip every check not recorded yet."""
@@ -701,8 +695,7 @@ class _Prober:
             found.append(
                 self.finding(
                     "GB702",
-                    f"nothing answered on {svc.address} (passed as {svc.how}) "
-                    f"within {self.policy.startup_timeout:g} s",
+                    f"nothing answered on {svc.address} (passed as {svc.how}) within {self.policy.startup_timeout:g} s",
                 )
             )
         detail = f"{svc.address} via {svc.how}"
@@ -716,8 +709,7 @@ class _Prober:
             health.append(
                 self.finding(
                     "GB705",
-                    f"GET {_HEALTHZ} did not answer 200 within {self.policy.startup_timeout:g} s "
-                    f"(last: {ready.last})",
+                    f"GET {_HEALTHZ} did not answer 200 within {self.policy.startup_timeout:g} s (last: {ready.last})",
                 )
             )
         self.record("healthz", health, detail=ready.last if health else "HTTP 200")

@@ -15,9 +15,7 @@ from typing import Any
 
 from gobaseline.errors import GobaselineError
 
-_VERSION = re.compile(
-    r"^(?:go)?1\.(?P<minor>[0-9]+)(?:\.(?P<patch>[0-9]+))?(?P<pre>(?:rc|beta|alpha)[0-9]+)?$"
-)
+_VERSION = re.compile(r"^(?:go)?1\.(?P<minor>[0-9]+)(?:\.(?P<patch>[0-9]+))?(?P<pre>(?:rc|beta|alpha)[0-9]+)?$")
 
 
 @total_ordering

@@ -153,9 +153,7 @@ def proxy_env(proxy: Path) -> dict[str, str]:
     return {"GOPROXY": proxy_url(proxy), "GOSUMDB": "off", "GOFLAGS": "-mod=mod"}
 
 
-def run_checked(
-    go: Go, args: Sequence[str], cwd: Path, extra_env: Mapping[str, str] | None = None
-) -> GoResult:
+def run_checked(go: Go, args: Sequence[str], cwd: Path, extra_env: Mapping[str, str] | None = None) -> GoResult:
     """Run go and fail loudly with its output."""
     res = go.run(args, cwd=cwd, extra_env=extra_env)
     if not res.ok:
@@ -200,9 +198,7 @@ def copy_modcache(src: Path, dst: Path) -> Path:
 
 
 def _go_file(pkg: str, body: str = "") -> str:
-    return (
-        f'package {pkg}\n\n{body}\n// Name is exported so the package is not empty.\nconst Name = "{pkg}"\n'
-    )
+    return f'package {pkg}\n\n{body}\n// Name is exported so the package is not empty.\nconst Name = "{pkg}"\n'
 
 
 def standard_modules() -> list[ModuleSpec]:

@@ -55,9 +55,7 @@ class Rule:
         """Link to this rule's section of docs/rules.md."""
         return f"{DOCS_URL}#{self.id.lower()}-{self.name}"
 
-    def finding(
-        self, message: str, location: Location | None = None, *, target: str | None = None
-    ) -> Finding:
+    def finding(self, message: str, location: Location | None = None, *, target: str | None = None) -> Finding:
         """A finding of this rule at its default severity (policy overrides are applied later, in one place)."""
         return Finding(self.id, self.severity, message, location, target)
 
