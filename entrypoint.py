@@ -24,7 +24,6 @@ import functools
 import json
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -251,20 +250,11 @@ def _say(line: str, stream: TextIO) -> None:
     stream.flush()
 
 
-def escape_data(text: str) -> str:
-    """Escape a workflow command's message."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    """Escape a workflow command's property value."""
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def input_error_line(error: InputError) -> str:
-    """The one `::error::` line for a bad input."""
-    title = escape_property(f"gobaseline: invalid input {error.name}")
-    return f"::error title={title}::{escape_data(error.message)}"
+    """The one `::error::` line for a bad input, escaped like every workflow command gobaseline prints."""
+    from gobaseline.formats.github import command
+
+    return command("error", error.message, {"title": f"gobaseline: invalid input {error.name}"})
 
 
 # -- environment fixes --------------------------------------------------------------------------------------------
@@ -393,14 +383,6 @@ def complete_outputs(written: Mapping[str, str], report_dir: Path | None, exit_c
     return values
 
 
-def append_outputs(path: Path, values: Mapping[str, str]) -> None:
-    """Append `values` to GITHUB_OUTPUT, each in the `name<<DELIM` form with a random delimiter."""
-    with path.open("a", encoding="utf-8") as f:
-        for name, value in values.items():
-            delim = f"ghadelimiter_{secrets.token_hex(16)}"
-            f.write(f"{name}<<{delim}\n{value}\n{delim}\n")
-
-
 # -- ownership ----------------------------------------------------------------------------------------------------
 
 
@@ -487,6 +469,8 @@ def action(environ: Mapping[str, str], runner: Runner = run_gobaseline) -> int:
         container_ws = Path(CONTAINER_WORKSPACE)
         for name in PATH_OUTPUTS:
             values[name] = relative_to_workspace(values[name], workspace, container_ws)
+        from gobaseline.forges.outputs import append_outputs
+
         append_outputs(Path(real_output), values)
     hand_back(workspace, started)
     return code
