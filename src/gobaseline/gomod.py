@@ -245,6 +245,14 @@ _GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B)
 _GO_FIELDS = re.compile(f"[{re.escape(_GO_SPACE)}]+")
 
 
+# Fast paths for the lexer (most go.mod text is ASCII): a run of printable ASCII identifier characters that stops
+# before `//` and `/*`, and a run of blanks. Neither crosses a newline, so the position only moves right.
+_ASCII_IDENT_RUN = re.compile(
+    "(?:[" + "".join(re.escape(chr(c)) for c in range(0x21, 0x7F) if chr(c) not in "()[]{},/") + "]|/(?![/*]))+"
+)
+_BLANK_RUN = re.compile("[ \t\r]+")
+
+
 def _is_ident(c: str) -> bool:
     # modfile isIdent: not a delimiter, not a space, and printable (categories L, M, N, P, S).
     return c not in _NOT_IDENT and c not in _GO_SPACE and unicodedata.category(c)[0] in "LMNPS"
@@ -357,11 +365,16 @@ class _Reader:
             text = text[:-2] if text.endswith("\r\n") else text.removesuffix("\n")
         self.token = _Token(kind, text, start, self.pos)
 
+    def _advance(self, m: re.Match[str] | None) -> None:
+        if m is not None:
+            n = m.end() - m.start()
+            self.pos = _Pos(self.pos.idx + n, self.pos.line, self.pos.col + n)
+
     def read_token(self) -> None:
         while not self.eof():
             c = self.peek_rune()
             if c in " \t\r":
-                self.read_rune()
+                self._advance(_BLANK_RUN.match(self.text, self.pos.idx))
                 continue
             if self.peek_prefix("//"):
                 start = self.start_token()
@@ -411,6 +424,7 @@ class _Reader:
             return
         if not _is_ident(c):
             raise self.error(f"unexpected input character {c!r}")
+        self._advance(_ASCII_IDENT_RUN.match(self.text, self.pos.idx))
         while not self.eof() and _is_ident(self.peek_rune()):
             if self.peek_prefix("//"):
                 break

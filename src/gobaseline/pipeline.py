@@ -177,15 +177,10 @@ def admission(run: Run) -> None:
 
     ctx = run.ctx
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # `go list -m all` may rewrite go.mod under -mod=mod (restored afterwards): parse go.mod first, then let
-        # the build list load while the toolchain stage runs `go env`.
-        try:
-            ctx.gomod()
-        except GoModError:
-            pass
-        else:
-            if ctx.go is not None:
-                ctx.build_list = pool.submit(modcache.list_build, ctx)
+        # `go list -m all` may rewrite go.mod under -mod=mod (restored afterwards): every stage reads go.mod from
+        # a snapshot taken first. Then the build list loads while the toolchain stage runs `go env`.
+        if ctx.snapshot_gomod() and ctx.go is not None:
+            ctx.build_list = pool.submit(modcache.list_build, ctx)
         _admission_stages(run, toolchain, gomod, modcache, outdir)
 
 

@@ -75,6 +75,7 @@ class Context:
     build_list: Future[tuple[list[dict[str, Any]], str]] | None = None
     """`go list -m -json all` started early by the pipeline, so it overlaps the toolchain stage's `go env`."""
     _gomod: GoMod | None = field(default=None, init=False, repr=False, compare=False)
+    _gomod_bytes: bytes | None = field(default=None, init=False, repr=False, compare=False)
     _root: Path | None = field(default=None, init=False, repr=False, compare=False)
     _rel: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
@@ -104,12 +105,27 @@ class Context:
         """The module's go.mod."""
         return self.module_dir / "go.mod"
 
+    def snapshot_gomod(self) -> bool:
+        """Read go.mod's bytes now, before anything may rewrite it (`go list -mod=mod`); `gomod()` parses them.
+
+        False when go.mod cannot be read (the go.mod stage reports it)."""
+        if self._gomod_bytes is None:
+            try:
+                self._gomod_bytes = self.gomod_path.read_bytes()
+            except OSError:
+                return False
+        return True
+
     def gomod(self) -> GoMod:
-        """go.mod parsed once per run; raises GoModError (with file and line) when it cannot be parsed."""
+        """go.mod parsed once per run (from the snapshot when taken); raises GoModError with file and line."""
         if self._gomod is None:
             from gobaseline import gomod
 
-            self._gomod = gomod.load(self.gomod_path, self.rel(self.gomod_path))
+            name = self.rel(self.gomod_path)
+            if self._gomod_bytes is not None:
+                self._gomod = gomod.parse(self._gomod_bytes, name)
+            else:
+                self._gomod = gomod.load(self.gomod_path, name)
         return self._gomod
 
 

@@ -16,11 +16,11 @@ import tempfile
 from pathlib import Path
 
 from gobaseline.checks import Context, StageResult
+from gobaseline.errors import GoModError
 from gobaseline.model import Location, Stage
 from gobaseline.rules import rule
 
 _TARGET_DIR = re.compile(r"^[a-z0-9]+_[a-z0-9]+$")
-_MODULE_LINE = re.compile(r"^[ \t]*module[ \t]+(?P<q>[\"`]?)(?P<path>[^\s\"`]+)(?P=q)[ \t]*(?://.*)?$", re.MULTILINE)
 _MAX_LISTED = 10
 
 
@@ -191,13 +191,11 @@ def _probe_write(directory: Path) -> str | None:
 
 
 def module_path(ctx: Context) -> str | None:
-    """The module path from go.mod's `module` line, or None."""
+    """The module path from go.mod's `module` line, or None (no go.mod, or one the go.mod stage rejects)."""
     try:
-        text = ctx.gomod_path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        return ctx.gomod().module_path or None
+    except GoModError:
         return None
-    m = _MODULE_LINE.search(text)
-    return m.group("path") if m else None
 
 
 def _is_version_element(elem: str) -> bool:
