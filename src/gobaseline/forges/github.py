@@ -191,7 +191,8 @@ class GitHub:
 
     def _create_check_run(self, name: str, title: str, summary: str) -> CheckRun:
         output: dict[str, Any] = {"title": title, "summary": summary}
-        try:
+
+        def create() -> CheckRun:
             with _translate("check run"):
                 return self._repo.create_check_run(
                     name=name,
@@ -201,22 +202,15 @@ class GitHub:
                     details_url=self.ctx.run_url or _unset(),
                     output=output,
                 )
+
+        try:
+            return create()
         except ForgeError as e:
             if e.forbidden or (e.status is not None and e.status < 500):
                 raise
             # The create may have landed before the failure: look before creating again.
             found = self.find_check_run(name)
-            if found is not None:
-                return found
-            with _translate("check run"):
-                return self._repo.create_check_run(
-                    name=name,
-                    head_sha=self.ctx.head_sha,
-                    status="in_progress",
-                    external_id=self.external_id,
-                    details_url=self.ctx.run_url or _unset(),
-                    output=output,
-                )
+            return found if found is not None else create()
 
     def check_run(self, name: str, report: Report, summary: str, *, fail_on: str, annotations: bool = True) -> Posted:
         """Create (or find) the check run, add the annotations 50 at a time, complete it with the conclusion.
