@@ -21,10 +21,12 @@ COPY pyproject.toml README.md ./
 COPY src ./src
 # The venv has no pip of its own: the base image's pip installs into it (`pip --python`).
 # setuptools and pbr come in only as sarif-om's build requirement: nothing imports them at run time.
+# cryptography (16 MB) comes in through PyGithub's pyjwt[crypto], for GitHub App (JWT) authentication only;
+# gobaseline authenticates with a token, and PyGithub imports it lazily (the act end-to-end test posts with it gone).
 RUN pip wheel --no-deps --wheel-dir /wheels . \
     && python -m venv --without-pip /opt/gobaseline \
     && pip --python /opt/gobaseline/bin/python install --compile /wheels/gobaseline-*.whl \
-    && pip --python /opt/gobaseline/bin/python uninstall -y setuptools pbr \
+    && pip --python /opt/gobaseline/bin/python uninstall -y setuptools pbr cryptography \
     && /opt/gobaseline/bin/gobaseline --version \
     && /opt/gobaseline/bin/python -c "import gobaseline.pipeline, gobaseline.publish, sarif_om, github, gitlab"
 
