@@ -182,3 +182,40 @@ def test_run_reports_a_non_compliant_service(
     findings = report_of(repo)["findings"]
     hits = [f for f in findings if f["rule_id"] == rule_id]  # type: ignore[attr-defined]
     assert hits and hits[0]["location"]["path"] == f"cmd/{service}/main.go"
+
+
+def test_publish_posts_a_saved_report_for_the_triggering_run(
+    tmp_path: Path, ci_env: pytest.MonkeyPatch, github_api: FakeGitHub
+) -> None:
+    # The fork pattern (docs/forks.md): the report comes from an artifact, a workflow_run job posts it.
+    repo = git_repo(REPO / "examples" / "broken", tmp_path / "broken")
+    assert main(["check", str(repo), "--format", "json", "--output-dir", str(tmp_path / "artifact")]) == 1
+    for key, value in github_env(github_api, tmp_path).items():
+        ci_env.setenv(key, value)
+    event = {"workflow_run": {"id": 99, "event": "pull_request", "head_sha": HEAD_SHA, "pull_requests": []}}
+    (tmp_path / "run.json").write_text(json.dumps(event))
+    ci_env.setenv("GITHUB_EVENT_NAME", "workflow_run")
+    ci_env.setenv("GITHUB_EVENT_PATH", str(tmp_path / "run.json"))
+
+    code = main(["publish", str(tmp_path / "artifact" / "report.json")])
+
+    assert code == ExitCode.ERRORS  # the saved verdict
+    [run] = github_api.check_runs.values()
+    assert run["head_sha"] == HEAD_SHA and run["conclusion"] == "failure"
+    assert [s["state"] for s in github_api.statuses] == ["failure"]
+
+
+def test_verify_checks_any_binary_and_its_manifest(tmp_path: Path, ci_env: pytest.MonkeyPatch) -> None:
+    repo = git_repo(REPO / "examples" / "hello", tmp_path / "hello")
+    assert main(["build", str(repo), "--targets", "linux/amd64", "--fail-on", "error"]) == ExitCode.PASS
+    out = repo / "gobaseline-out"
+    binary = out / "linux_amd64" / "hello"
+
+    assert main(["verify", str(binary), "--manifest", str(out / "manifest.json"), "--fail-on", "error"]) == 0
+
+    with binary.open("ab") as f:  # the file is no longer the one the manifest records
+        f.write(b"\0")
+    assert main(["verify", str(binary), "--manifest", str(out / "manifest.json"), "--format", "json",
+                 "--output-dir", str(tmp_path / "r")]) == ExitCode.ERRORS  # fmt: skip
+    rules = {f["rule_id"] for f in json.loads((tmp_path / "r" / "report.json").read_text())["findings"]}
+    assert "GB610" in rules

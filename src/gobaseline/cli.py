@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--go", dest="go_command", help="the go command to use")
     p.add_argument("--format", dest="formats", type=_formats, default=("text",))
     p.add_argument("--output-dir", dest="report_dir", type=Path)
+    p.add_argument("--fail-on", choices=["error", "warning", "never"], help="as for check")
 
     p = sub.add_parser("report", help="render a saved JSON report in other formats")
     p.add_argument("report", type=Path, help="a report written with --format json")

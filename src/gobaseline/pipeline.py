@@ -460,7 +460,7 @@ def cmd_verify(args: argparse.Namespace) -> ExitCode:
         policy_source=policy.source,
     )
     emit(report, args.formats, args.report_dir)
-    return report.verdict.exit_code
+    return exit_code(report.verdict, args.fail_on or policy.fail_on)
 
 
 def cmd_report(args: argparse.Namespace) -> ExitCode:
