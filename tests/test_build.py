@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -406,3 +407,24 @@ def test_sbom_lists_what_the_binary_was_built_from_and_is_valid_cyclonedx(tmp_pa
     props = {p["name"]: p["value"] for p in main["properties"]}
     assert props["go:build:CGO_ENABLED"] == "0" and props["go:build:-trimpath"] == "true"
     assert sbom_path.parent == ctx.output_dir  # beside the manifest: target directories hold binaries only
+
+
+def test_a_private_gocache_builds_cold_and_leaves_the_shared_cache_untouched(
+    tmp_path: Path, go: Go, go_shared_cache: Path
+) -> None:
+    module = copy_fixture("hello", tmp_path)
+
+    def entries() -> list[str]:  # compiled objects and their metadata; the 00-ff directories are created by any go
+        return sorted(p.name for p in go_shared_cache.rglob("*") if p.is_file() and p.name.endswith(("-a", "-d")))
+
+    assert go.env  # `go env` itself records a few tool ids in GOCACHE: not the build's doing
+    before = entries()
+    ctx = make_ctx(module, go, targets=("linux/amd64",), policy=parse("build:\n  gocache: private\n", "p.yml"))
+    lines: list[str] = []
+
+    outcome = build.run(ctx, progress=lines.append)
+
+    assert [a.target for a in outcome.artifacts] == ["linux/amd64"]
+    assert not [f for f in outcome.build.findings + outcome.verify.findings if f.severity is Severity.ERROR]
+    assert entries() == before  # nothing compiled into it
+    assert not list(Path(tempfile.gettempdir()).glob("gobaseline-gocache-*"))  # the private cache is gone
