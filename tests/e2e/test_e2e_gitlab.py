@@ -106,6 +106,15 @@ def test_classic_template_example(infra: dict[str, str], gocache: Path, tmp_path
     assert "GOBASELINE_GITLAB_TOKEN is empty" in ran.output  # no token: one notice, the job still gates
 
 
+def test_a_matrix_shard_builds_its_own_targets(infra: dict[str, str], gocache: Path, tmp_path: Path) -> None:
+    # examples/gitlab/matrix.yml gives each parallel job GOBASELINE_SHARD_TARGETS; it wins over the targets input.
+    repo = _repo(tmp_path, "template.yml")
+    shard = {"GOCACHE": str(gocache), "GOBASELINE_TARGETS": "linux/arm64", "GOBASELINE_SHARD_TARGETS": "linux/amd64"}
+    ran = _gcl(repo, infra, variables=shard)
+    assert ran.returncode == 0, ran.output[-4000:]
+    assert _assert_reports(repo, "gobaseline")["targets"] == ["linux/amd64"]
+
+
 @pytest.mark.parametrize(
     ("branch", "variables", "runs"),
     [
