@@ -133,7 +133,12 @@ def test_template_and_component_run_the_same_job() -> None:
 
 
 def test_docs_show_the_minimal_examples_verbatim() -> None:
-    for doc, example in (("github.md", "github/minimal.yml"), ("gitlab.md", "gitlab/minimal.yml")):
+    for doc, example in (
+        ("github.md", "github/minimal.yml"),
+        ("gitlab.md", "gitlab/minimal.yml"),
+        ("forks.md", "github/fork-gate.yml"),
+        ("forks.md", "github/fork-publish.yml"),
+    ):
         text = (REPO / "docs" / doc).read_text(encoding="utf-8")
         snippet = (REPO / "examples" / example).read_text(encoding="utf-8")
         assert f"```yaml\n{snippet}```" in text, f"docs/{doc} must show examples/{example} verbatim"
