@@ -336,6 +336,7 @@ def verify_files(
                         target=v.artifact.target or None,
                     )
                 )
-        artifacts.append(v.artifact)
+        if v.artifact.sha256:  # a file that could not be read is a finding, not an artifact
+            artifacts.append(v.artifact)
     result.seconds = time.perf_counter() - start
     return result, artifacts
