@@ -98,3 +98,26 @@ def test_a_go_that_hangs_is_stopped_with_a_clear_error(go_env: dict[str, str], t
     go = Go(slow, go_env, timeout=0.5)
     with pytest.raises(GoCommandError, match="did not finish"):
         go.run(["version"])
+
+
+def test_go_env_names_every_variable_gobaseline_reads() -> None:
+    import re
+
+    from gobaseline.gotool import ENV_NAMES
+
+    src = Path(__file__).resolve().parents[1] / "src" / "gobaseline"
+    read = set()
+    for path in src.rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        read |= set(re.findall(r"env(?:\.get)?[\[(]['\"](GO[A-Z0-9_]+)['\"]", text))
+    from gobaseline.checks.gomod import PRIVATE_PATTERN_VARS
+
+    read |= set(PRIVATE_PATTERN_VARS)
+    assert read <= set(ENV_NAMES), sorted(read - set(ENV_NAMES))
+
+
+def test_go_env_answers_every_name(go: Go) -> None:
+    from gobaseline.gotool import ENV_NAMES
+
+    assert set(go.env) == set(ENV_NAMES)
+    assert go.env["GOROOT"] and go.env["GOVERSION"].startswith("go1.")

@@ -120,7 +120,7 @@ def test_runs_go_once(module: Path, env: dict[str, str], monkeypatch: pytest.Mon
 
     monkeypatch.setattr(subprocess, "run", counting)
     toolchain.run(make_ctx(module, Go.discover(environ=env)))
-    assert [c[1:] for c in calls] == [["env", "-json"]]
+    assert [c[1:3] for c in calls] == [["env", "-json"]]  # one go call: `go env -json NAMES...`
 
 
 def test_no_go_command(module: Path) -> None:

@@ -27,6 +27,12 @@ from gobaseline.errors import GoCommandError
 
 # What every call pins. GOENV=off and GOFLAGS="" are added for the calls that must not see the user's settings.
 _GO_EXE = "go.exe" if os.name == "nt" else "go"
+# What `Go.env` asks for. A name an older go does not know comes back as "" (checked with Go 1.21 and 1.25).
+ENV_NAMES = (
+    "GOROOT", "GOVERSION", "GOPATH", "GOMODCACHE", "GOCACHE", "GOFLAGS", "GOENV", "GOTOOLCHAIN",
+    "GOHOSTOS", "GOHOSTARCH", "GOOS", "GOARCH", "GOEXE", "GOEXPERIMENT", "GOMOD", "GOWORK",
+    "GOPROXY", "GOSUMDB", "GOPRIVATE", "GONOPROXY", "GONOSUMDB", "GOINSECURE", "GOVCS", "GOAUTH",
+)  # fmt: skip
 # Settings an isolated call (GOENV=off) still takes from the user's `go env -w` file: where modules come from and
 # where the caches are. Never GOFLAGS, GOTOOLCHAIN or anything else that changes what is compiled.
 CARRIED_SETTINGS = (
@@ -312,8 +318,11 @@ class Go:
 
     @cached_property
     def env(self) -> dict[str, str]:
-        """`go env -json` as the user's build would see it (GOFLAGS and GOENV not emptied), run once."""
-        res = self.run(["env", "-json"], isolated=False)
+        """`go env -json ENV_NAMES...` as the user's build would see it (GOFLAGS and GOENV not emptied), run once.
+
+        Only the names gobaseline reads: the full `go env` also works out the C compiler's flags, which takes
+        twice as long (8 ms against 4 ms here) and is on the critical path of every admission."""
+        res = self.run(["env", "-json", *ENV_NAMES], isolated=False)
         if not res.ok:
             raise GoCommandError(f"`go env -json` failed: {res.stderr.strip() or res.stdout.strip()}")
         try:
