@@ -88,3 +88,32 @@ def test_a_saved_report_renders_again_and_merges(tmp_path: Path, in_go_env: None
     merged = tmp_path / "merged.json"
     assert main(["merge", str(saved), str(saved), "-o", str(merged)]) == ExitCode.ERRORS
     assert set(load(merged).findings) == set(load(saved).findings)  # duplicates removed
+
+
+def test_without_any_go_the_run_says_so_and_skips_the_cache(
+    tmp_path: Path, in_go_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    module = shutil.copytree(REPO / "examples" / "hello", tmp_path / "hello")
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))  # nor one beside gobaseline
+
+    code = main(["check", str(module), "--format", "json", "--output-dir", str(tmp_path / "r")])
+
+    report = load(tmp_path / "r" / "report.json")
+    assert code == ExitCode.ERRORS
+    assert "GB112" in {f.rule_id for f in report.findings}
+    assert [c.status.value for c in report.checks if c.stage.value == "modcache"] == ["skipped"]
+
+
+def test_a_blocking_admission_builds_nothing(tmp_path: Path, in_go_env: None) -> None:
+    module = shutil.copytree(REPO / "examples" / "broken", tmp_path / "broken")
+
+    code = main(["build", str(module), "--format", "json", "--output-dir", str(tmp_path / "r")])
+
+    report = load(tmp_path / "r" / "report.json")
+    assert code == ExitCode.ERRORS
+    assert report.artifacts == ()
+    assert [(c.name, c.status.value) for c in report.checks if c.stage.value == "build"] == [("build", "skipped")]
+    assert not any((module / "gobaseline-out").glob("*_*/*"))  # no binary for any target
