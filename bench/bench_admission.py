@@ -26,11 +26,11 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from bench_modcache import make_modules  # noqa: E402
 
-from gobaseline.checks import Context  # noqa: E402
-from gobaseline.checks import modcache as mc  # noqa: E402
-from gobaseline.gotool import Go  # noqa: E402
+from gobaseline.golang.gotool import Go  # noqa: E402
 from gobaseline.pipeline import Run, admission  # noqa: E402
 from gobaseline.policy import Policy  # noqa: E402
+from gobaseline.stages import Context  # noqa: E402
+from gobaseline.stages import modcache as mc  # noqa: E402
 from support.goproxy import go_env_for, rmtree, tidy_and_download, write_consumer, write_proxy  # noqa: E402
 
 

@@ -114,7 +114,7 @@ def environ(cache: Path, home: Path) -> dict[str, str]:
 
 def raw_build(env: dict[str, str], module: Path, out: Path, *, rebuild: bool = False) -> float:
     """The raw go build, through gotool like everything else that starts go."""
-    from gobaseline.gotool import Go
+    from gobaseline.golang.gotool import Go
 
     go = Go.discover(environ=env)
     _ = go.env  # from here on `$GOROOT/bin/go` runs directly, as in gobaseline (not the PyPI wrapper script)
@@ -179,7 +179,7 @@ def main() -> None:
         raw_out, gb_out = module / "raw-out", module / "gobaseline-out"
 
         start = time.perf_counter()
-        from gobaseline import build, pipeline, verify  # noqa: F401  (imports are a one-time cost, shown apart)
+        from gobaseline.stages import build, verify  # noqa: F401  (imports are a one-time cost, shown apart)
 
         imports = time.perf_counter() - start
         fill = raw_build(env, module, raw_out)  # fills the warm cache

@@ -1,4 +1,4 @@
-"""Benchmark: tier 2 (`gobaseline.checks.modcache`) against `go mod verify` on the same module cache.
+"""Benchmark: tier 2 (`gobaseline.stages.modcache`) against `go mod verify` on the same module cache.
 
 Generates N modules of F files each, serves them from a `file://` proxy, fills a module cache with real
 `go mod tidy` + `go mod download`, then times both on that cache (warm page cache, best of R runs) and prints
@@ -24,10 +24,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "src"))
 
-from gobaseline.checks import Context  # noqa: E402
-from gobaseline.checks import modcache as mc  # noqa: E402
-from gobaseline.gotool import Go  # noqa: E402
+from gobaseline.golang.gotool import Go  # noqa: E402
 from gobaseline.policy import Policy  # noqa: E402
+from gobaseline.stages import Context  # noqa: E402
+from gobaseline.stages import modcache as mc  # noqa: E402
 from support.goproxy import ModuleSpec, go_env_for, rmtree, tidy_and_download, write_consumer, write_proxy  # noqa: E402
 
 WORDS = (

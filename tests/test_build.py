@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from gobaseline import build
-from gobaseline.checks import Context
-from gobaseline.gotool import Go
+from gobaseline.golang.gotool import Go
+from gobaseline.golang.platform import Source, parse_dist_info, pie_support
 from gobaseline.model import CheckStatus, Finding, Severity
 from gobaseline.policy import BuildPolicy, Policy, parse
-from gobaseline.verify.platform import Source, parse_dist_info, pie_support
+from gobaseline.stages import Context, build
 from support.toolchains import isolated_go_env
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "build"
@@ -140,7 +139,7 @@ def test_built_binary_runs_and_carries_the_stamped_version(matrix: Matrix) -> No
 
 @pytest.mark.slow
 def test_a_binary_built_by_gobaseline_verifies_again_through_its_manifest(matrix: Matrix) -> None:
-    from gobaseline.verify import verify_files
+    from gobaseline.stages.verify import verify_files
 
     out = matrix.outcome
     assert out.manifest_path is not None

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gobaseline import dirhash
-from gobaseline.checks.modcache import GoSum
+from gobaseline.golang import dirhash
+from gobaseline.stages.modcache import GoSum
 from support.goproxy import World, escape, modcache_world
 
 __all__ = ["modcache_world"]  # fixture

@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gobaseline import gomod
 from gobaseline.errors import GoCommandError, GoModError
-from gobaseline.gotool import Go
+from gobaseline.golang import modfile as gomod
+from gobaseline.golang.gotool import Go
 
 FIXTURES = Path(__file__).parent / "fixtures" / "gomod"
 

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from gobaseline import gomod
 from gobaseline import policy as policy_mod
-from gobaseline.checks import Context, StageResult
-from gobaseline.checks import gomod as stage
 from gobaseline.errors import GoModError
-from gobaseline.gotool import Go
+from gobaseline.golang import modfile as gomod
+from gobaseline.golang.gotool import Go
+from gobaseline.golang.releases import Releases
 from gobaseline.model import CheckStatus, Location, Severity, Stage
 from gobaseline.policy import Policy
-from gobaseline.releases import Releases
+from gobaseline.stages import Context, StageResult
+from gobaseline.stages import gomod as stage
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).parent / "fixtures" / "gomod"

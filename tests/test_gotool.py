@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gobaseline.errors import GoCommandError
-from gobaseline.gotool import Go, find_go, iter_json_stream, parse_env_file, user_env_file
+from gobaseline.golang.gotool import Go, find_go, iter_json_stream, parse_env_file, user_env_file
 
 
 def _env_of(go: Go, *names: str) -> dict[str, str]:
@@ -103,21 +103,21 @@ def test_a_go_that_hangs_is_stopped_with_a_clear_error(go_env: dict[str, str], t
 def test_go_env_names_every_variable_gobaseline_reads() -> None:
     import re
 
-    from gobaseline.gotool import ENV_NAMES
+    from gobaseline.golang.gotool import ENV_NAMES
 
     src = Path(__file__).resolve().parents[1] / "src" / "gobaseline"
     read = set()
     for path in src.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         read |= set(re.findall(r"env(?:\.get)?[\[(]['\"](GO[A-Z0-9_]+)['\"]", text))
-    from gobaseline.checks.gomod import PRIVATE_PATTERN_VARS
+    from gobaseline.stages.gomod import PRIVATE_PATTERN_VARS
 
     read |= set(PRIVATE_PATTERN_VARS)
     assert read <= set(ENV_NAMES), sorted(read - set(ENV_NAMES))
 
 
 def test_go_env_answers_every_name(go: Go) -> None:
-    from gobaseline.gotool import ENV_NAMES
+    from gobaseline.golang.gotool import ENV_NAMES
 
     assert set(go.env) == set(ENV_NAMES)
     assert go.env["GOROOT"] and go.env["GOVERSION"].startswith("go1.")

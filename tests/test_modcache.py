@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from gobaseline import dirhash
-from gobaseline.checks import Context, StageResult
-from gobaseline.checks import modcache as mc
-from gobaseline.gotool import Go
+from gobaseline.golang import dirhash
+from gobaseline.golang.gotool import Go
 from gobaseline.model import CheckStatus, Location
 from gobaseline.policy import Policy
+from gobaseline.stages import Context, StageResult
+from gobaseline.stages import modcache as mc
 from support.goproxy import ModuleSpec, World, make_writable, modcache_world, run_checked, world
 
 __all__ = ["modcache_world", "world"]  # fixtures

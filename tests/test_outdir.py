@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from gobaseline.checks import Context, Platform, StageResult, outdir
 from gobaseline.model import CheckStatus, Stage
 from gobaseline.policy import BuildPolicy, Policy
+from gobaseline.stages import Context, Platform, StageResult, outdir
 
 NOT_SYSTEM = Platform(system="windows", system_drive="Q:")
 TARGETS = ("linux/amd64", "windows/amd64")

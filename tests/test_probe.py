@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from gobaseline import probe
-from gobaseline.checks import Context, StageResult
 from gobaseline.errors import PolicyError
-from gobaseline.gotool import Go
+from gobaseline.golang.gotool import Go
 from gobaseline.model import CheckStatus, Stage
 from gobaseline.policy import Policy, ProbePolicy, load, parse
+from gobaseline.stages import Context, StageResult, probe
 from support.toolchains import isolated_go_env
 
 REPO = Path(__file__).resolve().parents[1]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from gobaseline.basepolicy import policy_in_force
 from gobaseline.policy import Policy
+from gobaseline.policy.in_force import policy_in_force
 
 STRICT = "fail_on: warning\n"
 LOOSE = "fail_on: never\n"

@@ -11,7 +11,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 
 from gobaseline.errors import GobaselineError
-from gobaseline.releases import Baseline, GoVersion, Releases
+from gobaseline.golang.releases import Baseline, GoVersion, Releases
 
 
 def v(text: str) -> GoVersion:

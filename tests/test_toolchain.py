@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from pytest_httpserver import HTTPServer
 
-from gobaseline.checks import Context, Platform, StageResult, toolchain
-from gobaseline.gotool import Go, goroot_of
+from gobaseline.golang.gotool import Go, goroot_of
 from gobaseline.model import CheckStatus, Severity, Stage
 from gobaseline.policy import Policy
+from gobaseline.stages import Context, Platform, StageResult, toolchain
 
 VENV_BIN = Path(sys.executable).parent
 NOT_SYSTEM = Platform(system="windows", system_drive="Q:")

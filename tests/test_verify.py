@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from gobaseline.gotool import Go
+from gobaseline.binaries import buildinfo
+from gobaseline.golang.gotool import Go
+from gobaseline.golang.releases import Baseline, Releases
 from gobaseline.model import Finding
-from gobaseline.releases import Baseline, Releases
-from gobaseline.verify import buildinfo, verify_binary, verify_files
+from gobaseline.stages.verify import verify_binary, verify_files
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "build"
 PINNED = ("-trimpath", "-buildmode=pie", "-ldflags=-s -w -bindnow")

@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gobaseline import __version__
-from gobaseline.checks import Context, StageResult
 from gobaseline.errors import GobaselineError, GoCommandError, GoModError
 from gobaseline.model import Artifact, ExitCode, Finding, Report, Severity, Stage, Verdict
 from gobaseline.policy import Policy
+from gobaseline.stages import Context, StageResult
 
 if TYPE_CHECKING:
     from gobaseline.formats import RenderOptions
-    from gobaseline.gotool import Go
+    from gobaseline.golang.gotool import Go
 
 REPORT_FORMATS = ("json", "sarif", "codequality", "junit", "checkstyle", "summary", "text")
 """What `gobaseline run` always writes."""
@@ -60,7 +60,7 @@ def repository_root(module_dir: Path) -> Path:
 
 def discover_go(explicit: str | None, environ: Mapping[str, str]) -> Go | None:
     """The toolchain to use, or None when there is none (the toolchain stage reports GB112)."""
-    from gobaseline.gotool import Go
+    from gobaseline.golang.gotool import Go
 
     try:
         return Go.discover(explicit, environ)
@@ -173,7 +173,7 @@ def admission(run: Run) -> None:
     """Tier 1 to 3 and the go.mod policy, in an order where each can use what the previous found."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from gobaseline.checks import gomod, modcache, outdir, toolchain
+    from gobaseline.stages import gomod, modcache, outdir, toolchain
 
     ctx = run.ctx
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -199,7 +199,7 @@ def _admission_stages(run: Run, toolchain: Any, gomod: Any, modcache: Any, outdi
 
 def build_and_verify(run: Run, packages: Sequence[str] | None) -> None:
     """The hardened build and the verification of every binary, unless admission found a blocking problem."""
-    from gobaseline import build
+    from gobaseline.stages import build
 
     if run.blocking:
         skipped = StageResult(Stage.BUILD)
@@ -220,7 +220,7 @@ def build_and_verify(run: Run, packages: Sequence[str] | None) -> None:
 
 def probe_service(run: Run) -> None:
     """The optional start-up probe of the host target's binary."""
-    from gobaseline import probe
+    from gobaseline.stages import probe
 
     pol = run.ctx.policy.probe
     if not pol.enabled:
@@ -355,7 +355,7 @@ def _policy_for(args: argparse.Namespace, module_dir: Path, environ: Mapping[str
 
     if getattr(args, "command", "") == "run":
         # On a change under review the target branch's policy is in force (a change cannot relax its own gate).
-        from gobaseline.basepolicy import policy_in_force
+        from gobaseline.policy.in_force import policy_in_force
 
         given = args.policy
         if given is None and (module_dir / policy_mod.POLICY_FILENAME).is_file():
@@ -436,8 +436,8 @@ def cmd_verify(args: argparse.Namespace) -> ExitCode:
     import json
 
     from gobaseline import policy as policy_mod
-    from gobaseline.releases import Baseline, Releases
-    from gobaseline.verify import verify_files
+    from gobaseline.golang.releases import Baseline, Releases
+    from gobaseline.stages.verify import verify_files
 
     cwd = Path.cwd()
     policy = policy_mod.load(args.policy, cwd)

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from packageurl import PackageURL
 
+    from gobaseline.binaries.buildinfo import BuildInfo
     from gobaseline.model import Artifact
-    from gobaseline.verify.buildinfo import BuildInfo
 
 
 def _purl(path: str, version: str) -> PackageURL:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from gobaseline.gotool import Go, GoResult
+from gobaseline.golang.gotool import Go, GoResult
 
 # A fixed time, so zips (and their hashes) are the same on every run.
 _ZIP_TIME = (2024, 1, 2, 3, 4, 6)

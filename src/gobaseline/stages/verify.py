@@ -14,16 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gobaseline.checks import StageResult
+from gobaseline.binaries.buildinfo import BuildInfo
+from gobaseline.binaries.inspection import Inspection, Unreadable
 from gobaseline.errors import GobaselineError
 from gobaseline.model import Artifact, Finding, Location, Stage
 from gobaseline.rules import rule
-from gobaseline.verify.buildinfo import BuildInfo
-from gobaseline.verify.inspection import Inspection, Unreadable
+from gobaseline.stages import StageResult
 
 if TYPE_CHECKING:
-    from gobaseline.gotool import Go
-    from gobaseline.releases import Baseline
+    from gobaseline.golang.gotool import Go
+    from gobaseline.golang.releases import Baseline
 
 __all__ = ["Verification", "inspect_binary", "verify_binary", "verify_files"]
 
@@ -63,15 +63,15 @@ def _describe_unknown(data: bytes) -> str:
 
 def _inspect_format(path: Path, data: bytes) -> Inspection:
     if data.startswith(b"\x7fELF"):
-        from gobaseline.verify import elf
+        from gobaseline.binaries import elf
 
         return elf.inspect(data)
     if data.startswith(b"MZ"):
-        from gobaseline.verify import pe
+        from gobaseline.binaries import pe
 
         return pe.inspect(data)
     if data[:4] in _MACHO_MAGIC:
-        from gobaseline.verify import macho
+        from gobaseline.binaries import macho
 
         return macho.inspect(path, len(data))
     raise Unreadable(_describe_unknown(data))
@@ -83,7 +83,7 @@ def _pie_expected(target: str | None, go: Go | None, allow_non_pie: Collection[s
         return False
     if target is None or go is None:
         return True
-    from gobaseline.verify.platform import pie_support
+    from gobaseline.golang.platform import pie_support
 
     goos, _, goarch = target.partition("/")
     try:
@@ -102,7 +102,7 @@ def _check_build_info(
     allow_non_pie: Collection[str],
 ) -> list[str]:
     """GB609 messages: the recorded settings against the baseline."""
-    from gobaseline.releases import GoVersion
+    from gobaseline.golang.releases import GoVersion
 
     out = []
     s = bi.settings
@@ -179,7 +179,7 @@ def inspect_binary(
         add("GB611", msg[0].upper() + msg[1:], target)
         return Verification(findings, Artifact(target or "", location_path, len(data), sha256))
 
-    from gobaseline.verify import buildinfo
+    from gobaseline.binaries import buildinfo
 
     bi = buildinfo.read(path, data, go)
     t = target or (bi.target if bi else None) or insp.target

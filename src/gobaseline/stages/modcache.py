@@ -4,7 +4,7 @@
 re-extracts a swapped zip without complaint. `go mod verify` re-hashes zips and trees against `.ziphash`, not
 go.sum, so a wrong go.sum line passes it. This stage hashes what will be compiled (the extracted tree when
 present, else the zip) and every cached `.mod` against go.sum itself, with the h1 algorithm in
-`gobaseline.dirhash`, in parallel.
+`gobaseline.golang.dirhash`, in parallel.
 
 When the module vendors its dependencies (vendor/modules.txt with `go 1.14` or later) the build compiles
 vendor/, so the cache is not hashed; vendor/modules.txt is checked against go.mod instead, as the go command
@@ -23,11 +23,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from gobaseline import dirhash, gomod
-from gobaseline.checks import Context, StageResult
 from gobaseline.errors import GoModError
+from gobaseline.golang import dirhash
+from gobaseline.golang import modfile as gomod
 from gobaseline.model import Location, Stage
 from gobaseline.rules import rule
+from gobaseline.stages import Context, StageResult
 
 CACHE_CHECKS = ("go-sum-entries", "cache-present", "ziphash-vs-go-sum", "gomod-files", "hash-compiled-source")
 """The checks that look at the module cache, in the order they are recorded."""

@@ -29,13 +29,13 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from gobaseline import gomod
-from gobaseline.checks import Context, StageResult
 from gobaseline.errors import GobaselineError, GoModError
+from gobaseline.golang import modfile as gomod
+from gobaseline.golang.releases import Baseline, GoVersion, Releases
 from gobaseline.model import Finding, Location, Stage
 from gobaseline.policy import POLICY_FILENAME, Waiver
-from gobaseline.releases import Baseline, GoVersion, Releases
 from gobaseline.rules import rule
+from gobaseline.stages import Context, StageResult
 
 PRIVATE_PATTERN_VARS = ("GOPRIVATE", "GONOPROXY", "GONOSUMDB")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gobaseline.verify.inspection import Inspection, Unreadable, check_range, is_debug_section
+from gobaseline.binaries.inspection import Inspection, Unreadable, check_range, is_debug_section
 
 _DYNAMIC_BASE = 0x0040
 _HIGH_ENTROPY_VA = 0x0020

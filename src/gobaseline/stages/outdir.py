@@ -15,10 +15,10 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from gobaseline.checks import Context, StageResult
 from gobaseline.errors import GoModError
 from gobaseline.model import Location, Stage
 from gobaseline.rules import rule
+from gobaseline.stages import Context, StageResult
 
 _TARGET_DIR = re.compile(r"^[a-z0-9]+_[a-z0-9]+$")
 _MAX_LISTED = 10

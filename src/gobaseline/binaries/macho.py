@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gobaseline.verify.inspection import Inspection, Unreadable, check_range
+from gobaseline.binaries.inspection import Inspection, Unreadable, check_range
 
 _MH_EXECUTE = 2
 _MH_PIE = 0x200000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from typing import Any
 
-from gobaseline.verify.inspection import Inspection, Unreadable, check_range, is_debug_section
+from gobaseline.binaries.inspection import Inspection, Unreadable, check_range, is_debug_section
 
 _DF_BIND_NOW = 0x8
 _DF_1_NOW = 0x1

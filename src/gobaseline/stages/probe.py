@@ -50,11 +50,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
-from gobaseline.checks import Context, StageResult
 from gobaseline.errors import PolicyError
 from gobaseline.model import Finding, Location, Stage
 from gobaseline.policy import ProbePolicy
 from gobaseline.rules import rule
+from gobaseline.stages import Context, StageResult
 
 CHECKS = ("start", "log-json", "log-fields", "version", "healthz", "metrics", "shutdown")
 """Every check the probe records, passed, failed or skipped."""

@@ -15,12 +15,12 @@ import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from gobaseline.checks import Context, StageResult
 from gobaseline.errors import GobaselineError, GoModError
-from gobaseline.gotool import goroot_from_files, goroot_of, parse_env_file, real_path
+from gobaseline.golang.gotool import goroot_from_files, goroot_of, parse_env_file, real_path
+from gobaseline.golang.releases import Baseline, GoVersion, Releases
 from gobaseline.model import Finding, Stage
-from gobaseline.releases import Baseline, GoVersion, Releases
 from gobaseline.rules import rule
+from gobaseline.stages import Context, StageResult
 
 # GOFLAGS entries that change what every build produces without showing in the build command.
 INJECTING_FLAGS = ("toolexec", "ldflags", "gcflags", "asmflags", "modfile", "overlay")

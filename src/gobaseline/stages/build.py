@@ -24,16 +24,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gobaseline.checks import StageResult
 from gobaseline.errors import GobaselineError
 from gobaseline.model import Artifact, Finding, Location, Stage
 from gobaseline.rules import rule
+from gobaseline.stages import StageResult
 
 if TYPE_CHECKING:
-    from gobaseline.checks import Context
-    from gobaseline.gotool import Go
+    from gobaseline.binaries.buildinfo import BuildInfo
+    from gobaseline.golang.gotool import Go
     from gobaseline.policy import BuildPolicy
-    from gobaseline.verify.buildinfo import BuildInfo
+    from gobaseline.stages import Context
 
 MANIFEST_NAME = "manifest.json"
 SUMS_NAME = "SHA256SUMS"
@@ -242,7 +242,7 @@ def module_path(module_dir: Path) -> str:
     """The go.mod `module` path (through gomod.py's parser, with a one-line fallback)."""
     gomod = module_dir / "go.mod"
     try:
-        from gobaseline import gomod as gomod_parser
+        from gobaseline.golang import modfile as gomod_parser
 
         return gomod_parser.load(gomod).module_path
     except ImportError:  # pragma: no cover - gomod.py ships with the package
@@ -357,7 +357,7 @@ def _uses_bindnow(go_version: str, wanted: bool) -> bool:
     """`-bindnow` exists from Go 1.23; a development build is assumed new enough."""
     if not wanted:
         return False
-    from gobaseline.releases import GoVersion
+    from gobaseline.golang.releases import GoVersion
 
     v = GoVersion.parse(go_version)
     return v is None or v.minor >= 23
@@ -448,7 +448,7 @@ def run(
         result.seconds = time.perf_counter() - started
         return outcome
 
-    from gobaseline.verify.platform import pie_support
+    from gobaseline.golang.platform import pie_support
 
     jobs: list[_Job] = []
     for target in ctx.targets:
@@ -592,8 +592,8 @@ def _build_failures(ctx: Context, target: str, stderr: str) -> list[Finding]:
 def _verify_all(
     ctx: Context, jobs: list[_Job], go: Go, opts: BuildOptions, *, bindnow: bool, verify: StageResult
 ) -> tuple[list[Artifact], list[dict[str, Any]]]:
-    from gobaseline.releases import Baseline, Releases
-    from gobaseline.verify import inspect_binary
+    from gobaseline.golang.releases import Baseline, Releases
+    from gobaseline.stages.verify import inspect_binary
 
     start = time.perf_counter()
     baseline = Baseline.from_policy(ctx.policy.go_versions, ctx.releases or Releases.snapshot())

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 from gobaseline.model import CheckRecord, CheckStatus, Finding, Location, Severity, Stage
 
 if TYPE_CHECKING:
-    from gobaseline.gomod import GoMod
-    from gobaseline.gotool import Go
+    from gobaseline.golang.gotool import Go
+    from gobaseline.golang.modfile import GoMod
+    from gobaseline.golang.releases import Releases
     from gobaseline.policy import Policy
-    from gobaseline.releases import Releases
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ class Context:
     def gomod(self) -> GoMod:
         """go.mod parsed once per run (from the snapshot when taken); raises GoModError with file and line."""
         if self._gomod is None:
-            from gobaseline import gomod
+            from gobaseline.golang import modfile as gomod
 
             name = self.rel(self.gomod_path)
             if self._gomod_bytes is not None:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from gobaseline.gotool import Go
+    from gobaseline.golang.gotool import Go
 
 MAGIC = b"\xff Go buildinf:"
 _HEADER = 32
