@@ -64,6 +64,39 @@ class Verdict(StrEnum):
 
 
 @dataclass(frozen=True, order=True)
+class Target:
+    """One GOOS/GOARCH pair to build for: the only place that spells a target's forms."""
+
+    goos: str
+    goarch: str
+
+    @classmethod
+    def parse(cls, text: str) -> Target:
+        """`linux/amd64` -> Target; raises ValueError for anything else."""
+        goos, sep, goarch = text.strip().partition("/")
+        if not sep or not goos or not goarch or "/" in goarch:
+            raise ValueError(f"{text!r} is not GOOS/GOARCH (e.g. linux/amd64)")
+        return cls(goos, goarch)
+
+    def __str__(self) -> str:
+        return f"{self.goos}/{self.goarch}"
+
+    @property
+    def dirname(self) -> str:
+        """The per-target directory under the output directory (`linux_amd64`)."""
+        return f"{self.goos}_{self.goarch}"
+
+    @property
+    def exe_suffix(self) -> str:
+        """What Go appends to an executable's name on this target."""
+        return ".exe" if self.goos == "windows" else ""
+
+    def env(self) -> dict[str, str]:
+        """GOOS and GOARCH for the go command."""
+        return {"GOOS": self.goos, "GOARCH": self.goarch}
+
+
+@dataclass(frozen=True, order=True)
 class Location:
     """A place in the repository. `path` is relative to the repository root, with forward slashes."""
 
