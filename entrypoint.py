@@ -12,7 +12,7 @@ the same environment fixes: HOME, GOCACHE, GOMODCACHE and GOPATH move under /tmp
 `--user uid:gid`) cannot write them, and the working directory is a git `safe.directory`.
 
 The action's inputs reach `gobaseline run` as arguments and as environment variables, which
-`gobaseline.publish.PublishOptions.from_environ` reads: GOBASELINE_CHECK_RUN, GOBASELINE_COMMIT_STATUS,
+`gobaseline.forges.PublishOptions.from_environ` reads: GOBASELINE_CHECK_RUN, GOBASELINE_COMMIT_STATUS,
 GOBASELINE_SARIF_UPLOAD, GOBASELINE_ANNOTATIONS, GOBASELINE_SUMMARY (`true`/`false`),
 GOBASELINE_SARIF_CATEGORY (text), and GITHUB_TOKEN (the `github-token` input).
 """
@@ -252,7 +252,7 @@ def _say(line: str, stream: TextIO) -> None:
 
 def input_error_line(error: InputError) -> str:
     """The one `::error::` line for a bad input, escaped like every workflow command gobaseline prints."""
-    from gobaseline.formats.github import command
+    from gobaseline.forges.github.commands import command
 
     return command("error", error.message, {"title": f"gobaseline: invalid input {error.name}"})
 
@@ -469,7 +469,7 @@ def action(environ: Mapping[str, str], runner: Runner = run_gobaseline) -> int:
         container_ws = Path(CONTAINER_WORKSPACE)
         for name in PATH_OUTPUTS:
             values[name] = relative_to_workspace(values[name], workspace, container_ws)
-        from gobaseline.forges.outputs import append_outputs
+        from gobaseline.forges.github.commands import append_outputs
 
         append_outputs(Path(real_output), values)
     hand_back(workspace, started)

@@ -22,8 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 sys.path.insert(0, str(REPO / "src"))
 
-from gobaseline.forges.github import expected_requests  # noqa: E402
-from gobaseline.publish import PublishOptions, publish  # noqa: E402
+from gobaseline.forges import PublishOptions, publish  # noqa: E402
+from gobaseline.forges.github.client import expected_requests  # noqa: E402
 from support.github_api import FakeGitHub, github_env, sample_report, write_files  # noqa: E402
 
 

@@ -387,7 +387,7 @@ def cmd_check(args: argparse.Namespace, *, build: bool = False) -> ExitCode:
 
 def cmd_run(args: argparse.Namespace) -> ExitCode:
     """`gobaseline run`: the whole pipeline; report files always written before anything is posted."""
-    from gobaseline.forges.context import detect
+    from gobaseline.forges import detect
 
     environ = dict(os.environ)
     module_dir = args.path.resolve()
@@ -413,7 +413,7 @@ def cmd_run(args: argparse.Namespace) -> ExitCode:
     ci = detect(environ)
     fail_on: str | None = args.fail_on or policy.fail_on
     if not args.no_publish and ci.forge != "none":
-        from gobaseline.publish import PublishOptions, publish
+        from gobaseline.forges import PublishOptions, publish
 
         options = PublishOptions.from_environ(environ, fail_on=fail_on or "error")
         result = publish(report, {**files, **run.files}, environ, options=options, stream=sys.stderr)
@@ -486,8 +486,8 @@ def cmd_merge(args: argparse.Namespace) -> ExitCode:
 
 def cmd_publish(args: argparse.Namespace) -> ExitCode:
     """`gobaseline publish REPORT.json`: post a saved report (the fork-PR `workflow_run` pattern)."""
+    from gobaseline.forges import PublishOptions, publish
     from gobaseline.formats.json_report import load
-    from gobaseline.publish import PublishOptions, publish
 
     report = load(args.report)
     report_dir = args.report_dir or args.report.parent

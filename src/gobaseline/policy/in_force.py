@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-from gobaseline.forges.context import detect
+from gobaseline.forges import detect
 from gobaseline.model import Finding, Location
 from gobaseline.policy import POLICY_FILENAME, Policy, load, parse
 

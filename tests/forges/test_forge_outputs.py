@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from gobaseline.forges.outputs import STEP_SUMMARY_LIMIT, append_outputs, append_step_summary, format_outputs
+from gobaseline.forges.github.commands import STEP_SUMMARY_LIMIT, append_outputs, append_step_summary, format_outputs
 
 
 def _parse(text: str) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gobaseline.forges.context import ForgeKind, detect
+from gobaseline.forges import ForgeKind, detect
 
 
 def _event(tmp_path: Path, payload: dict) -> str:  # type: ignore[type-arg]

@@ -1,4 +1,4 @@
-"""The retry policy, checked through a real HTTP server (no waiting: the sleeps are counted)."""
+"""GithubRetry as the GitHub client sets it up, checked through a real HTTP server (the sleeps are counted)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 import requests
+from github import GithubException
+from requests.adapters import HTTPAdapter
 
-from gobaseline.forges.http import ForgeRetry, session
+from gobaseline.forges.github.retry import forge_retry
 from support.github_api import FakeGitHub, Fault, forbidden, rate_limited, too_many
 
 SHA = "a" * 40
@@ -22,7 +24,8 @@ def fake() -> Iterator[FakeGitHub]:
 
 
 def _client(fake: FakeGitHub) -> requests.Session:
-    s = session(ForgeRetry(sleep=fake.clock.sleep))
+    s = requests.Session()
+    s.mount("http://", HTTPAdapter(max_retries=forge_retry(sleep=fake.clock.sleep)))
     s.headers["Authorization"] = "token tok"
     return s
 
@@ -49,7 +52,10 @@ def test_post_is_repeated_after_a_rate_limit(fake: FakeGitHub) -> None:
 
 def test_plain_forbidden_is_returned_at_once(fake: FakeGitHub) -> None:
     fake.inject("create-status", forbidden())
-    assert _status(fake).status_code == 403
+    # GithubRetry reads the body: not a rate limit, so PyGithub's own 403 error at once.
+    with pytest.raises(GithubException) as refused:
+        _status(fake)
+    assert refused.value.status == 403
     assert fake.count() == 1 and fake.clock.sleeps == []
 
 

@@ -1,6 +1,6 @@
-"""GitHub: check runs and commit statuses through PyGithub, SARIF uploads through requests.
+"""GitHub's API through PyGithub: check runs, commit statuses, and SARIF uploads (through PyGithub's requester).
 
-PyGithub runs with our retry policy (`forges.http`) instead of its default, which repeats POSTs. Creating a
+PyGithub runs with `GithubRetry` set up not to repeat POSTs (`forges.github.retry`). Creating a
 check
 run is not idempotent, so a failed or timed-out create is followed by a look-up before any second attempt; an
 annotation batch (PATCH appends) is resent only when the run's `annotations_count` shows it did not land.
@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING, Any
 import requests
 
 from gobaseline import __version__
-from gobaseline.forges import ForgeError, Posted
 from gobaseline.forges.context import CIContext
-from gobaseline.forges.http import ForgeRetry, session
+from gobaseline.forges.github.retry import forge_retry
+from gobaseline.forges.publishing import ForgeError, Posted, counts_line
 from gobaseline.model import Finding, Location, Report, Severity
 
 if TYPE_CHECKING:
@@ -41,7 +41,6 @@ SUMMARY_CUT_NOTE = (
     "the job summary and the report files have all of it.*"
 )
 _LEVELS = {Severity.ERROR: "failure", Severity.WARNING: "warning", Severity.NOTE: "notice"}
-_API_VERSION = "2022-11-28"
 
 
 def cut_summary(text: str) -> str:
@@ -92,21 +91,6 @@ def conclusion(report: Report, fail_on: str) -> str:
     return "neutral" if errors or warnings else "success"
 
 
-def counts_line(report: Report) -> str:
-    """`2 errors, 1 warning, 0 notes`."""
-
-    def n(count: int, word: str) -> str:
-        return f"{count} {word}{'' if count == 1 else 's'}"
-
-    return ", ".join(
-        [
-            n(report.count(Severity.ERROR), "error"),
-            n(report.count(Severity.WARNING), "warning"),
-            n(report.count(Severity.NOTE), "note"),
-        ]
-    )
-
-
 def _batches(items: Sequence[dict[str, Any]], size: int) -> Iterator[Sequence[dict[str, Any]]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -129,7 +113,7 @@ class GitHub:
         self,
         ctx: CIContext,
         *,
-        retry: ForgeRetry | None = None,
+        retry: Any = None,
         timeout: int = 15,
         write_interval: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
@@ -138,7 +122,7 @@ class GitHub:
         from github import Auth, Github
 
         self.ctx = ctx
-        self.retry = retry or ForgeRetry(sleep=sleep)
+        self.retry = retry or forge_retry(sleep=sleep)
         self.timeout = timeout
         self.sleep = sleep
         self.poll_limit = poll_limit
@@ -152,20 +136,10 @@ class GitHub:
             seconds_between_writes=write_interval or None,
             lazy=True,
         )
-        self._http = session(self.retry)
-        self._http.headers.update(
-            {
-                "Authorization": f"Bearer {ctx.token}",
-                "Accept": "application/vnd.github+json",
-                "X-GitHub-Api-Version": _API_VERSION,
-                "User-Agent": f"gobaseline/{__version__}",
-            }
-        )
 
     def close(self) -> None:
         """Release connections."""
         self._gh.close()
-        self._http.close()
 
     @property
     def _repo(self) -> Repository:
@@ -296,36 +270,32 @@ class GitHub:
         }
         if started_at:
             body["started_at"] = started_at
-        url = f"{self.ctx.api_url}/repos/{self.ctx.repo}/code-scanning/sarifs"
-        resp = self._request("POST", url, json=body)
-        sarif_id = str(resp.json().get("id", ""))
-        return self._poll_sarif(sarif_id)
+        with _translate("SARIF upload"):
+            _, receipt = self._gh.requester.requestJsonAndCheck(
+                "POST", f"/repos/{self.ctx.repo}/code-scanning/sarifs", input=body
+            )
+        return self._poll_sarif(str(receipt.get("id", "")))
 
     def _poll_sarif(self, sarif_id: str) -> SarifResult:
-        url = f"{self.ctx.api_url}/repos/{self.ctx.repo}/code-scanning/sarifs/{sarif_id}"
+        url = f"/repos/{self.ctx.repo}/code-scanning/sarifs/{sarif_id}"
         waited, delay = 0.0, 1.0
         while True:
-            resp = self._request("GET", url, allow_404=True)
-            if resp.status_code == 200:
-                data = resp.json()
+            try:
+                with _translate("SARIF upload"):
+                    _, data = self._gh.requester.requestJsonAndCheck("GET", url)
+            except ForgeError as e:
+                # 404 for a moment after the upload is normal: the receipt exists before the analysis does.
+                if e.status != 404:
+                    raise
+            else:
                 state = str(data.get("processing_status", "pending"))
                 if state != "pending":
                     return SarifResult(sarif_id, state, tuple(str(e) for e in data.get("errors") or ()))
-            # 404 for a moment after the upload is normal: the receipt exists before the analysis does.
             if waited + delay > self.poll_limit:
                 return SarifResult(sarif_id, "pending")
             self.sleep(delay)
             waited += delay
             delay = min(delay * 2, 30.0)
-
-    def _request(self, method: str, url: str, *, allow_404: bool = False, **kw: Any) -> requests.Response:
-        try:
-            resp = self._http.request(method, url, timeout=self.timeout, **kw)
-        except requests.RequestException as e:
-            raise ForgeError("SARIF upload", _describe_exception(e)) from None
-        if resp.status_code >= 400 and not (allow_404 and resp.status_code == 404):
-            raise ForgeError("SARIF upload", _describe_response(resp.status_code, resp.text), status=resp.status_code)
-        return resp
 
 
 def _prepare_sarif(text: str, category: str) -> str:

@@ -13,8 +13,8 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gobaseline.forges.github.commands import clean, command, escape_data, escape_property
 from gobaseline.formats import render
-from gobaseline.formats.github import clean, command, escape_data, escape_property
 from gobaseline.formats.logline import LINE_BREAKS
 from gobaseline.model import Finding, Location, Report, Severity
 

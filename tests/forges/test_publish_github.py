@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gobaseline.forges.github import expected_requests
-from gobaseline.publish import PublishOptions, publish
+from gobaseline.forges import PublishOptions, publish
+from gobaseline.forges.github.client import expected_requests
 from support.github_api import (
     HEAD_SHA,
     MERGE_SHA,

@@ -1,30 +1,32 @@
-"""GitLab: a commit status and one merge request note, through python-gitlab.
+"""GitLab's API through python-gitlab: a commit status and one merge request note.
 
-python-gitlab's own retry loops are off (`retry_transient_errors=False`, `obey_rate_limit=False` on every
-call):
-it would repeat POSTs. Our policy (`forges.http`) sits in its requests session instead. The note is found by a
-hidden marker and edited on every push, so a merge request carries exactly one gobaseline note.
+python-gitlab's own retry settings do the retrying: reads and the note update (a PUT, safe to repeat) retry
+transient errors (`retry_transient_errors`); creates (POST) do not, since they may have taken effect, and the
+caller looks before it tries again. Every call obeys 429s (`obey_rate_limit`: the server did not act) and makes
+at most `MAX_RETRIES` retries. The note is found by a hidden marker and edited on every push, so a merge
+request carries exactly one gobaseline note.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 import requests
 
 from gobaseline import __version__
-from gobaseline.forges import ForgeError, Posted
 from gobaseline.forges.context import CIContext
-from gobaseline.forges.http import ForgeRetry, session
+from gobaseline.forges.publishing import ForgeError, Posted
 
 NOTE_MARKER = "<!-- gobaseline:report -->"
 NOTE_LIMIT = 1_000_000
 """GitLab refuses notes longer than 1,000,000 characters."""
 DESCRIPTION_LIMIT = 255
 NOTE_CUT = "\n\n*Cut to GitLab's note size limit; the full report is in the job artifacts.*\n"
-_NO_RETRY: dict[str, Any] = {"obey_rate_limit": False, "retry_transient_errors": False}
+MAX_RETRIES = 4
+_READ: dict[str, Any] = {"obey_rate_limit": True, "retry_transient_errors": True, "max_retries": MAX_RETRIES}
+"""Per-call settings of python-gitlab for calls that are safe to repeat (GET, PUT)."""
+_CREATE: dict[str, Any] = {"obey_rate_limit": True, "retry_transient_errors": False, "max_retries": MAX_RETRIES}
+"""For POSTs: only a 429 is retried."""
 
 
 def note_body(markdown: str) -> str:
@@ -48,21 +50,17 @@ class GitLab:
         self,
         ctx: CIContext,
         *,
-        retry: ForgeRetry | None = None,
         timeout: float = 15.0,
-        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         import gitlab
 
         self.ctx = ctx
-        self.retry = retry or ForgeRetry(sleep=sleep)
         self._gl = gitlab.Gitlab(
             api_base(ctx.api_url),
             private_token=ctx.token,
             timeout=timeout,
-            retry_transient_errors=False,
+            retry_transient_errors=True,
             user_agent=f"gobaseline/{__version__}",
-            session=session(self.retry),
         )
         self._project = self._gl.projects.get(ctx.repo, lazy=True)
 
@@ -83,7 +81,7 @@ class GitLab:
         for attempt in range(2):
             try:
                 with _translate("commit status"):
-                    status = commit.statuses.create(data, **_NO_RETRY)
+                    status = commit.statuses.create(data, **_CREATE)
                 return Posted("status", str(status.get_id() or ""), self.ctx.run_url, state)
             except ForgeError as e:
                 if e.status == 400 and "transition" in e.reason:
@@ -96,7 +94,7 @@ class GitLab:
     def _find_note(self) -> Any:
         mr = self._project.mergerequests.get(self.ctx.change_number or 0, lazy=True)
         with _translate("merge request note"):
-            for note in mr.notes.list(iterator=True, per_page=100, sort="asc", order_by="created_at", **_NO_RETRY):
+            for note in mr.notes.list(iterator=True, per_page=100, sort="asc", order_by="created_at", **_READ):
                 if str(getattr(note, "body", "")).startswith(NOTE_MARKER):
                     return note
         return None
@@ -108,11 +106,11 @@ class GitLab:
         note = self._find_note()
         if note is not None:
             with _translate("merge request note"):
-                mr.notes.update(note.id, {"body": body}, **_NO_RETRY)
+                mr.notes.update(note.id, {"body": body}, **_READ)
             return Posted("note", str(note.id), "", "updated")
         try:
             with _translate("merge request note"):
-                created = mr.notes.create({"body": body}, **_NO_RETRY)
+                created = mr.notes.create({"body": body}, **_CREATE)
             return Posted("note", str(created.id), "", "created")
         except ForgeError as e:
             if e.forbidden or (e.status is not None and e.status < 500):
@@ -122,7 +120,7 @@ class GitLab:
             if note is not None:
                 return Posted("note", str(note.id), "", "created")
             with _translate("merge request note"):
-                created = mr.notes.create({"body": body}, **_NO_RETRY)
+                created = mr.notes.create({"body": body}, **_CREATE)
             return Posted("note", str(created.id), "", "created")
 
 

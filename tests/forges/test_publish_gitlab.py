@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gobaseline.forges.gitlab import NOTE_MARKER
-from gobaseline.publish import PublishOptions, PublishResult, publish
+from gobaseline.forges import PublishOptions, PublishResult, publish
+from gobaseline.forges.gitlab.client import NOTE_MARKER
 from support.github_api import HEAD_SHA, MERGE_SHA, Fault, sample_report, write_files
 from support.gitlab_api import FakeGitLab, gitlab_api
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gobaseline.forges.github import OUTPUT_TEXT_LIMIT, annotation, conclusion, cut_summary, expected_requests
+from gobaseline.forges.github.client import OUTPUT_TEXT_LIMIT, annotation, conclusion, cut_summary, expected_requests
 from gobaseline.model import Finding, Location, Report, Severity
 
 

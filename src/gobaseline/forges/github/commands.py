@@ -1,8 +1,13 @@
-"""GitHub Actions files: the job summary (GITHUB_STEP_SUMMARY) and step outputs (GITHUB_OUTPUT).
+"""GitHub Actions workflow commands and job files: what a step prints to the log or appends for the runner.
 
-Both are appended to, never rewritten: other steps of the job write there too. Every output value uses the
-`name<<DELIMITER` form with a fresh random delimiter, so no value (a path, a message) can end it early or add
-outputs of its own.
+Escaping is the runner's (actions/runner `ActionCommand.cs`): in data `%`, CR and LF become `%25`, `%0D`,
+`%0A`; in properties also `:` and `,` become `%3A` and `%2C`. Other line breaks (VT, FF, NEL, U+2028, U+2029,
+...) become LF first, so no reader of the log sees a line that starts inside a finding; other control
+characters are shown as backslash escapes, as in the text format.
+
+The job summary (GITHUB_STEP_SUMMARY) and step outputs (GITHUB_OUTPUT) are appended to, never rewritten: other
+steps of the job write there too. Every output value uses the `name<<DELIMITER` form with a fresh random
+delimiter, so no value (a path, a message) can end it early or add outputs of its own.
 """
 
 from __future__ import annotations
@@ -10,6 +15,34 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
+
+from gobaseline.formats.logline import CONTROLS, LINE_BREAKS
+
+_DATA = {**CONTROLS, **{ord(ch): "\n" for ch in LINE_BREAKS}, ord("\r"): "\r"}
+"""Line breaks become LF (CR stays), other control and direction characters backslash escapes, as in text."""
+
+
+def clean(value: str) -> str:
+    """What an annotation shows of `value` once the runner has unescaped it."""
+    return value.translate(_DATA)
+
+
+def escape_data(value: str) -> str:
+    """A command's message: `%`, CR and LF percent-encoded (other line breaks become LF first)."""
+    return clean(value).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    """A command's property value: as `escape_data`, and `:` and `,` percent-encoded too."""
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(name: str, message: str, properties: Mapping[str, str] | None = None) -> str:
+    """`::name k=v,k=v::message`, every part escaped; empty values are left out (the runner drops them)."""
+    props = ",".join(f"{k}={escape_property(v)}" for k, v in (properties or {}).items() if v)
+    head = f"{name} {props}" if props else name
+    return f"::{head}::{escape_data(message)}"
+
 
 STEP_SUMMARY_LIMIT = 1024 * 1024
 """GitHub refuses a step summary larger than 1 MiB."""

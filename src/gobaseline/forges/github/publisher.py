@@ -1,0 +1,203 @@
+"""Publishing to GitHub: the job files (step summary, outputs), then a check run, a commit status and SARIF.
+
+A refused or failed call degrades to a notice (see `forges.publishing`); on a fork's pull request the token is
+read-only, so after the first refusal nothing else is tried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from gobaseline.forges.context import CIContext
+from gobaseline.forges.github import commands
+from gobaseline.forges.github.context import read
+from gobaseline.forges.publishing import (
+    ForgeError,
+    Log,
+    Posted,
+    PublishOptions,
+    PublishResult,
+    Sleep,
+    finish,
+    read_text,
+    status_description,
+    status_state,
+    summary_text,
+)
+from gobaseline.model import Report, Severity
+
+if TYPE_CHECKING:
+    from gobaseline.forges.github.client import GitHub
+
+FORKS_DOC = "docs/forks.md"
+
+
+def notice_line(message: str) -> str:
+    """A notice in the job log, as a workflow command."""
+    return commands.command("notice", message, {"title": "gobaseline publish"})
+
+
+class GitHubPublisher:
+    """The `Publisher` for GitHub Actions."""
+
+    def detect(self, environ: Mapping[str, str], token_var: str | None = None) -> CIContext | None:
+        """The GitHub Actions context, or None outside GitHub Actions."""
+        return read(environ, token_var)
+
+    def publish(
+        self,
+        report: Report,
+        files: Mapping[str, Path],
+        ctx: CIContext,
+        *,
+        environ: Mapping[str, str],
+        options: PublishOptions,
+        stream: TextIO,
+        sleep: Sleep,
+    ) -> PublishResult:
+        """Mask the token, write the job files, post what `options` asks for."""
+        if ctx.token:
+            # First, before any call can fail and print: GitHub hides the value everywhere in the log after this.
+            stream.write(f"::add-mask::{ctx.token}\n")
+            stream.flush()
+        log = Log(ctx.token, stream, notice_line)
+        summary = summary_text(report, files)
+        _github_files(report, files=files, environ=environ, options=options, summary=summary, log=log)
+        posted, failures = _post_github(report, files=files, ctx=ctx, options=options, summary=summary, sleep=sleep)
+        return finish(ctx, log, posted, failures)
+
+
+def _github_files(
+    report: Report,
+    *,
+    files: Mapping[str, Path],
+    environ: Mapping[str, str],
+    options: PublishOptions,
+    summary: str,
+    log: Log,
+) -> None:
+    step_summary = environ.get("GITHUB_STEP_SUMMARY")
+    if options.summary and step_summary and commands.append_step_summary(Path(step_summary), summary):
+        log.notice("The job summary was cut to GitHub's 1 MiB limit; the report files have everything.")
+    step_output = environ.get("GITHUB_OUTPUT")
+    if step_output:
+        values = {
+            "verdict": report.verdict.value,
+            "errors": str(report.count(Severity.ERROR)),
+            "warnings": str(report.count(Severity.WARNING)),
+            "notes": str(report.count(Severity.NOTE)),
+            "report": str(files.get("json", "")),
+            "sarif": str(files.get("sarif", "")),
+            "manifest": str(files.get("manifest", "")),
+        }
+        commands.append_outputs(Path(step_output), values)
+
+
+def _why_forbidden(ctx: CIContext, what: str) -> str:
+    if ctx.is_fork:
+        return (
+            f"The {what} was refused (403): this pull request comes from a fork, so its token is read-only; "
+            f"post the results afterwards with the workflow_run pattern in {FORKS_DOC}."
+        )
+    if what == "SARIF upload":
+        return (
+            "The SARIF upload was refused (403): code scanning needs GitHub Advanced Security on a private "
+            "repository and `security-events: write` for the token; the SARIF file is still in the report "
+            "files."
+        )
+    perm = "checks: write" if what == "check run" else "statuses: write"
+    return f"The {what} was refused (403): give the workflow token `{perm}` in the workflow's `permissions:`."
+
+
+def _post_github(
+    report: Report,
+    *,
+    files: Mapping[str, Path],
+    ctx: CIContext,
+    options: PublishOptions,
+    summary: str,
+    sleep: Sleep,
+) -> tuple[list[Posted], list[str]]:
+    posted: list[Posted] = []
+    failures: list[str] = []
+    wanted = options.check_run or options.commit_status or options.sarif_upload
+    if not wanted:
+        return posted, failures
+    if not ctx.token:
+        failures.append(
+            f"Nothing was posted to GitHub: ${ctx.token_var} is empty. Results are in the annotations, "
+            "the job summary and the report files."
+        )
+        return posted, failures
+    if not ctx.repo or not ctx.head_sha:
+        failures.append("Nothing was posted to GitHub: GITHUB_REPOSITORY or the commit SHA is not set.")
+        return posted, failures
+
+    from gobaseline.forges.github.client import GitHub
+
+    client = GitHub(ctx, timeout=options.http_timeout, sleep=sleep, poll_limit=options.sarif_poll_limit)
+    forbidden = False
+    steps: list[tuple[str, Callable[[], Posted | None]]] = []
+    if options.check_run:
+        steps.append(
+            (
+                "check run",
+                lambda: client.check_run(
+                    options.check_name,
+                    report,
+                    summary,
+                    fail_on=options.fail_on,
+                    annotations=options.annotations,
+                ),
+            )
+        )
+    if options.commit_status:
+        state = status_state(report, options.fail_on, gitlab=False)
+        description = status_description(report)
+        steps.append(("commit status", lambda: client.commit_status(options.status_context, state, description)))
+    if options.sarif_upload:
+        steps.append(("SARIF upload", lambda: _sarif(client, report, files, options, failures)))
+    try:
+        for what, step in steps:
+            if forbidden and ctx.is_fork:
+                continue  # The token is read-only: the rest would be refused the same way.
+            try:
+                result = step()
+            except ForgeError as e:
+                if e.forbidden:
+                    forbidden = True
+                    failures.append(_why_forbidden(ctx, what))
+                else:
+                    failures.append(f"The {what} could not be posted ({e.reason}).")
+                continue
+            if result is not None:
+                posted.append(result)
+    finally:
+        client.close()
+    if failures:
+        failures.append(
+            "Results are in the annotations, the job summary and the report files; the exit code is unchanged."
+        )
+    return posted, failures
+
+
+def _sarif(
+    client: GitHub, report: Report, files: Mapping[str, Path], options: PublishOptions, failures: list[str]
+) -> Posted | None:
+    if not client.ctx.sarif_ref or not client.ctx.sarif_sha:
+        failures.append(
+            "The SARIF file was not uploaded: no pull request or branch of this repository to file it under "
+            "(a fork's run without its pull request number)."
+        )
+        return None
+    text = read_text(files.get("sarif"))
+    if text is None:
+        failures.append("No SARIF file was written, so nothing was uploaded to code scanning.")
+        return None
+    result = client.upload_sarif(text, category=options.sarif_category, started_at=report.started_at)
+    if result.processing_status == "failed":
+        errors = "; ".join(result.errors[:3]) or "no reason given"
+        failures.append(f"Code scanning could not process the SARIF upload ({errors}).")
+    return Posted("sarif", result.id, "", result.processing_status)

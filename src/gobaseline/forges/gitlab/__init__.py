@@ -1,0 +1,1 @@
+"""GitLab: CI context, the python-gitlab client, the publisher."""
