@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -20,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from gobaseline import __version__
+from gobaseline import __version__, git
 from gobaseline.errors import GobaselineError, GoCommandError, GoModError
 from gobaseline.model import Artifact, ExitCode, Finding, Report, Severity, Stage, Verdict
 from gobaseline.policy import Policy
@@ -43,19 +42,7 @@ def _log(message: str) -> None:
 
 def repository_root(module_dir: Path) -> Path:
     """The git top level above `module_dir`, or `module_dir` itself outside a git checkout."""
-    try:
-        out = subprocess.run(
-            ["git", "-c", "safe.directory=*", "rev-parse", "--show-toplevel"],
-            cwd=module_dir,
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=30,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return module_dir
-    top = out.stdout.strip()
-    return Path(top).resolve() if out.returncode == 0 and top else module_dir
+    return git.toplevel(module_dir) or module_dir
 
 
 def discover_go(explicit: str | None, environ: Mapping[str, str]) -> Go | None:

@@ -9,26 +9,14 @@ change edits the policy, GB001 says so at the policy file's first line; the edit
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
+from gobaseline import git
 from gobaseline.forges import detect
 from gobaseline.model import Finding, Location
 from gobaseline.policy import POLICY_FILENAME, Policy, load, parse
-
-_GIT_TIMEOUT = 30
-
-
-def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
-    # The checkout may belong to another user (a container's workspace): git would refuse it as dubious.
-    return subprocess.run(
-        ["git", "-c", "safe.directory=*", "-C", str(root), *args],
-        capture_output=True,
-        check=False,
-        timeout=_GIT_TIMEOUT,
-    )
 
 
 def _relative(path: Path | None, root: Path) -> str | None:
@@ -45,16 +33,13 @@ def _relative(path: Path | None, root: Path) -> str | None:
 def read_at(root: Path, sha: str, rel: str) -> str | None:
     """The file `rel` at commit `sha`: its text, "" when the commit has no such file, None when the commit is
     not in the clone (or git cannot run)."""
-    try:
-        if _git(root, "cat-file", "-e", f"{sha}^{{commit}}").returncode != 0:
-            return None
-        shown = _git(root, "show", f"{sha}:{rel}")
-    except (OSError, subprocess.TimeoutExpired):
+    if not git.has_commit(root, sha):
         return None
-    if shown.returncode != 0:
+    shown = git.show(root, sha, rel)
+    if shown is None:
         return ""
     try:
-        return shown.stdout.decode("utf-8")
+        return shown.decode("utf-8")
     except UnicodeDecodeError:
         return None
 
