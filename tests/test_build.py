@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from gobaseline.golang import naming
 from gobaseline.golang.gotool import Go
 from gobaseline.golang.platform import Source, parse_dist_info, pie_support
-from gobaseline.model import CheckStatus, Finding, Severity
+from gobaseline.model import CheckStatus, Finding, Severity, Stage
 from gobaseline.policy import BuildPolicy, Policy, parse
-from gobaseline.stages import Context, build
+from gobaseline.stages import Context, StageResult, build
 from support.toolchains import isolated_go_env
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "build"
@@ -221,10 +222,36 @@ def test_wildcard_patterns_expand_to_main_packages_only(tmp_path: Path, go: Go) 
 
 
 def test_package_names_follow_the_go_command() -> None:
-    assert build.exe_name("example.com/hello") == "hello"
-    assert build.exe_name("example.com/tool/v2") == "tool"
-    assert build.exe_name("example.com/cmd/foo") == "foo"
-    assert build.module_path(FIXTURES / "hello") == "example.com/fixture"
+    assert naming.exec_name("example.com/hello") == "hello"
+    assert naming.exec_name("example.com/tool/v2") == "tool"
+    assert naming.exec_name("example.com/cmd/foo") == "foo"
+    assert naming.module_path(FIXTURES / "hello") == "example.com/fixture"
+
+
+def test_a_v1_directory_builds_a_binary_named_v1(tmp_path: Path, go: Go) -> None:
+    module = copy_fixture("multi", tmp_path)
+    (module / "cmd" / "v1").mkdir()
+    shutil.copy(module / "cmd" / "alpha" / "main.go", module / "cmd" / "v1" / "main.go")
+    out = build.run(make_ctx(module, go, targets=("linux/amd64",)), packages=("./cmd/v1",))
+    assert out.build.findings == []
+    assert "GB611" not in {f.rule_id for f in out.verify.findings}
+    assert [Path(a.path).name for a in out.artifacts] == ["v1"]
+    assert out.sums_path is not None
+    (line,) = out.sums_path.read_text(encoding="utf-8").splitlines()
+    digest, name = line.split("  ")
+    assert name == "linux_amd64/v1"
+    assert digest == hashlib.sha256((module / "gobaseline-out" / "linux_amd64" / "v1").read_bytes()).hexdigest()
+
+
+def test_an_unreadable_artifact_is_a_finding_and_no_checksum_line(tmp_path: Path, go: Go) -> None:
+    ctx = make_ctx(tmp_path, go, targets=("linux/amd64",))
+    out_dir = ctx.output_dir / "linux_amd64"
+    out_dir.mkdir(parents=True)
+    job = build._Job("linux/amd64", "pie", out_dir, [build.MainPackage("./cmd/gone", "gone")], ok=True)
+    verify = StageResult(Stage.VERIFY)
+    _artifacts, entries = build._verify_all(ctx, [job], go, build.BuildOptions(), bindnow=True, verify=verify)
+    assert [f.rule_id for f in verify.findings] == ["GB611"]
+    assert entries == []
 
 
 # -- policy options -----------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from gobaseline.golang import naming
 from gobaseline.model import CheckStatus, Stage
 from gobaseline.policy import BuildPolicy, Policy
 from gobaseline.stages import Context, Platform, StageResult, outdir
@@ -228,7 +229,7 @@ def test_expected_binaries(repo: Path) -> None:
     ],
 )
 def test_exec_name(path: str, name: str) -> None:
-    assert outdir.exec_name(path) == name
+    assert naming.exec_name(path) == name
 
 
 def test_module_line_forms(repo: Path) -> None:

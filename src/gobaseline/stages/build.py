@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gobaseline.errors import GobaselineError
-from gobaseline.model import Artifact, Finding, Location, Stage
+from gobaseline.golang.naming import exec_name, module_path
+from gobaseline.model import Artifact, Finding, Location, Stage, Target
 from gobaseline.rules import rule
 from gobaseline.stages import StageResult
 
@@ -40,7 +41,6 @@ SUMS_NAME = "SHA256SUMS"
 MANIFEST_SCHEMA = 1
 # `file.go:12:3: message` (column optional), as the compiler, vet and the go command print positions.
 _POSITION = re.compile(r"^(?P<file>[^\s:][^:]*\.(?:go|s|c|h|mod)):(?P<line>[0-9]+)(?::(?P<col>[0-9]+))?: (?P<msg>.+)$")
-_MAJOR_SUFFIX = re.compile(r"^v[0-9]+$")
 # Environment the build sets itself; a policy may not override it.
 _PINNED_ENV = ("GOFLAGS", "GOENV", "GOTOOLCHAIN", "GOOS", "GOARCH")
 _VALUE_FLAGS = {
@@ -238,35 +238,6 @@ def build_flags(opts: BuildOptions, *, buildmode: str, bindnow: bool) -> list[st
 # -- packages ------------------------------------------------------------------------------------------------
 
 
-def module_path(module_dir: Path) -> str:
-    """The go.mod `module` path (through gomod.py's parser, with a one-line fallback)."""
-    gomod = module_dir / "go.mod"
-    try:
-        from gobaseline.golang import modfile as gomod_parser
-
-        return gomod_parser.load(gomod).module_path
-    except ImportError:  # pragma: no cover - gomod.py ships with the package
-        pass
-    except GobaselineError:
-        return ""
-    try:
-        text = gomod.read_text(encoding="utf-8")
-    except OSError:
-        return ""
-    m = re.search(r'^\s*module\s+"?([^\s"]+)', text, re.MULTILINE)
-    return m.group(1) if m else ""
-
-
-def exe_name(import_path: str) -> str:
-    """The go command's default binary name: the last path element, skipping a `/vN` major-version suffix."""
-    parts = [p for p in import_path.split("/") if p]
-    if not parts:
-        return "main"
-    if len(parts) > 1 and _MAJOR_SUFFIX.match(parts[-1]):
-        return parts[-2]
-    return parts[-1]
-
-
 def resolve_packages(
     go: Go, module_dir: Path, patterns: Sequence[str], opts: BuildOptions, *, module: str | None = None
 ) -> tuple[list[MainPackage], list[str]]:
@@ -283,12 +254,12 @@ def resolve_packages(
             continue
         rel = p.strip()
         if rel in (".", "./"):
-            out.append(MainPackage(".", exe_name(mod) if mod else module_dir.name))
+            out.append(MainPackage(".", exec_name(mod) if mod else module_dir.name))
         elif rel.startswith(("./", "../")):
             sub = rel.removeprefix("./").rstrip("/")
-            out.append(MainPackage(rel, exe_name(f"{mod}/{sub}" if mod else sub)))
+            out.append(MainPackage(rel, exec_name(f"{mod}/{sub}" if mod else sub)))
         else:
-            out.append(MainPackage(rel, exe_name(rel)))
+            out.append(MainPackage(rel, exec_name(rel)))
     if wild:
         env = {"CGO_ENABLED": "0", **opts.env}
         if opts.tags:
@@ -309,7 +280,7 @@ def resolve_packages(
             except ValueError:
                 rel_dir = ""
             arg = "." if rel_dir in ("", ".") else f"./{rel_dir}"
-            out.append(MainPackage(arg, exe_name(str(pkg.get("ImportPath", arg)))))
+            out.append(MainPackage(arg, exec_name(str(pkg.get("ImportPath", arg)))))
     seen: dict[str, MainPackage] = {}
     unique: list[MainPackage] = []
     for mp in out:
@@ -469,7 +440,7 @@ def run(
                         )
                     )
                     continue
-        out_dir = out_root / f"{goos}_{goarch}"
+        out_dir = out_root / Target(goos, goarch).dirname
         flags = build_flags(opts, buildmode=buildmode, bindnow=bindnow)
         jobs.append(_Job(target, buildmode, out_dir, list(mains), flags))
 
@@ -482,15 +453,15 @@ def run(
         env_base["GOCACHE"] = str(private_cache)
 
     def build_one(job: _Job) -> _Job:
-        goos, _, goarch = job.target.partition("/")
+        t = Target.parse(job.target)
         job.out_dir.mkdir(parents=True, exist_ok=True)
         for m in job.packages:  # never leave last run's binary behind a failed build
-            _binary_path(job.out_dir, m, goos).unlink(missing_ok=True)
+            _binary_path(job.out_dir, m, job.target).unlink(missing_ok=True)
         args = ["build", *job.flags, "-o", str(job.out_dir) + os.sep, *(m.arg for m in job.packages)]
         log(f"build {job.target}: go {' '.join(shlex.quote(a) for a in args)}")
         start = time.perf_counter()
         try:
-            res = go.run(args, cwd=ctx.module_dir, extra_env={**env_base, "GOOS": goos, "GOARCH": goarch})
+            res = go.run(args, cwd=ctx.module_dir, extra_env={**env_base, **t.env()})
         except GobaselineError as e:
             job.seconds = time.perf_counter() - start
             job.findings.append(rule("GB505").finding(f"`go build` for {job.target}: {e.message}", target=job.target))
@@ -504,7 +475,7 @@ def run(
         else:
             sizes = []
             for m in job.packages:
-                p = _binary_path(job.out_dir, m, goos)
+                p = _binary_path(job.out_dir, m, job.target)
                 sizes.append(f"{p.name} {p.stat().st_size / 1e6:.1f} MB" if p.exists() else f"{p.name} missing")
             log(f"build {job.target}: done in {job.seconds:.1f} s, {', '.join(sizes)}")
         return job
@@ -570,8 +541,8 @@ def _write_sbom(
     return path.name
 
 
-def _binary_path(out_dir: Path, m: MainPackage, goos: str) -> Path:
-    return out_dir / (m.name + (".exe" if goos == "windows" else ""))
+def _binary_path(out_dir: Path, m: MainPackage, target: str) -> Path:
+    return out_dir / (m.name + Target.parse(target).exe_suffix)
 
 
 def _build_failures(ctx: Context, target: str, stderr: str) -> list[Finding]:
@@ -601,12 +572,11 @@ def _verify_all(
     artifacts: list[Artifact] = []
     entries: list[dict[str, Any]] = []
     for job in jobs:
-        goos = job.target.partition("/")[0]
         if not job.ok:
             verify.skip("verify-binary", "the build failed", target=job.target)
             continue
         for m in job.packages:
-            path = _binary_path(job.out_dir, m, goos)
+            path = _binary_path(job.out_dir, m, job.target)
             rel = path.relative_to(out_root).as_posix()
             entry: dict[str, Any] = {
                 "target": job.target,
@@ -630,6 +600,8 @@ def _verify_all(
                 )
                 found.extend(v.findings)
             artifacts.append(v.artifact)
+            if not v.artifact.sha256:
+                continue  # unreadable: its GB611 finding says so; a checksum line without a hash would lie
             entry["size"] = v.artifact.size
             entry["sha256"] = v.artifact.sha256
             settings = v.build_info.settings if v.build_info is not None else {}

@@ -16,7 +16,8 @@ import tempfile
 from pathlib import Path
 
 from gobaseline.errors import GoModError
-from gobaseline.model import Location, Stage
+from gobaseline.golang.naming import exec_name
+from gobaseline.model import Location, Stage, Target
 from gobaseline.rules import rule
 from gobaseline.stages import Context, StageResult
 
@@ -129,7 +130,7 @@ def run(ctx: Context) -> StageResult:
 
 def target_dir_name(target: str) -> str:
     """`linux/amd64` -> `linux_amd64`."""
-    return target.replace("/", "_")
+    return Target.parse(target).dirname
 
 
 def _location(ctx: Context, path: Path) -> Location:
@@ -198,19 +199,6 @@ def module_path(ctx: Context) -> str | None:
         return None
 
 
-def _is_version_element(elem: str) -> bool:
-    # Like the go command's isVersionElement: v2, v3, ... (not v0 or v1).
-    return len(elem) >= 2 and elem[0] == "v" and elem[1:].isdigit() and elem[1] != "0" and elem != "v1"
-
-
-def exec_name(import_path: str) -> str:
-    """The file name `go build` gives a main package (without `.exe`): `example.com/cmd/foo/v2` -> `foo`."""
-    parent, _, elem = import_path.rpartition("/")
-    if parent and _is_version_element(elem):
-        elem = parent.rpartition("/")[2]
-    return elem
-
-
 def expected_binaries(ctx: Context) -> frozenset[str] | None:
     """The binary names (without `.exe`) the build writes per target, or None when they cannot be known here
     (a `...` pattern, or no module path)."""
@@ -248,7 +236,7 @@ def stale_files(ctx: Context, out: Path) -> list[Path]:
         if target is not None:
             if names is None:
                 continue
-            suffix = ".exe" if target.split("/")[0] == "windows" else ""
+            suffix = Target.parse(target).exe_suffix
             allowed = frozenset(n + suffix for n in names)
         for dirpath, dirnames, filenames in os.walk(sub):
             dirnames.sort()
