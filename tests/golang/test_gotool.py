@@ -105,7 +105,7 @@ def test_go_env_names_every_variable_gobaseline_reads() -> None:
 
     from gobaseline.golang.gotool import ENV_NAMES
 
-    src = Path(__file__).resolve().parents[1] / "src" / "gobaseline"
+    src = Path(__file__).resolve().parents[2] / "src" / "gobaseline"
     read = set()
     for path in src.rglob("*.py"):
         text = path.read_text(encoding="utf-8")
@@ -121,3 +121,10 @@ def test_go_env_answers_every_name(go: Go) -> None:
 
     assert set(go.env) == set(ENV_NAMES)
     assert go.env["GOROOT"] and go.env["GOVERSION"].startswith("go1.")
+
+
+def test_only_golang_starts_go_and_only_git_py_starts_git() -> None:
+    src = Path(__file__).resolve().parents[2] / "src" / "gobaseline"
+    starters = {p.relative_to(src).as_posix() for p in src.rglob("*.py") if "subprocess" in p.read_text("utf-8")}
+    # stages/probe.py starts the binary that was built, never go or git.
+    assert starters == {"golang/gotool.py", "git.py", "stages/probe.py"}

@@ -24,7 +24,7 @@ from gobaseline.errors import GoCommandError, GoModError
 from gobaseline.golang import modfile as gomod
 from gobaseline.golang.gotool import Go
 
-FIXTURES = Path(__file__).parent / "fixtures" / "gomod"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "gomod"
 
 
 def go_json(go: Go, path: Path) -> dict[str, Any] | str:
