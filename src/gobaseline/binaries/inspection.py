@@ -24,6 +24,10 @@ class Inspection:
     target: str | None = None
     """`GOOS/GOARCH` guessed from the header, used when the build info does not say."""
     libraries: tuple[str, ...] = ()
+    slices: tuple[str, ...] = ()
+    """A universal Mach-O file's images (`darwin/amd64`, ...), in file order; empty for a file with one image."""
+    non_pie: tuple[str, ...] = ()
+    """The slices of a universal file that are not position-independent (`pie` is False when there are any)."""
     issues: list[tuple[str, str]] = field(default_factory=list)
     """(rule id, message) for everything but PIE, which depends on the policy (`allow_non_pie`)."""
 

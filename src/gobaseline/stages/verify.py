@@ -33,6 +33,7 @@ _MACHO_MAGIC = (
     b"\xfe\xed\xfa\xcf",
     b"\xfe\xed\xfa\xce",
     b"\xca\xfe\xba\xbe",
+    b"\xca\xfe\xba\xbf",  # a universal file with 64-bit offsets
 )
 
 
@@ -183,7 +184,12 @@ def inspect_binary(
 
     bi = buildinfo.read(path, data, go)
     t = target or (bi.target if bi else None) or insp.target
-    if not insp.pie and t not in allow_non_pie:
+    # A universal Mach-O names each slice, and its own target decides whether non-PIE is allowed.
+    for slice_target in insp.non_pie:
+        if slice_target not in allow_non_pie:
+            message = f"The {slice_target} slice of the universal Mach-O binary is not position-independent"
+            add("GB601", message + "; build with -buildmode=pie.", t)
+    if not insp.pie and not insp.non_pie and t not in allow_non_pie:
         add(
             "GB601",
             f"The {insp.format.upper()} binary is not position-independent; build with -buildmode=pie.",
@@ -228,7 +234,7 @@ def verify_binary(
     location_path: str,
     allow_non_pie: Collection[str] = (),
 ) -> tuple[list[Finding], Artifact]:
-    """Verify one binary: PIE, stripped, libraries, loader, RELRO, stack (ELF), ASLR/DEP (PE), build info.
+    """Verify one binary: PIE, stripped, libraries, loader, RELRO, stack (ELF, Mach-O), ASLR/DEP (PE), build info.
 
     `target` is the expected `GOOS/GOARCH` (None: take it from the build info); `manifest_entry` is the
     entry `gobaseline build` wrote for this file (None: no GB610 comparison); `location_path` names the file
