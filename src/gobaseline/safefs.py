@@ -1,0 +1,251 @@
+"""File access that a planted link or a special file cannot turn against the run (which often runs as root).
+
+Writes never follow a symbolic link: the directories on the way are opened one at a time with `O_NOFOLLOW`
+relative to the one before (so a link swapped in after a check is refused too), the data goes to a fresh
+private name in the target's directory (`O_CREAT | O_EXCL | O_NOFOLLOW`, never a fixed `.tmp` name another
+user could plant), and is renamed over the target only when complete. Permission bits do not stop root, so
+nothing here relies on them.
+
+Reads follow links (a user may point at a linked policy on purpose) but accept only regular files, checked
+before opening and again on the open descriptor, opened non-blocking so a FIFO swapped in cannot hang the run,
+and never read beyond a limit, so `/dev/zero` or a huge file cannot exhaust memory.
+
+POSIX only: it needs `dir_fd` support for `open`, `mkdir`, `stat`, `unlink` and `rename`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+import stat
+from pathlib import Path
+
+from gobaseline.errors import GobaselineError
+
+__all__ = [
+    "BINARY_LIMIT",
+    "TEXT_LIMIT",
+    "FileAccessError",
+    "RefusedPath",
+    "ensure_dir",
+    "read_bytes",
+    "read_text",
+    "write_bytes",
+    "write_text",
+]
+
+TEXT_LIMIT = 16 * 1024 * 1024
+"""A generous bound for the text files gobaseline reads (policy, go.mod, reports, CI event payloads)."""
+BINARY_LIMIT = 2 * 1024 * 1024 * 1024
+"""A bound for the binaries gobaseline verifies; Go services of several hundred megabytes exist."""
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_KINDS = (
+    (stat.S_ISLNK, "a symbolic link"),
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+class FileAccessError(GobaselineError):
+    """A file gobaseline must read or write cannot be: missing, unreadable, not UTF-8."""
+
+
+class RefusedPath(FileAccessError):
+    """A path gobaseline refuses on purpose: a symbolic link or special file where it writes, a special file or
+    an oversized one where it reads."""
+
+
+def _kind(mode: int) -> str:
+    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def _absolute(path: Path) -> Path:
+    """`path` made absolute with `..` removed by name, never by following links (resolve() would follow)."""
+    return Path(os.path.normpath(path.absolute()))
+
+
+def _split(directory: Path, root: Path | None) -> tuple[Path, list[str]]:
+    """The directory to trust as given, and the components below it that must be real directories.
+
+    With `root`, everything below `root` is checked. Without it, the deepest existing ancestor of `directory`
+    is checked too, so a planted `reports -> /etc` is refused whether or not the caller names a root.
+    """
+    directory = _absolute(directory)
+    if root is not None:
+        root = _absolute(root)
+        try:
+            rel = directory.relative_to(root)
+        except ValueError:
+            raise RefusedPath(f"is outside {root}", path=str(directory)) from None
+        return root, list(rel.parts)
+    existing = directory
+    while not os.path.lexists(existing) and existing != existing.parent:
+        existing = existing.parent
+    start = existing.parent if existing != existing.parent else existing
+    return start, list(directory.relative_to(start).parts)
+
+
+def _walk(start: Path, parts: list[str], *, create: bool) -> int:
+    """A descriptor of start/parts..., each component opened without following links (created when asked)."""
+    try:
+        fd = os.open(start, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as e:
+        raise FileAccessError(f"cannot open the directory: {e.strerror or e}", path=str(start)) from e
+    here = start
+    try:
+        for name in parts:
+            here = here / name
+            try:
+                child = os.open(name, _DIR_FLAGS, dir_fd=fd)
+            except FileNotFoundError:
+                if not create:
+                    raise FileAccessError("the directory does not exist", path=str(here)) from None
+                # Made at the same moment by someone else: the open below checks what it is.
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(name, 0o755, dir_fd=fd)
+                child = os.open(name, _DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = child
+    except OSError as e:
+        os.close(fd)
+        if e.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise RefusedPath(
+                f"is {_lstat_kind(here)}, not a directory: gobaseline does not write through it", path=str(here)
+            ) from e
+        raise FileAccessError(f"cannot open the directory: {e.strerror or e}", path=str(here)) from e
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _lstat_kind(path: Path) -> str:
+    try:
+        return _kind(os.lstat(path).st_mode)
+    except OSError:
+        return "not a directory"
+
+
+def ensure_dir(path: Path, *, root: Path | None = None) -> Path:
+    """Create `path` and its missing parents, refusing a symbolic link or a non-directory on the way.
+
+    Every component below `root` is checked (without `root`: below the deepest existing ancestor's parent).
+    Returns `path`.
+    """
+    start, parts = _split(path, root)
+    os.close(_walk(start, parts, create=True))
+    return path
+
+
+def write_bytes(path: Path, data: bytes, *, root: Path | None = None) -> None:
+    """Replace `path` with `data` atomically, never following a symbolic link; the parent must exist.
+
+    Refuses (RefusedPath) when `path` is a link or not a regular file, or when a directory between `root`
+    and `path` is a link (without `root`: `path`'s own directory). The file ends up with mode 0644 minus the
+    umask, whatever mode an earlier file had.
+    """
+    target = _absolute(path)
+    name = target.name
+    if not name:
+        raise RefusedPath("is a directory, not a file", path=str(path))
+    start, parts = _split(target.parent, root)
+    dir_fd = _walk(start, parts, create=False)
+    try:
+        _replace_in(dir_fd, name, data, target)
+    finally:
+        os.close(dir_fd)
+
+
+def _replace_in(dir_fd: int, name: str, data: bytes, target: Path) -> None:
+    try:
+        mode = os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
+    except FileNotFoundError:
+        pass
+    else:
+        if not stat.S_ISREG(mode):
+            raise RefusedPath(f"is {_kind(mode)}, not a regular file: gobaseline does not write it", path=str(target))
+    # A fresh unpredictable name, created exclusively: a link planted at any name cannot redirect the write.
+    tmp = f".{name}.{secrets.token_hex(8)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        fd = os.open(tmp, flags, 0o644, dir_fd=dir_fd)  # the kernel applies the umask
+    except OSError as e:
+        raise FileAccessError(f"cannot create a file beside it: {e.strerror or e}", path=str(target)) from e
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException as e:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp, dir_fd=dir_fd)
+        if isinstance(e, OSError):
+            raise FileAccessError(f"cannot write: {e.strerror or e}", path=str(target)) from e
+        raise
+    # So that the rename itself survives a crash; some file systems cannot sync a directory, and the data is safe.
+    with contextlib.suppress(OSError):
+        os.fsync(dir_fd)
+
+
+def write_text(path: Path, text: str, *, root: Path | None = None) -> None:
+    """`write_bytes` of `text` encoded as UTF-8 (newlines as given)."""
+    write_bytes(path, text.encode("utf-8"), root=root)
+
+
+def read_bytes(path: Path, *, limit: int, what: str) -> bytes:
+    """The content of the regular file `path` (links followed), at most `limit` bytes.
+
+    `what` names the file in errors ("policy file"). Refuses (RefusedPath) a FIFO, device, directory or
+    socket before opening it, and a file larger than `limit`.
+    """
+    try:
+        before = path.stat()
+    except OSError as e:
+        raise FileAccessError(f"cannot read the {what}: {e.strerror or e}", path=str(path)) from e
+    _check_readable(before, path, limit, what)
+    try:
+        # O_NONBLOCK: if a FIFO replaced the file since the stat, open returns at once instead of waiting.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as e:
+        raise FileAccessError(f"cannot read the {what}: {e.strerror or e}", path=str(path)) from e
+    try:
+        _check_readable(os.fstat(fd), path, limit, what)
+        chunks: list[bytes] = []
+        left = limit + 1  # one byte more than allowed tells a file that grew past the limit
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as e:
+        raise FileAccessError(f"cannot read the {what}: {e.strerror or e}", path=str(path)) from e
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise RefusedPath(f"the {what} is larger than {limit} bytes", path=str(path))
+    return data
+
+
+def _check_readable(st: os.stat_result, path: Path, limit: int, what: str) -> None:
+    if not stat.S_ISREG(st.st_mode):
+        raise RefusedPath(f"the {what} is {_kind(st.st_mode)}, not a regular file", path=str(path))
+    if st.st_size > limit:
+        raise RefusedPath(f"the {what} has {st.st_size} bytes, more than the limit of {limit}", path=str(path))
+
+
+def read_text(path: Path, *, limit: int, what: str) -> str:
+    """`read_bytes` decoded as UTF-8; invalid UTF-8 is a FileAccessError naming the file and the byte offset."""
+    data = read_bytes(path, limit=limit, what=what)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise FileAccessError(f"the {what} is not UTF-8 text (byte {e.start})", path=str(path)) from e
