@@ -305,3 +305,8 @@ _VALUES: Any = st.recursive(
 @given(st.dictionaries(_KEYS, _VALUES, max_size=6))
 def test_arbitrary_nested_mappings(data: dict[str, Any]) -> None:
     _parse_or_policy_error(yaml.safe_dump(data, sort_keys=False))
+
+
+@pytest.mark.parametrize("text", ["~", "null", "# only a comment\n", ""])
+def test_an_empty_or_null_policy_is_the_defaults(text: str) -> None:
+    assert parse(text, SRC) == parse("{}", SRC)

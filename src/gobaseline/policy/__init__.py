@@ -291,7 +291,11 @@ def _build(data: dict[str, Any], root: Any, source: str) -> Policy:
     go_versions = data.get("go_versions", "supported")
     out = data.get("output", {})
     rel = data.get("releases", {})
-    lines = {str(k.value): k.start_mark.line + 1 for k, _ in root.value} if root is not None else {}
+    import yaml
+
+    # A document that is only `~` or a comment composes to a scalar node or None, not a mapping.
+    is_mapping = isinstance(root, yaml.MappingNode)
+    lines = {str(k.value): k.start_mark.line + 1 for k, _ in root.value} if is_mapping else {}
     return Policy(
         go_versions=None if go_versions == "supported" else tuple(go_versions),
         severity=severity,
