@@ -28,7 +28,7 @@ RUN pip wheel --no-deps --wheel-dir /wheels . \
     && pip --python /opt/gobaseline/bin/python install --compile /wheels/gobaseline-*.whl \
     && pip --python /opt/gobaseline/bin/python uninstall -y setuptools pbr cryptography \
     && /opt/gobaseline/bin/gobaseline --version \
-    && /opt/gobaseline/bin/python -c "import gobaseline.pipeline, gobaseline.publish, sarif_om, github, gitlab"
+    && /opt/gobaseline/bin/python -c "import gobaseline.pipeline, gobaseline.forges, sarif_om, github, gitlab"
 
 # Only the git binary is taken from this stage: everything go and gobaseline ask git (status, log, rev-parse,
 # config) is built into it, and it needs only libc, zlib and pcre2, which the slim image has. The rest of the

@@ -27,10 +27,11 @@ sys.path.insert(0, str(REPO / "bench"))
 from bench_modcache import make_modules  # noqa: E402
 
 from gobaseline.golang.gotool import Go  # noqa: E402
-from gobaseline.pipeline import Run, admission  # noqa: E402
+from gobaseline.pipeline import admission  # noqa: E402
 from gobaseline.policy import Policy  # noqa: E402
 from gobaseline.stages import Context  # noqa: E402
 from gobaseline.stages import modcache as mc  # noqa: E402
+from gobaseline.stages.record import RunRecord  # noqa: E402
 from support.goproxy import go_env_for, rmtree, tidy_and_download, write_consumer, write_proxy  # noqa: E402
 
 
@@ -70,7 +71,7 @@ def main() -> int:
         def ours() -> None:
             go = Go.discover(environ=env)
             ctx = Context(consumer.dir, consumer.dir, Policy(), go, ("linux/amd64",), root / "out")
-            admission(Run(ctx))
+            admission(RunRecord(ctx))
 
         def go_list() -> None:
             go = Go.discover(environ=env)

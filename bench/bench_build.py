@@ -133,17 +133,12 @@ def gobaseline_build(env: dict[str, str], module: Path, out: Path) -> float:
     """Admission, build and verification through the pipeline's API, as `gobaseline build` runs them."""
     start = time.perf_counter()
     from gobaseline import pipeline
-    from gobaseline.policy import Policy
 
-    go = pipeline.discover_go(None, env)
-    ctx = pipeline.make_context(module, policy=Policy(), go=go, targets=[TARGET], output=out)
-    run = pipeline.Run(ctx)
-    pipeline.admission(run)
-    pipeline.build_and_verify(run, None)
+    result = pipeline.run(pipeline.RunOptions(module, targets=(TARGET,), output=out, build=True, environ=env))
     elapsed = time.perf_counter() - start
-    STAGES.append({s.stage.value: s.seconds for s in run.stages})
-    built = [a for a in run.artifacts if a.target == TARGET]
-    blocking = [f for f in run.findings if f.severity.value == "error"]
+    STAGES.append(dict(result.report.timings))
+    built = [a for a in result.report.artifacts if a.target == TARGET]
+    blocking = [f for f in result.report.findings if f.severity.value == "error"]
     if not built or blocking:
         raise SystemExit(f"gobaseline build failed: {[f'{f.rule_id} {f.message}' for f in blocking]}")
     return elapsed

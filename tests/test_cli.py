@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from gobaseline.cli import build_parser, main
+from gobaseline.commands.output import exit_code
 from gobaseline.model import ExitCode, Verdict
-from gobaseline.pipeline import _stamped_version, exit_code
+from gobaseline.stages.probe_select import stamped_version
 
 
 @pytest.mark.parametrize(
@@ -30,8 +31,8 @@ def test_exit_code_follows_verdict_and_fail_on(verdict: Verdict, fail_on: str | 
 
 
 def test_stamped_version_is_read_from_policy_ldflags() -> None:
-    assert _stamped_version(["-X main.version=1.2.3", "-X main.commit=abc"]) == "1.2.3"
-    assert _stamped_version(["-X main.commit=abc"]) is None
+    assert stamped_version(["-X main.version=1.2.3", "-X main.commit=abc"]) == "1.2.3"
+    assert stamped_version(["-X main.commit=abc"]) is None
 
 
 def test_rules_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
@@ -75,22 +76,22 @@ def test_bad_targets_are_refused_by_the_parser(capsys: pytest.CaptureFixture[str
 
 
 def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
-    from gobaseline import pipeline
+    from gobaseline.commands import rules
 
     def boom(_: object) -> int:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(pipeline, "dispatch", boom)
+    monkeypatch.setattr(rules, "run", boom)
     assert main(["rules"]) == ExitCode.INTERRUPTED
 
 
 def test_a_bug_is_exit_3_with_a_traceback(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from gobaseline import pipeline
+    from gobaseline.commands import rules
 
     def boom(_: object) -> int:
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(pipeline, "dispatch", boom)
+    monkeypatch.setattr(rules, "run", boom)
     assert main(["rules"]) == ExitCode.INTERNAL
     assert "Traceback" in capsys.readouterr().err
 

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.support.reports import sample_report
 
+from gobaseline.commands.merge import merge
 from gobaseline.formats import json_report
-from gobaseline.merge import merge
 from gobaseline.model import (
     Artifact,
     CheckRecord,

@@ -1,4 +1,4 @@
-"""The `gobaseline` command line. Parses arguments, calls the pipeline, maps outcomes to exit codes.
+"""The `gobaseline` command line: arguments to each command's typed options, the one error handler, exit codes.
 
 Exit codes: 0 pass, 1 blocking findings, 2 warnings only, 3 user or internal error, 130 interrupted. A
 `GobaselineError` prints one line; any other exception is a bug and prints a traceback with exit 3.
@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from gobaseline import __version__
 from gobaseline.errors import GobaselineError
@@ -104,14 +105,63 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        from gobaseline import pipeline
+def options(args: argparse.Namespace) -> tuple[Callable[[Any], ExitCode], object]:
+    """The command named in `args` and its typed options."""
+    from gobaseline.commands import build, check, merge, publish, report, rules, run, verify
 
-        return int(pipeline.dispatch(args))
+    match args.command:
+        case "check" | "build":
+            command = build.run if args.command == "build" else check.run
+            return command, check.Options(
+                args.path,
+                policy=args.policy,
+                targets=args.targets,
+                go_command=args.go_command,
+                formats=args.formats,
+                report_dir=args.report_dir,
+                fail_on=args.fail_on,
+                output=args.output,
+                packages=tuple(args.packages) if getattr(args, "packages", None) else None,
+            )
+        case "run":
+            return run.run, run.Options(
+                args.path,
+                policy=args.policy,
+                targets=args.targets,
+                go_command=args.go_command,
+                formats=args.formats,
+                report_dir=args.report_dir,
+                fail_on=args.fail_on,
+                output=args.output,
+                packages=tuple(args.packages) if args.packages else None,
+                build=not args.no_build,
+                publish=not args.no_publish,
+            )
+        case "verify":
+            return verify.run, verify.Options(
+                tuple(args.binaries),
+                policy=args.policy,
+                manifest=args.manifest,
+                go_command=args.go_command,
+                formats=args.formats,
+                report_dir=args.report_dir,
+                fail_on=args.fail_on,
+            )
+        case "report":
+            return report.run, report.Options(args.report, formats=args.formats, report_dir=args.report_dir)
+        case "merge":
+            return merge.run, merge.Options(tuple(args.reports), args.output)
+        case "publish":
+            return publish.run, publish.Options(args.report, report_dir=args.report_dir)
+        case "rules":
+            return rules.run, rules.Options(args.format)
+    raise GobaselineError(f"unknown command {args.command!r}")
+
+
+def guarded(fn: Callable[[], int]) -> int:
+    """Call `fn`; the one error handler: a GobaselineError is one line and exit 3, a bug a traceback and exit 3."""
+    try:
+        return int(fn())
     except GobaselineError as e:
         print(f"gobaseline: error: {e.explain()}", file=sys.stderr)
         return ExitCode.INTERNAL
@@ -127,6 +177,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return ExitCode.INTERNAL
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    args = build_parser().parse_args(argv)
+
+    def call() -> int:
+        command, opts = options(args)
+        return command(opts)
+
+    return guarded(call)
 
 
 if __name__ == "__main__":  # pragma: no cover

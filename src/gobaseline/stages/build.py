@@ -529,7 +529,7 @@ def _write_sbom(
     """`<output>/<goos>_<goarch>-<name>.cdx.json` (beside the manifest, so the target directories hold binaries
     only); returns its path relative to the output directory."""
     from gobaseline import __version__
-    from gobaseline.sbom import bom_json
+    from gobaseline.stages.sbom import bom_json
 
     path = out_root / f"{target.replace('/', '_')}-{binary.name}.cdx.json"
     with verify.check("sbom", target=target) as found:

@@ -1,4 +1,5 @@
-"""Merging the JSON reports of a target matrix sharded over CI jobs into one report.
+"""`gobaseline merge A.json B.json -o merged.json`: the JSON reports of a target matrix sharded over CI jobs,
+merged into one report.
 
 Each shard runs the admission checks on its own machine and builds its share of the targets. The merge is the
 report of the whole matrix:
@@ -21,9 +22,12 @@ recomputed by construction.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
-from gobaseline.model import Artifact, CheckRecord, Finding, Report, Stage
+from gobaseline.commands.output import log
+from gobaseline.model import Artifact, CheckRecord, ExitCode, Finding, Report, Stage
 
 _STAGES = {stage: i for i, stage in enumerate(Stage)}
 
@@ -118,3 +122,23 @@ def merge(reports: Sequence[Report]) -> Report:
         policy_source=first.policy_source,
         started_at=_earliest(r.started_at for r in reports),
     )
+
+
+@dataclass(frozen=True)
+class Options:
+    """`gobaseline merge` parameters."""
+
+    reports: tuple[Path, ...]
+    output: Path
+    """The merged JSON report."""
+
+
+def run(options: Options) -> ExitCode:
+    """Merge the saved reports into `output`; the exit code of the merged verdict."""
+    from gobaseline.formats.json_report import dumps, load
+
+    merged = merge([load(p) for p in options.reports])
+    options.output.parent.mkdir(parents=True, exist_ok=True)
+    options.output.write_text(dumps(merged), encoding="utf-8")
+    log(f"gobaseline: merged {len(options.reports)} reports into {options.output}: {merged.verdict.value}")
+    return merged.verdict.exit_code

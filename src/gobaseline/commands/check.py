@@ -1,0 +1,45 @@
+"""`gobaseline check`: the admission stages and the go.mod policy (and, from `gobaseline build`, the build)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from gobaseline import pipeline
+from gobaseline.commands.output import emit, exit_code
+from gobaseline.model import ExitCode
+
+
+@dataclass(frozen=True)
+class Options:
+    """`gobaseline check` (and `gobaseline build`) parameters."""
+
+    path: Path = Path()
+    policy: Path | None = None
+    targets: tuple[str, ...] | None = None
+    go_command: str | None = None
+    formats: tuple[str, ...] = ("text",)
+    report_dir: Path | None = None
+    """Write each format to a file here (else print them)."""
+    fail_on: str | None = None
+    output: Path | None = None
+    """The build output directory (to check, or to build into)."""
+    packages: tuple[str, ...] | None = None
+    build: bool = False
+
+
+def run(options: Options) -> ExitCode:
+    """Run the stages, print or write the report, return the exit code."""
+    result = pipeline.run(
+        pipeline.RunOptions(
+            options.path,
+            policy=options.policy,
+            go_command=options.go_command,
+            targets=options.targets,
+            output=options.output,
+            packages=options.packages,
+            build=options.build,
+        )
+    )
+    emit(result.report, options.formats, options.report_dir, result.context)
+    return exit_code(result.report.verdict, options.fail_on or result.policy.fail_on)

@@ -1,0 +1,89 @@
+"""Writing and printing reports, and the exit code of a verdict: what every command shares."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gobaseline.model import ExitCode, Report, Verdict
+
+if TYPE_CHECKING:
+    from gobaseline.formats import RenderOptions
+    from gobaseline.stages import Context
+
+REPORT_FORMATS = ("json", "sarif", "codequality", "junit", "checkstyle", "summary", "text")
+"""What `gobaseline run` always writes."""
+
+
+def log(message: str) -> None:
+    """One progress or notice line on stderr."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def render_options(
+    report: Report, ctx: Context | None = None, environ: Mapping[str, str] | None = None
+) -> RenderOptions:
+    """Options for every format: repository files readable for SARIF line hashes, findings about the machine
+    placed on the module's go.mod, the code-scanning category from GOBASELINE_SARIF_CATEGORY."""
+    from gobaseline.formats import RenderOptions, sources_under
+
+    env = os.environ if environ is None else environ
+    root = Path(report.root)
+    fallback = ctx.rel(ctx.gomod_path) if ctx is not None else "go.mod"
+    return RenderOptions(
+        sarif_category=env.get("GOBASELINE_SARIF_CATEGORY") or "gobaseline",
+        fallback_path=fallback if not Path(fallback).is_absolute() else "go.mod",
+        source_reader=sources_under(root) if root.is_absolute() and root.is_dir() else None,
+    )
+
+
+def write_reports(
+    report: Report, formats: Sequence[str], directory: Path, options: RenderOptions | None = None
+) -> dict[str, Path]:
+    """Render and write each format to `directory`; returns format -> path. Never skips a format silently."""
+    from gobaseline.formats import default_filename, render
+
+    opts = options or render_options(report)
+    directory.mkdir(parents=True, exist_ok=True)
+    written: dict[str, Path] = {}
+    for fmt in formats:
+        path = directory / default_filename(fmt)
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(render(fmt, report, options=opts), encoding="utf-8")
+        tmp.replace(path)
+        written[fmt] = path
+    return written
+
+
+def emit(
+    report: Report, formats: Sequence[str], report_dir: Path | None, ctx: Context | None = None
+) -> dict[str, Path]:
+    """Print text to stdout; write each format to a file in `report_dir` when given, else print it."""
+    from gobaseline.formats import render
+
+    opts = render_options(report, ctx)
+    written: dict[str, Path] = {}
+    if report_dir is not None:
+        written = write_reports(report, formats, report_dir, opts)
+        print(render("text", report, options=opts), end="")
+        for fmt, path in written.items():
+            log(f"gobaseline: wrote {fmt} report to {path}")
+    else:
+        for fmt in formats:
+            sys.stdout.write(render(fmt, report, options=opts))
+    sys.stdout.flush()
+    return written
+
+
+def exit_code(verdict: Verdict, fail_on: str | None) -> ExitCode:
+    """0/1/2 by the verdict; with `fail_on`, 1 when the run should fail and 0 otherwise."""
+    if fail_on is None:
+        return verdict.exit_code
+    if fail_on == "never":
+        return ExitCode.PASS
+    if verdict is Verdict.FAIL or (fail_on == "warning" and verdict is Verdict.WARN):
+        return ExitCode.ERRORS
+    return ExitCode.PASS

@@ -1,0 +1,32 @@
+"""`gobaseline publish REPORT.json`: post a saved report (the fork-PR `workflow_run` pattern)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from gobaseline.commands.output import REPORT_FORMATS, write_reports
+from gobaseline.model import ExitCode
+
+
+@dataclass(frozen=True)
+class Options:
+    """`gobaseline publish` parameters."""
+
+    report: Path
+    report_dir: Path | None = None
+    """Where the report files go (default: beside the report)."""
+
+
+def run(options: Options) -> ExitCode:
+    """Write every format beside the report, post them; the exit code of the report's verdict."""
+    from gobaseline.forges import PublishOptions, publish
+    from gobaseline.formats.json_report import load
+
+    report = load(options.report)
+    report_dir = options.report_dir or options.report.parent
+    files = write_reports(report, REPORT_FORMATS, report_dir)
+    publish(report, files, os.environ, options=PublishOptions.from_environ(os.environ), stream=sys.stderr)
+    return report.verdict.exit_code

@@ -1,0 +1,92 @@
+"""`gobaseline run`: the whole pipeline; every report file is written before anything is posted, so a failing
+forge API never loses a result."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from gobaseline import pipeline
+from gobaseline.commands.output import REPORT_FORMATS, exit_code, log, render_options, write_reports
+from gobaseline.model import ExitCode, Report
+
+
+@dataclass(frozen=True)
+class Options:
+    """`gobaseline run` parameters."""
+
+    path: Path = Path()
+    policy: Path | None = None
+    targets: tuple[str, ...] | None = None
+    go_command: str | None = None
+    formats: tuple[str, ...] = ("text",)
+    """Formats written beside REPORT_FORMATS."""
+    report_dir: Path | None = None
+    """Default: `<output dir>/reports`."""
+    fail_on: str | None = None
+    output: Path | None = None
+    packages: tuple[str, ...] | None = None
+    build: bool = True
+    publish: bool = True
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The exit code, the final Report (with publishing findings) and every file written (formats, manifest)."""
+
+    code: ExitCode
+    report: Report
+    files: Mapping[str, Path]
+
+
+def execute(options: Options) -> Outcome:
+    """Run, write the report files, publish, print the text report; the action reads the Outcome directly."""
+    from gobaseline.forges import detect
+
+    environ = options.environ
+    result = pipeline.run(
+        pipeline.RunOptions(
+            options.path,
+            policy=options.policy,
+            in_force=True,
+            go_command=options.go_command,
+            targets=options.targets,
+            output=options.output,
+            packages=options.packages,
+            build=options.build,
+            probe=options.build,
+            environ=environ,
+        )
+    )
+    ctx, report = result.context, result.report
+    report_dir = options.report_dir or (ctx.output_dir / "reports")
+    formats = tuple(dict.fromkeys((*REPORT_FORMATS, *options.formats)))
+    files = write_reports(report, formats, report_dir, render_options(report, ctx, environ))
+    ci = detect(environ)
+    fail_on = options.fail_on or result.policy.fail_on
+    if options.publish and ci.forge != "none":
+        from gobaseline.forges import PublishOptions, publish
+
+        publish_options = PublishOptions.from_environ(environ, fail_on=fail_on or "error")
+        published = publish(report, {**files, **result.files}, environ, options=publish_options, stream=sys.stderr)
+        if published.findings:
+            report = replace(report, findings=report.findings + tuple(published.findings))
+            files = write_reports(report, formats, report_dir, render_options(report, ctx, environ))
+    from gobaseline.formats import render
+
+    opts = render_options(report, ctx, environ)
+    sys.stdout.write(render("text", report, options=opts))
+    if ci.forge == "github":
+        sys.stdout.write(render("github", report, options=opts))
+    for fmt, path in files.items():
+        log(f"gobaseline: wrote {fmt} report to {path}")
+    return Outcome(exit_code(report.verdict, fail_on), report, {**files, **result.files})
+
+
+def run(options: Options) -> ExitCode:
+    """`gobaseline run`; returns the exit code."""
+    return execute(options).code

@@ -1,0 +1,60 @@
+"""Setting up a run: the repository root, the toolchain, and the Context every stage reads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from gobaseline import git
+from gobaseline.errors import GobaselineError, GoCommandError, GoModError
+from gobaseline.stages import Context
+
+if TYPE_CHECKING:
+    from gobaseline.golang.gotool import Go
+    from gobaseline.policy import Policy
+
+
+def repository_root(module_dir: Path) -> Path:
+    """The git top level above `module_dir`, or `module_dir` itself outside a git checkout."""
+    return git.toplevel(module_dir) or module_dir
+
+
+def discover_go(explicit: str | None, environ: Mapping[str, str]) -> Go | None:
+    """The toolchain to use, or None when there is none (the toolchain stage reports GB112)."""
+    from gobaseline.golang.gotool import Go
+
+    try:
+        return Go.discover(explicit, environ)
+    except GoCommandError:
+        if explicit:
+            raise
+        return None
+
+
+def make_context(
+    path: Path,
+    *,
+    policy: Policy,
+    go: Go | None,
+    targets: Sequence[str] | None,
+    output: Path | None,
+) -> Context:
+    """A Context for the module at `path`. Raises GoModError when there is no go.mod."""
+    module_dir = path.resolve()
+    if not module_dir.is_dir():
+        raise GobaselineError("not a directory", path=str(path))
+    if not (module_dir / "go.mod").is_file():
+        raise GoModError(
+            "no go.mod here; run `go mod init <module path>` or point gobaseline at the module directory",
+            path=str(path),
+        )
+    out = output if output is not None else module_dir / policy.output_dir
+    return Context(
+        repo_root=repository_root(module_dir),
+        module_dir=module_dir,
+        policy=policy,
+        go=go,
+        targets=tuple(targets or policy.targets),
+        output_dir=out if out.is_absolute() else (Path.cwd() / out),
+    )
