@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import shutil
@@ -17,7 +18,8 @@ from gobaseline.golang.gotool import Go
 from gobaseline.golang.platform import Source, parse_dist_info, pie_support
 from gobaseline.model import CheckStatus, Finding, Severity, Stage
 from gobaseline.policy import BuildPolicy, Policy, parse
-from gobaseline.stages import Context, StageResult, build
+from gobaseline.stages import BuildOutput, Built, Context, StageResult, build, verify
+from support.stages import BuildAndVerify, build_and_verify
 from support.toolchains import isolated_go_env
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "build"
@@ -52,7 +54,7 @@ def copy_fixture(name: str, dst: Path) -> Path:
 @dataclass
 class Matrix:
     ctx: Context
-    outcome: build.BuildOutcome
+    outcome: BuildAndVerify
     lines: list[str]
     seconds: float
 
@@ -67,7 +69,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory, go_shared_cache: Path) -> M
     ctx = make_ctx(module, go, targets=MATRIX, policy=policy)
     lines: list[str] = []
     start = time.perf_counter()
-    outcome = build.run(ctx, progress=lines.append)
+    outcome = build_and_verify(ctx, progress=lines.append)
     return Matrix(ctx, outcome, lines, time.perf_counter() - start)
 
 
@@ -158,7 +160,7 @@ def test_a_binary_built_by_gobaseline_verifies_again_through_its_manifest(matrix
 def test_targets_without_cgo_free_pie_are_reported_before_compiling(example: Path, go: Go) -> None:
     ctx = make_ctx(example, go, targets=("linux/386", "linux/riscv64"))
     start = time.perf_counter()
-    out = build.run(ctx)
+    out = build_and_verify(ctx)
     elapsed = time.perf_counter() - start
     assert rule_ids(out.build.findings) == ["GB502", "GB502"]
     assert {f.target for f in out.build.findings} == {"linux/386", "linux/riscv64"}
@@ -171,7 +173,7 @@ def test_targets_without_cgo_free_pie_are_reported_before_compiling(example: Pat
 
 def test_gb502_points_at_the_policy_targets_line(example: Path, go: Go) -> None:
     policy = parse("# hardened\ntargets:\n  - linux/arm\n", ".gobaseline.yml")
-    out = build.run(make_ctx(example, go, targets=policy.targets, policy=policy))
+    out = build_and_verify(make_ctx(example, go, targets=policy.targets, policy=policy))
     (finding,) = out.build.findings
     assert finding.rule_id == "GB502"
     assert finding.location is not None and (finding.location.path, finding.location.line) == (".gobaseline.yml", 2)
@@ -179,7 +181,7 @@ def test_gb502_points_at_the_policy_targets_line(example: Path, go: Go) -> None:
 
 def test_weakening_policy_builds_nothing(example: Path, go: Go) -> None:
     policy = parse("build:\n  env: {CGO_ENABLED: '1'}\n", ".gobaseline.yml")
-    out = build.run(make_ctx(example, go, targets=("linux/amd64",), policy=policy))
+    out = build_and_verify(make_ctx(example, go, targets=("linux/amd64",), policy=policy))
     assert rule_ids(out.build.findings) == ["GB503"]
     assert out.build.findings[0].location is not None and out.build.findings[0].location.line == 1
     assert not (example / "gobaseline-out").exists()
@@ -193,8 +195,8 @@ def test_compile_error_is_reported_at_its_line(tmp_path: Path, go: Go) -> None:
     repo = tmp_path / "repo"
     module = copy_fixture("broken", repo)
     ctx = make_ctx(module, go, targets=("linux/amd64",))
-    ctx.repo_root = repo
-    out = build.run(ctx)
+    ctx = dataclasses.replace(ctx, repo_root=repo)
+    out = build_and_verify(ctx)
     gb501 = [f for f in out.build.findings if f.rule_id == "GB501"]
     assert len(gb501) == 1
     loc = gb501[0].location
@@ -205,7 +207,7 @@ def test_compile_error_is_reported_at_its_line(tmp_path: Path, go: Go) -> None:
 
 
 def test_unknown_package_is_a_go_command_failure(example: Path, go: Go) -> None:
-    out = build.run(make_ctx(example, go, targets=("linux/amd64",)), packages=("./nonexistent",))
+    out = build_and_verify(make_ctx(example, go, targets=("linux/amd64",)), packages=("./nonexistent",))
     assert rule_ids(out.build.findings) == ["GB505"]
     assert "nonexistent" in out.build.findings[0].message
 
@@ -215,7 +217,7 @@ def test_unknown_package_is_a_go_command_failure(example: Path, go: Go) -> None:
 
 def test_wildcard_patterns_expand_to_main_packages_only(tmp_path: Path, go: Go) -> None:
     module = copy_fixture("multi", tmp_path)
-    out = build.run(make_ctx(module, go, targets=("linux/amd64",)), packages=("./cmd/...",))
+    out = build_and_verify(make_ctx(module, go, targets=("linux/amd64",)), packages=("./cmd/...",))
     assert out.build.findings == []
     names = sorted(Path(a.path).name for a in out.artifacts)
     assert names == ["alpha", "beta"]  # cmd/beta/v2 is named like the go command names it
@@ -232,7 +234,7 @@ def test_a_v1_directory_builds_a_binary_named_v1(tmp_path: Path, go: Go) -> None
     module = copy_fixture("multi", tmp_path)
     (module / "cmd" / "v1").mkdir()
     shutil.copy(module / "cmd" / "alpha" / "main.go", module / "cmd" / "v1" / "main.go")
-    out = build.run(make_ctx(module, go, targets=("linux/amd64",)), packages=("./cmd/v1",))
+    out = build_and_verify(make_ctx(module, go, targets=("linux/amd64",)), packages=("./cmd/v1",))
     assert out.build.findings == []
     assert "GB611" not in {f.rule_id for f in out.verify.findings}
     assert [Path(a.path).name for a in out.artifacts] == ["v1"]
@@ -245,13 +247,14 @@ def test_a_v1_directory_builds_a_binary_named_v1(tmp_path: Path, go: Go) -> None
 
 def test_an_unreadable_artifact_is_a_finding_and_no_checksum_line(tmp_path: Path, go: Go) -> None:
     ctx = make_ctx(tmp_path, go, targets=("linux/amd64",))
-    out_dir = ctx.output_dir / "linux_amd64"
-    out_dir.mkdir(parents=True)
-    job = build._Job("linux/amd64", "pie", out_dir, [build.MainPackage("./cmd/gone", "gone")], ok=True)
-    verify = StageResult(Stage.VERIFY)
-    _artifacts, entries = build._verify_all(ctx, [job], go, build.BuildOptions(), bindnow=True, verify=verify)
-    assert [f.rule_id for f in verify.findings] == ["GB611"]
-    assert entries == []
+    gone = ctx.output_dir / "linux_amd64" / "gone"
+    built = StageResult(Stage.BUILD)
+    entry = {"target": "linux/amd64", "package": "./cmd/gone", "path": "linux_amd64/gone"}
+    built.built = BuildOutput(ctx.output_dir, (Built(gone, entry),))
+    result = verify.run(ctx, {Stage.BUILD: built})
+    assert [f.rule_id for f in result.findings] == ["GB611"]
+    assert result.files["sha256sums"].read_text(encoding="utf-8") == ""
+    assert json.loads(result.files["manifest"].read_text(encoding="utf-8"))["artifacts"] == []
 
 
 # -- policy options -----------------------------------------------------------------------------------------------
@@ -420,7 +423,7 @@ def test_sbom_lists_what_the_binary_was_built_from_and_is_valid_cyclonedx(tmp_pa
 
     module = copy_fixture("hello", tmp_path)
     ctx = make_ctx(module, go, targets=("linux/amd64",), policy=parse("build:\n  sbom: true\n", "p.yml"))
-    outcome = build.run(ctx)
+    outcome = build_and_verify(ctx)
     assert not [f for f in outcome.build.findings + outcome.verify.findings if f.severity is Severity.ERROR]
     manifest = json.loads(outcome.manifest_path.read_text()) if outcome.manifest_path else {}
     [entry] = manifest["artifacts"]
@@ -436,9 +439,11 @@ def test_sbom_lists_what_the_binary_was_built_from_and_is_valid_cyclonedx(tmp_pa
 
 
 def test_a_private_gocache_builds_cold_and_leaves_the_shared_cache_untouched(
-    tmp_path: Path, go: Go, go_shared_cache: Path
+    tmp_path: Path, go: Go, go_shared_cache: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     module = copy_fixture("hello", tmp_path)
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))  # not the machine's /tmp, shared with others
 
     def entries() -> list[str]:  # compiled objects and their metadata; the 00-ff directories are created by any go
         return sorted(p.name for p in go_shared_cache.rglob("*") if p.is_file() and p.name.endswith(("-a", "-d")))
@@ -448,7 +453,7 @@ def test_a_private_gocache_builds_cold_and_leaves_the_shared_cache_untouched(
     ctx = make_ctx(module, go, targets=("linux/amd64",), policy=parse("build:\n  gocache: private\n", "p.yml"))
     lines: list[str] = []
 
-    outcome = build.run(ctx, progress=lines.append)
+    outcome = build_and_verify(ctx, progress=lines.append)
 
     assert [a.target for a in outcome.artifacts] == ["linux/amd64"]
     assert not [f for f in outcome.build.findings + outcome.verify.findings if f.severity is Severity.ERROR]

@@ -2,24 +2,24 @@
 
     policy -> toolchain -> go.mod -> module cache -> output dir -> build -> verify -> probe -> Report
 
-Stages return findings; the policy's severities are applied once (`RunRecord.findings`). A blocking admission
-finding stops before the build. The commands (`gobaseline.commands`) print, write and post the result.
+Every stage is a `StageRun` reading one frozen `Context` and the earlier stages' results, and returns
+findings; the policy's severities are applied once (`RunRecord.findings`). A blocking admission finding stops
+before the build. The commands (`gobaseline.commands`) print, write and post the result.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gobaseline.errors import GobaselineError
 from gobaseline.model import Finding, Report, Stage
 from gobaseline.policy import Policy
-from gobaseline.stages import Context
+from gobaseline.stages import Context, StageRun
 from gobaseline.stages.context import discover_go, make_context, repository_root
 from gobaseline.stages.record import RunRecord
 
@@ -69,21 +69,30 @@ def run(options: RunOptions) -> RunResult:
     """Run the stages in order; raises GobaselineError for what a person must fix (no go.mod, bad policy)."""
     policy, extra = _policy(options)
     go = discover_go(options.go_command, options.environ)
-    ctx = make_context(options.path, policy=policy, go=go, targets=options.targets, output=options.output)
+    ctx = make_context(
+        options.path,
+        policy=policy,
+        go=go,
+        targets=options.targets,
+        output=options.output,
+        packages=options.packages or None,
+        progress=options.progress,
+    )
     record = RunRecord(ctx, extra_findings=extra)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # `go list -m all` may rewrite go.mod under -mod=mod (restored afterwards): every stage reads go.mod from
-        # a snapshot taken first. Then the build list loads while the toolchain stage runs `go env`.
-        if ctx.snapshot_gomod() and ctx.go is not None:
+        # go.mod's bytes were read up front (`go list -m all` may rewrite it under -mod=mod); the build list
+        # loads while the toolchain stage runs `go env`.
+        if ctx.module.gomod_bytes is not None and ctx.go is not None:
             from gobaseline.stages import modcache
 
-            ctx.build_list = pool.submit(modcache.list_build, ctx)
+            record.ctx = replace(ctx, build_list=pool.submit(modcache.list_build, ctx))
         admission(record)
-    if options.build:
-        _build_and_verify(record, options)
-        if options.probe:
-            _probe(record)
-    return RunResult(record.report(), record.ctx, dict(record.files))
+    if options.build and record.blocking:
+        record.skipped(Stage.BUILD, "build", "admission found blocking problems")
+    elif options.build:
+        for stage, fn in _after_admission(options, policy):
+            record.run(stage, fn)
+    return RunResult(record.report(), record.ctx, record.files)
 
 
 def _policy(options: RunOptions) -> tuple[Policy, list[Finding]]:
@@ -105,51 +114,22 @@ def _policy(options: RunOptions) -> tuple[Policy, list[Finding]]:
 
 
 def admission(record: RunRecord) -> None:
-    """Toolchain, go.mod, module cache and output dir, in an order where each can use what the previous found."""
+    """Toolchain, go.mod, module cache and output dir: each may read what the earlier ones found."""
     from gobaseline.stages import gomod, modcache, outdir, toolchain
 
-    ctx = record.ctx
-    tc = record.timed(Stage.TOOLCHAIN, lambda: toolchain.run(ctx))
-    record.timed(Stage.GOMOD, lambda: gomod.run(ctx))
-    if ctx.go is not None and not any(f.rule_id == "GB112" for f in tc.findings):
-        record.timed(Stage.MODCACHE, lambda: modcache.run(ctx))
+    tc = record.run(Stage.TOOLCHAIN, toolchain.run)
+    record.run(Stage.GOMOD, gomod.run)
+    if record.ctx.go is not None and not any(f.rule_id == "GB112" for f in tc.findings):
+        record.run(Stage.MODCACHE, modcache.run)
     else:
         record.skipped(Stage.MODCACHE, "module-cache", "no usable go command")
-    record.timed(Stage.OUTDIR, lambda: outdir.run(ctx))
+    record.run(Stage.OUTDIR, outdir.run)
 
 
-def _build_and_verify(record: RunRecord, options: RunOptions) -> None:
-    from gobaseline.stages import build
+def _after_admission(options: RunOptions, policy: Policy) -> list[tuple[Stage, StageRun]]:
+    from gobaseline.stages import build, probe_select, verify
 
-    if record.blocking:
-        record.skipped(Stage.BUILD, "build", "admission found blocking problems")
-        return
-    start = time.perf_counter()
-    outcome = build.run(record.ctx, packages=options.packages or None, progress=options.progress)
-    outcome.build.seconds = outcome.build.seconds or (time.perf_counter() - start)
-    record.add(outcome.build)
-    record.add(outcome.verify)
-    record.artifacts.extend(outcome.artifacts)
-    if outcome.manifest_path is not None:
-        record.files["manifest"] = outcome.manifest_path
-    if outcome.sums_path is not None:
-        record.files["sha256sums"] = outcome.sums_path
-
-
-def _probe(record: RunRecord) -> None:
-    from gobaseline.stages import probe, probe_select
-
-    ctx = record.ctx
-    pol = ctx.policy.probe
-    if not pol.enabled:
-        return
-    binary = probe_select.probe_binary(ctx, record.artifacts)
-    if binary is None:
-        record.skipped(Stage.PROBE, "probe", "no binary for the host target was built")
-        return
-    stamped = probe_select.stamped_version(ctx.policy.build.ldflags)
-    main_file = probe_select.main_file(ctx, pol.package)
-    target = probe_select.host_target(ctx) or None
-    record.timed(
-        Stage.PROBE, lambda: probe.run(ctx, binary, main_file=main_file, stamped_version=stamped, target=target)
-    )
+    stages: list[tuple[Stage, StageRun]] = [(Stage.BUILD, build.run), (Stage.VERIFY, verify.run)]
+    if options.probe and policy.probe.enabled:
+        stages.append((Stage.PROBE, probe_select.run))
+    return stages

@@ -1,6 +1,8 @@
-"""The admission checks. Each stage exposes `run(ctx: Context) -> StageResult` and never prints or exits.
+"""The stages. Each is a `StageRun`: `run(ctx, earlier) -> StageResult`; it reads the frozen `Context` and the
+earlier stages' results, returns findings, and never prints or exits.
 
-Stages: `toolchain` (tier 1), `modcache` (tier 2), `outdir` (tier 3), `gomod` (go.mod policy).
+Admission: `toolchain` (tier 1), `gomod` (go.mod policy), `modcache` (tier 2), `outdir` (tier 3). Then `build`,
+`verify` (from the bytes of what build wrote) and `probe`.
 """
 
 from __future__ import annotations
@@ -8,14 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from gobaseline.model import CheckRecord, CheckStatus, Finding, Location, Severity, Stage
+from gobaseline.errors import GobaselineError
+from gobaseline.model import Artifact, CheckRecord, CheckStatus, Finding, Location, Severity, Stage
 
 if TYPE_CHECKING:
     from gobaseline.golang.gotool import Go
@@ -55,9 +59,41 @@ class Platform:
             return False
 
 
-@dataclass
+@dataclass(frozen=True)
+class Module:
+    """One Go module of the run: its directory and its go.mod as read before any go command ran."""
+
+    dir: Path
+    gomod_bytes: bytes | None
+    """go.mod's bytes, read once up front (`go list -mod=mod` may rewrite the file later); None when unreadable."""
+
+    @classmethod
+    def read(cls, directory: Path) -> Module:
+        """The module at `directory`, with go.mod's bytes as they are now."""
+        try:
+            data: bytes | None = (directory / "go.mod").read_bytes()
+        except OSError:
+            data = None
+        return cls(directory, data)
+
+    @property
+    def gomod_path(self) -> Path:
+        """The module's go.mod."""
+        return self.dir / "go.mod"
+
+    @property
+    def vendored(self) -> bool:
+        """True when the module has a vendor/modules.txt."""
+        return (self.dir / "vendor" / "modules.txt").is_file()
+
+
+@dataclass(frozen=True)
 class Context:
-    """Everything a check may look at. Built once per run by `gobaseline.pipeline`."""
+    """Everything a stage may look at, computed once up front by `gobaseline.pipeline` and never changed.
+
+    Stages read it and return findings; no stage fills in data for another. The caches below (`rel`, `gomod`)
+    only remember answers that are the same every time they are asked.
+    """
 
     repo_root: Path
     """The repository root (git top level, else the module directory); finding paths are relative to it."""
@@ -71,13 +107,38 @@ class Context:
     platform: Platform = field(default_factory=Platform.current)
     today: dt.date = field(default_factory=dt.date.today)
     releases: Releases | None = None
-    """Release data, loaded once by the first stage that needs it (refresh fetches once per run)."""
-    build_list: Future[tuple[list[dict[str, Any]], str]] | None = None
-    """`go list -m -json all` started early by the pipeline, so it overlaps the toolchain stage's `go env`."""
-    _gomod: GoMod | None = field(default=None, init=False, repr=False, compare=False)
-    _gomod_bytes: bytes | None = field(default=None, init=False, repr=False, compare=False)
-    _root: Path | None = field(default=None, init=False, repr=False, compare=False)
+    """Release data: given, else the bundled snapshot or (with `releases.refresh`) the live list, loaded here."""
+    releases_error: str | None = None
+    """Why the live release list could not be loaded (the snapshot is used; the toolchain stage reports it)."""
+    modules: tuple[Module, ...] = ()
+    """The workspace: every module of the run (the one at `module_dir` unless given)."""
+    packages: tuple[str, ...] | None = None
+    """Packages to build instead of the policy's `build.packages` (the command line's `--package`)."""
+    progress: Callable[[str], None] | None = field(default=None, compare=False)
+    """Receives the build's progress lines."""
+    build_list: Future[tuple[list[dict[str, Any]], str]] | None = field(default=None, compare=False)
+    """`go list -m -json all`, started up front so it overlaps the toolchain stage's `go env`."""
     _rel: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.modules:
+            object.__setattr__(self, "modules", (Module.read(self.module_dir),))
+        if self.releases is None:
+            releases, error = _load_releases(self.policy)
+            object.__setattr__(self, "releases", releases)
+            object.__setattr__(self, "releases_error", error)
+
+    @property
+    def module(self) -> Module:
+        """The module at `module_dir`."""
+        return self.modules[0]
+
+    @property
+    def release_data(self) -> Releases:
+        """The release data in force (never None after construction)."""
+        if self.releases is None:  # pragma: no cover - __post_init__ always sets it
+            raise AttributeError("releases")
+        return self.releases
 
     def rel(self, path: Path | str) -> str:
         """`path` relative to the repository root with forward slashes; absolute when outside it."""
@@ -87,14 +148,16 @@ class Context:
             p = Path(path)
             if not p.is_absolute():
                 p = self.module_dir / p
-            if self._root is None:
-                self._root = self.repo_root.resolve()
             try:
-                cached = p.resolve().relative_to(self._root).as_posix()
+                cached = p.resolve().relative_to(self._resolved_root).as_posix()
             except ValueError:
                 cached = p.as_posix()
             self._rel[key] = cached
         return cached
+
+    @cached_property
+    def _resolved_root(self) -> Path:
+        return self.repo_root.resolve()
 
     def at(self, path: Path | str, line: int | None = None, column: int | None = None) -> Location:
         """A Location for `path` (absolute or relative to the module directory)."""
@@ -103,30 +166,57 @@ class Context:
     @property
     def gomod_path(self) -> Path:
         """The module's go.mod."""
-        return self.module_dir / "go.mod"
-
-    def snapshot_gomod(self) -> bool:
-        """Read go.mod's bytes now, before anything may rewrite it (`go list -mod=mod`); `gomod()` parses them.
-
-        False when go.mod cannot be read (the go.mod stage reports it)."""
-        if self._gomod_bytes is None:
-            try:
-                self._gomod_bytes = self.gomod_path.read_bytes()
-            except OSError:
-                return False
-        return True
+        return self.module.gomod_path
 
     def gomod(self) -> GoMod:
-        """go.mod parsed once per run (from the snapshot when taken); raises GoModError with file and line."""
-        if self._gomod is None:
-            from gobaseline.golang import modfile as gomod
+        """go.mod parsed from the bytes read up front; raises GoModError with file and line."""
+        parsed = self._parsed_gomod
+        if isinstance(parsed, Exception):
+            raise parsed
+        return parsed
 
-            name = self.rel(self.gomod_path)
-            if self._gomod_bytes is not None:
-                self._gomod = gomod.parse(self._gomod_bytes, name)
-            else:
-                self._gomod = gomod.load(self.gomod_path, name)
-        return self._gomod
+    @cached_property
+    def _parsed_gomod(self) -> GoMod | GobaselineError:
+        from gobaseline.golang import modfile
+
+        name = self.rel(self.gomod_path)
+        try:
+            if self.module.gomod_bytes is not None:
+                return modfile.parse(self.module.gomod_bytes, name)
+            return modfile.load(self.gomod_path, name)
+        except GobaselineError as e:
+            return e
+
+
+def _load_releases(policy: Policy) -> tuple[Releases, str | None]:
+    """The bundled snapshot, or the live list when the policy asks for it (the snapshot, and why, on failure)."""
+    from gobaseline.golang.releases import Releases
+
+    if not policy.releases_refresh:
+        return Releases.snapshot(), None
+    try:
+        return Releases.fetch(policy.releases_url), None
+    except GobaselineError as e:
+        return Releases.snapshot(), e.message
+
+
+@dataclass(frozen=True)
+class Built:
+    """One binary the build wrote, with its manifest entry as planned (verify adds the size and sha256)."""
+
+    path: Path
+    entry: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class BuildOutput:
+    """What the build stage hands to verify."""
+
+    out_root: Path
+    binaries: tuple[Built, ...] = ()
+    failed_targets: tuple[str, ...] = ()
+    manifest: Mapping[str, Any] = field(default_factory=dict)
+    """The manifest's fields other than `artifacts` (module, go version, flags)."""
 
 
 @dataclass
@@ -139,6 +229,12 @@ class StageResult:
     facts: dict[str, str] = field(default_factory=dict)
     """Facts worth putting in the report's environment (go version, GOROOT, cache paths)."""
     seconds: float = 0.0
+    built: BuildOutput | None = None
+    """The build stage's hand-over to verify: the binaries it wrote."""
+    artifacts: list[Artifact] = field(default_factory=list)
+    """The verify stage's verified binaries."""
+    files: dict[str, Path] = field(default_factory=dict)
+    """Files the stage wrote that publishers and step outputs name (`manifest`, `sha256sums`)."""
 
     @contextmanager
     def check(self, name: str, *, target: str | None = None) -> Iterator[list[Finding]]:
@@ -155,3 +251,13 @@ class StageResult:
     def skip(self, name: str, why: str, *, target: str | None = None) -> None:
         """Record a check that did not run, and why."""
         self.checks.append(CheckRecord(self.stage, name, CheckStatus.SKIPPED, 0.0, target, why))
+
+
+Earlier = Mapping[Stage, StageResult]
+"""The results of the stages that ran before, by stage (read-only)."""
+
+
+class StageRun(Protocol):
+    """What every stage is: a function of the run's context and the earlier stages' results."""
+
+    def __call__(self, ctx: Context, earlier: Earlier, /) -> StageResult: ...

@@ -1,4 +1,4 @@
-"""The hardened build: one pinned `go build` per target, then SHA256SUMS, manifest.json and verification.
+"""The hardened build: one pinned `go build` per target into the output directory (verify then checks each binary).
 
 Per target: `CGO_ENABLED=0 go build -trimpath -buildmode=pie -ldflags="-s -w [-bindnow] [policy]" [-tags T]
 [-a] -o OUT/<goos>_<goarch>/ PKG...` with GOFLAGS emptied, GOENV=off and GOTOOLCHAIN=local (gotool's isolated
@@ -10,9 +10,6 @@ toolchain cannot link a PIE without cgo is reported (GB502) before compiling, fr
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import json
 import os
 import re
 import shlex
@@ -22,22 +19,19 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gobaseline.errors import GobaselineError
 from gobaseline.golang.naming import exec_name, module_path
-from gobaseline.model import Artifact, Finding, Location, Stage, Target
+from gobaseline.model import Finding, Location, Stage, Target
 from gobaseline.rules import rule
-from gobaseline.stages import StageResult
+from gobaseline.stages import BuildOutput, Built, StageResult
 
 if TYPE_CHECKING:
-    from gobaseline.binaries.buildinfo import BuildInfo
     from gobaseline.golang.gotool import Go
     from gobaseline.policy import BuildPolicy
-    from gobaseline.stages import Context
+    from gobaseline.stages import Context, Earlier
 
-MANIFEST_NAME = "manifest.json"
-SUMS_NAME = "SHA256SUMS"
 MANIFEST_SCHEMA = 1
 # `file.go:12:3: message` (column optional), as the compiler, vet and the go command print positions.
 _POSITION = re.compile(r"^(?P<file>[^\s:][^:]*\.(?:go|s|c|h|mod)):(?P<line>[0-9]+)(?::(?P<col>[0-9]+))?: (?P<msg>.+)$")
@@ -48,17 +42,6 @@ _VALUE_FLAGS = {
     "-overlay", "-pgo", "-p", "-pkgdir", "-compiler", "-gccgoflags", "-installsuffix", "-buildvcs",
     "-covermode", "-coverpkg", "-reldir",
 }  # fmt: skip
-
-
-@dataclass
-class BuildOutcome:
-    """What `run` produced: the two stage results, the verified artifacts and the files written."""
-
-    build: StageResult
-    verify: StageResult
-    artifacts: list[Artifact] = field(default_factory=list)
-    manifest_path: Path | None = None
-    sums_path: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -334,20 +317,6 @@ def _uses_bindnow(go_version: str, wanted: bool) -> bool:
     return v is None or v.minor >= 23
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-
-
 @dataclass
 class _Job:
     target: str
@@ -360,22 +329,14 @@ class _Job:
     findings: list[Finding] = field(default_factory=list)
 
 
-def run(
-    ctx: Context,
-    *,
-    packages: tuple[str, ...] | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> BuildOutcome:
-    """Build every target of `ctx`, write SHA256SUMS and manifest.json, verify every binary.
+def run(ctx: Context, earlier: Earlier | None = None) -> StageResult:
+    """Build every target of `ctx` into the output directory; `result.built` hands the binaries to verify.
 
-    `packages` overrides the policy's `build.packages`; `progress` receives one line per target start and end
-    (the CLI prints them on stderr).
+    `ctx.packages` overrides the policy's `build.packages`; `ctx.progress` receives one line per target start and
+    end (the CLI prints them on stderr).
     """
-    started = time.perf_counter()
     result = StageResult(Stage.BUILD)
-    verify = StageResult(Stage.VERIFY)
-    outcome = BuildOutcome(result, verify)
-    say = progress or (lambda _line: None)
+    say = ctx.progress or (lambda _line: None)
     lock = threading.Lock()
 
     def log(line: str) -> None:
@@ -385,20 +346,16 @@ def run(
     go = ctx.go
     if go is None:
         result.skip("build", "no go command (see the toolchain stage)")
-        verify.skip("verify", "nothing was built")
-        return outcome
+        return result
     bp = ctx.policy.build
     with result.check("build-options") as found:
         opts, option_findings = plan_options(bp, _policy_location(ctx, "build"))
         found.extend(option_findings)
     if any(f.rule_id == "GB503" for f in option_findings):
         result.skip("compile", "the policy asks for options that weaken the baseline (GB503)")
-        verify.skip("verify", "nothing was built")
-        result.seconds = time.perf_counter() - started
-        return outcome
+        return result
 
     go_version = go.version
-    goroot = go.goroot
     bindnow = _uses_bindnow(go_version, bp.bindnow)
     out_root = ctx.output_dir if ctx.output_dir.is_absolute() else ctx.output_dir.absolute()
     result.facts.update({"go_version": go_version, "output_dir": str(out_root)})
@@ -408,24 +365,77 @@ def run(
         mod = module_path(ctx.module_dir)
 
     with result.check("packages") as found:
-        mains, errors = resolve_packages(go, ctx.module_dir, packages or bp.packages, opts, module=mod)
-        where = _policy_location(ctx, "build") if packages is None else None
+        mains, errors = resolve_packages(go, ctx.module_dir, ctx.packages or bp.packages, opts, module=mod)
+        where = _policy_location(ctx, "build") if ctx.packages is None else None
         for msg in errors:
             found.append(rule("GB505").finding(f"Cannot resolve the packages to build: {msg}", where))
         if not mains and not errors:
             found.append(rule("GB505").finding("No main package matches build.packages.", where))
     if not mains:
-        verify.skip("verify", "nothing was built")
-        result.seconds = time.perf_counter() - started
-        return outcome
+        return result
 
+    jobs = _plan_targets(ctx, result, go, opts=opts, mains=mains, out_root=out_root, bindnow=bindnow)
+    done = _compile(ctx, go, jobs, log, opts=opts)
+    for job in done:
+        with result.check("compile", target=job.target) as found:
+            found.extend(job.findings)
+
+    ldflags = ldflags_value(opts, bindnow=bindnow)
+    binaries: list[Built] = []
+    for job in done:
+        if not job.ok:
+            continue
+        for m in job.packages:
+            path = _binary_path(job.out_dir, m, job.target)
+            entry = {
+                "target": job.target,
+                "package": m.arg,
+                "path": path.relative_to(out_root).as_posix(),
+                "go_version": go_version,
+                "buildmode": job.buildmode,
+                "flags": list(job.flags),
+                "ldflags": ldflags,
+                "tags": list(opts.tags),
+            }
+            binaries.append(Built(path, entry))
+    result.built = BuildOutput(
+        out_root,
+        tuple(binaries),
+        failed_targets=tuple(j.target for j in done if not j.ok),
+        manifest={
+            "schema": MANIFEST_SCHEMA,
+            "tool": "gobaseline",
+            "module": mod,
+            "go_version": go_version,
+            "flags": build_flags(opts, buildmode="pie", bindnow=bindnow),
+            "ldflags": ldflags,
+            "tags": list(opts.tags),
+            "env": {"CGO_ENABLED": "0", **opts.env},
+        },
+    )
+    return result
+
+
+def _plan_targets(
+    ctx: Context,
+    result: StageResult,
+    go: Go,
+    *,
+    opts: BuildOptions,
+    mains: list[MainPackage],
+    out_root: Path,
+    bindnow: bool,
+) -> list[_Job]:
+    """One job per target that can be built; a target that cannot link a PIE without cgo is GB502 (unless
+    the policy allows it non-PIE), decided from the toolchain's own rules before anything compiles."""
     from gobaseline.golang.platform import pie_support
 
+    bp = ctx.policy.build
     jobs: list[_Job] = []
     for target in ctx.targets:
         goos, _, goarch = target.partition("/")
         with result.check("pie-support", target=target) as found:
-            support = pie_support(goroot, goos, goarch)
+            support = pie_support(go.goroot, goos, goarch)
             buildmode = "pie"
             if support.supported is False:
                 if target in bp.allow_non_pie:
@@ -433,7 +443,7 @@ def run(
                 else:
                     found.append(
                         rule("GB502").finding(
-                            f"{go_version} cannot build a PIE for {target} without cgo ({support.reason}); "
+                            f"{go.version} cannot build a PIE for {target} without cgo ({support.reason}); "
                             "remove the target or list it under build.allow_non_pie.",
                             _policy_location(ctx, "targets"),
                             target=target,
@@ -443,10 +453,15 @@ def run(
         out_dir = out_root / Target(goos, goarch).dirname
         flags = build_flags(opts, buildmode=buildmode, bindnow=bindnow)
         jobs.append(_Job(target, buildmode, out_dir, list(mains), flags))
+    return jobs
 
+
+def _compile(ctx: Context, go: Go, jobs: list[_Job], log: Callable[[str], None], *, opts: BuildOptions) -> list[_Job]:
+    """Run one pinned `go build` per job, `parallel` at a time (default: one per CPU)."""
     env_base = {"CGO_ENABLED": "0", **opts.env}
+    parallel = ctx.policy.build.parallel
     private_cache: Path | None = None
-    if bp.gocache == "private":
+    if ctx.policy.build.gocache == "private":
         import tempfile
 
         private_cache = Path(tempfile.mkdtemp(prefix="gobaseline-gocache-"))
@@ -480,65 +495,17 @@ def run(
             log(f"build {job.target}: done in {job.seconds:.1f} s, {', '.join(sizes)}")
         return job
 
-    workers = max(1, min(len(jobs), bp.parallel or os.cpu_count() or 1))
+    workers = max(1, min(len(jobs), parallel or os.cpu_count() or 1))
     try:
         if workers == 1:
-            done = [build_one(j) for j in jobs]
-        else:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                done = list(pool.map(build_one, jobs))
+            return [build_one(j) for j in jobs]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(pool.map(build_one, jobs))
     finally:
         if private_cache is not None:
             import shutil
 
             shutil.rmtree(private_cache, ignore_errors=True)
-    for job in done:
-        with result.check("compile", target=job.target) as found:
-            found.extend(job.findings)
-
-    outcome.artifacts, entries = _verify_all(ctx, done, go, opts, bindnow=bindnow, verify=verify)
-    build_time = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-    with result.check("manifest") as found:
-        try:
-            out_root.mkdir(parents=True, exist_ok=True)
-            outcome.sums_path = out_root / SUMS_NAME
-            outcome.manifest_path = out_root / MANIFEST_NAME
-            _atomic_write(outcome.sums_path, "".join(f"{e['sha256']}  {e['path']}\n" for e in entries))
-            manifest = {
-                "schema": MANIFEST_SCHEMA,
-                "tool": "gobaseline",
-                "module": mod,
-                "go_version": go_version,
-                "build_time": build_time,
-                "flags": build_flags(opts, buildmode="pie", bindnow=bindnow),
-                "ldflags": ldflags_value(opts, bindnow=bindnow),
-                "tags": list(opts.tags),
-                "env": {"CGO_ENABLED": "0", **opts.env},
-                "artifacts": entries,
-            }
-            _atomic_write(outcome.manifest_path, json.dumps(manifest, indent=2) + "\n")
-        except OSError as e:
-            found.append(rule("GB505").finding(f"Cannot write {SUMS_NAME}/{MANIFEST_NAME}: {e.strerror or e}."))
-    result.seconds = time.perf_counter() - started - verify.seconds
-    return outcome
-
-
-def _write_sbom(
-    out_root: Path, *, target: str, binary: Path, info: BuildInfo, artifact: Artifact, verify: StageResult
-) -> str | None:
-    """`<output>/<goos>_<goarch>-<name>.cdx.json` (beside the manifest, so the target directories hold binaries
-    only); returns its path relative to the output directory."""
-    from gobaseline import __version__
-    from gobaseline.stages.sbom import bom_json
-
-    path = out_root / f"{target.replace('/', '_')}-{binary.name}.cdx.json"
-    with verify.check("sbom", target=target) as found:
-        try:
-            _atomic_write(path, bom_json(info, artifact, tool_version=__version__))
-        except OSError as e:
-            found.append(rule("GB505").finding(f"Cannot write the SBOM {path.name}: {e.strerror or e}.", target=target))
-            return None
-    return path.name
 
 
 def _binary_path(out_dir: Path, m: MainPackage, target: str) -> Path:
@@ -558,60 +525,3 @@ def _build_failures(ctx: Context, target: str, stderr: str) -> list[Finding]:
         detail = "; ".join(other[:5]) or "no output"
         findings.append(rule("GB505").finding(f"`go build` for {target} failed: {detail}", target=target))
     return findings
-
-
-def _verify_all(
-    ctx: Context, jobs: list[_Job], go: Go, opts: BuildOptions, *, bindnow: bool, verify: StageResult
-) -> tuple[list[Artifact], list[dict[str, Any]]]:
-    from gobaseline.golang.releases import Baseline, Releases
-    from gobaseline.stages.verify import inspect_binary
-
-    start = time.perf_counter()
-    baseline = Baseline.from_policy(ctx.policy.go_versions, ctx.releases or Releases.snapshot())
-    out_root = ctx.output_dir if ctx.output_dir.is_absolute() else ctx.output_dir.absolute()
-    artifacts: list[Artifact] = []
-    entries: list[dict[str, Any]] = []
-    for job in jobs:
-        if not job.ok:
-            verify.skip("verify-binary", "the build failed", target=job.target)
-            continue
-        for m in job.packages:
-            path = _binary_path(job.out_dir, m, job.target)
-            rel = path.relative_to(out_root).as_posix()
-            entry: dict[str, Any] = {
-                "target": job.target,
-                "package": m.arg,
-                "path": rel,
-                "go_version": go.version,
-                "buildmode": job.buildmode,
-                "flags": list(job.flags),
-                "ldflags": ldflags_value(opts, bindnow=bindnow),
-                "tags": list(opts.tags),
-            }
-            with verify.check("verify-binary", target=job.target) as found:
-                v = inspect_binary(
-                    path,
-                    target=job.target,
-                    go=go,
-                    baseline=baseline,
-                    manifest_entry=entry,
-                    location_path=ctx.rel(path),
-                    allow_non_pie=ctx.policy.build.allow_non_pie,
-                )
-                found.extend(v.findings)
-            artifacts.append(v.artifact)
-            if not v.artifact.sha256:
-                continue  # unreadable: its GB611 finding says so; a checksum line without a hash would lie
-            entry["size"] = v.artifact.size
-            entry["sha256"] = v.artifact.sha256
-            settings = v.build_info.settings if v.build_info is not None else {}
-            for key in ("vcs.revision", "vcs.time", "vcs.modified"):
-                if settings.get(key):
-                    entry[key.replace(".", "_")] = settings[key]
-            if ctx.policy.build.sbom and v.build_info is not None:
-                entry["sbom"] = _write_sbom(
-                    out_root, target=job.target, binary=path, info=v.build_info, artifact=v.artifact, verify=verify
-                )
-            entries.append(entry)
-    verify.seconds = time.perf_counter() - start
-    return artifacts, entries

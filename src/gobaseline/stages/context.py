@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +39,8 @@ def make_context(
     go: Go | None,
     targets: Sequence[str] | None,
     output: Path | None,
+    packages: tuple[str, ...] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Context:
     """A Context for the module at `path`. Raises GoModError when there is no go.mod."""
     module_dir = path.resolve()
@@ -57,4 +59,6 @@ def make_context(
         go=go,
         targets=tuple(targets or policy.targets),
         output_dir=out if out.is_absolute() else (Path.cwd() / out),
+        packages=packages,
+        progress=progress,
     )

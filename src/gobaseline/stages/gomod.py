@@ -35,12 +35,12 @@ from gobaseline.golang.releases import Baseline, GoVersion, Releases
 from gobaseline.model import Finding, Location, Stage
 from gobaseline.policy import POLICY_FILENAME, Waiver
 from gobaseline.rules import rule
-from gobaseline.stages import Context, StageResult
+from gobaseline.stages import Context, Earlier, StageResult
 
 PRIVATE_PATTERN_VARS = ("GOPRIVATE", "GONOPROXY", "GONOSUMDB")
 
 
-def run(ctx: Context, *, releases: Releases | None = None) -> StageResult:
+def run(ctx: Context, earlier: Earlier | None = None, *, releases: Releases | None = None) -> StageResult:
     """Check the module's go.mod against the policy; GoModError when there is no go.mod or it does not parse.
 
     `releases` replaces the release data (tests); by default the bundled snapshot, or with `releases.refresh`
@@ -54,23 +54,12 @@ def run(ctx: Context, *, releases: Releases | None = None) -> StageResult:
     if mod.module is not None:
         result.facts["module"] = mod.module.path
 
-    baseline = Baseline.from_policy(ctx.policy.go_versions, releases or _releases(ctx))
+    baseline = Baseline.from_policy(ctx.policy.go_versions, releases or ctx.release_data)
     _check_go(ctx, result, mod, baseline)
     _check_toolchain(ctx, result, mod, baseline)
     _check_replaces(ctx, result, mod)
     _check_incompatible(ctx, result, mod)
     return result
-
-
-def _releases(ctx: Context) -> Releases:
-    if ctx.releases is not None:  # loaded by the toolchain stage
-        return ctx.releases
-    if ctx.policy.releases_refresh:
-        try:
-            return Releases.fetch(ctx.policy.releases_url)
-        except GobaselineError:
-            pass
-    return Releases.snapshot()
 
 
 # -- go and toolchain ----------------------------------------------------------------------------------------

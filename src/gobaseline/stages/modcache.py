@@ -28,7 +28,7 @@ from gobaseline.golang import dirhash
 from gobaseline.golang import modfile as gomod
 from gobaseline.model import Location, Stage
 from gobaseline.rules import rule
-from gobaseline.stages import Context, StageResult
+from gobaseline.stages import Context, Earlier, StageResult
 
 CACHE_CHECKS = ("go-sum-entries", "cache-present", "ziphash-vs-go-sum", "gomod-files", "hash-compiled-source")
 """The checks that look at the module cache, in the order they are recorded."""
@@ -265,7 +265,7 @@ def hash_all(jobs: Iterable[HashJob], workers: int | None = None) -> dict[HashJo
 # -- the stage -----------------------------------------------------------------------------------------------
 
 
-def run(ctx: Context) -> StageResult:
+def run(ctx: Context, earlier: Earlier | None = None) -> StageResult:
     """Check the module cache (or vendor/) against go.mod and go.sum."""
     start = time.perf_counter()
     result = StageResult(Stage.MODCACHE)

@@ -19,13 +19,13 @@ from gobaseline.errors import GoModError
 from gobaseline.golang.naming import exec_name
 from gobaseline.model import Location, Stage, Target
 from gobaseline.rules import rule
-from gobaseline.stages import Context, StageResult
+from gobaseline.stages import Context, Earlier, StageResult
 
 _TARGET_DIR = re.compile(r"^[a-z0-9]+_[a-z0-9]+$")
 _MAX_LISTED = 10
 
 
-def run(ctx: Context) -> StageResult:
+def run(ctx: Context, earlier: Earlier | None = None) -> StageResult:
     """Check (and create when missing) the output directory for every target."""
     result = StageResult(Stage.OUTDIR)
     out = ctx.output_dir if ctx.output_dir.is_absolute() else ctx.repo_root / ctx.output_dir

@@ -1,12 +1,12 @@
-"""What the start-up probe starts: the host target's binary, the version stamped into it, its main.go."""
+"""The probe stage: which binary it starts (the host target's), the version stamped into it, its main.go."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
 
-from gobaseline.model import Artifact
-from gobaseline.stages import Context
+from gobaseline.model import Artifact, Stage
+from gobaseline.stages import Context, Earlier, StageResult
 
 
 def host_target(ctx: Context) -> str:
@@ -48,3 +48,22 @@ def main_file(ctx: Context, package: str | None) -> str | None:
     pkg_dir = ctx.module_dir / (package or ".")
     main = pkg_dir / "main.go"
     return ctx.rel(main) if main.is_file() else None
+
+
+def run(ctx: Context, earlier: Earlier) -> StageResult:
+    """The probe stage: start the host target's binary (or the policy's `probe.binary`) and check it."""
+    from gobaseline.stages import probe
+
+    verified = earlier.get(Stage.VERIFY)
+    binary = probe_binary(ctx, verified.artifacts if verified is not None else ())
+    if binary is None:
+        result = StageResult(Stage.PROBE)
+        result.skip("probe", "no binary for the host target was built")
+        return result
+    return probe.run(
+        ctx,
+        binary,
+        main_file=main_file(ctx, ctx.policy.probe.package),
+        stamped_version=stamped_version(ctx.policy.build.ldflags),
+        target=host_target(ctx) or None,
+    )

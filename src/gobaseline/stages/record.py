@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from gobaseline import __version__
-from gobaseline.model import Artifact, Finding, Report, Severity, Stage
-from gobaseline.stages import Context, StageResult
+from gobaseline.model import Finding, Report, Severity, Stage
+from gobaseline.stages import Context, StageResult, StageRun
 
 
 @dataclass
@@ -19,9 +19,6 @@ class RunRecord:
 
     ctx: Context
     stages: list[StageResult] = field(default_factory=list)
-    artifacts: list[Artifact] = field(default_factory=list)
-    files: dict[str, Path] = field(default_factory=dict)
-    """Files the stages wrote that publishers and step outputs name (`manifest`, `sha256sums`)."""
     extra_findings: list[Finding] = field(default_factory=list)
     """Findings from outside the stages (policy changed in the change under review, publish degraded)."""
     started_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
@@ -31,10 +28,10 @@ class RunRecord:
         self.stages.append(result)
         return result
 
-    def timed(self, stage: Stage, fn: Callable[[], StageResult]) -> StageResult:
-        """Run one stage, record its wall time, keep its result."""
+    def run(self, stage: Stage, fn: StageRun) -> StageResult:
+        """Run one stage on the context and the results so far, record its wall time, keep its result."""
         start = time.perf_counter()
-        result = fn()
+        result = fn(self.ctx, self.earlier)
         result.seconds = time.perf_counter() - start
         if result.stage is not stage:  # a stage must report under its own name
             raise AssertionError(f"stage {stage} returned a result for {result.stage}")
@@ -45,6 +42,16 @@ class RunRecord:
         result = StageResult(stage)
         result.skip(check, why)
         self.add(result)
+
+    @property
+    def earlier(self) -> dict[Stage, StageResult]:
+        """The results so far, by stage (what the next stage may read)."""
+        return {s.stage: s for s in self.stages}
+
+    @property
+    def files(self) -> dict[str, Path]:
+        """Files the stages wrote that publishers and step outputs name (`manifest`, `sha256sums`)."""
+        return {name: path for s in self.stages for name, path in s.files.items()}
 
     @property
     def blocking(self) -> bool:
@@ -70,7 +77,7 @@ class RunRecord:
             root=str(self.ctx.repo_root),
             findings=tuple(_dedupe(self.findings)),
             checks=tuple(c for s in self.stages for c in s.checks),
-            artifacts=tuple(self.artifacts),
+            artifacts=tuple(a for s in self.stages for a in s.artifacts),
             timings=timings,
             environment=environment,
             targets=self.ctx.targets,

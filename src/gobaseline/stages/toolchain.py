@@ -20,13 +20,13 @@ from gobaseline.golang.gotool import goroot_from_files, goroot_of, parse_env_fil
 from gobaseline.golang.releases import Baseline, GoVersion, Releases
 from gobaseline.model import Finding, Stage
 from gobaseline.rules import rule
-from gobaseline.stages import Context, StageResult
+from gobaseline.stages import Context, Earlier, StageResult
 
 # GOFLAGS entries that change what every build produces without showing in the build command.
 INJECTING_FLAGS = ("toolexec", "ldflags", "gcflags", "asmflags", "modfile", "overlay")
 
 
-def run(ctx: Context) -> StageResult:
+def run(ctx: Context, earlier: Earlier | None = None) -> StageResult:
     """Run the tier-1 checks against `ctx.go`."""
     result = StageResult(Stage.TOOLCHAIN)
     if ctx.go is None:
@@ -144,30 +144,18 @@ def _check_goroot_complete(result: StageResult, env: Mapping[str, str], goroot: 
 # -- versions ------------------------------------------------------------------------------------
 
 
-def load_releases(ctx: Context, result: StageResult) -> Releases:
-    """The snapshot, or the live list when the policy asks for it (falling back to the snapshot with a note).
-
-    Kept on the context so the go.mod stage uses the same data without fetching again.
-    """
-    if ctx.releases is None:
-        ctx.releases = _load_releases(ctx, result)
-    return ctx.releases
-
-
-def _load_releases(ctx: Context, result: StageResult) -> Releases:
-    if not ctx.policy.releases_refresh:
-        return Releases.snapshot()
-    with result.check("releases-refresh") as found:
-        try:
-            return Releases.fetch(ctx.policy.releases_url)
-        except GobaselineError as e:
-            found.append(
-                rule("GB114").finding(
-                    f"{e.message}; the release data bundled with gobaseline is used instead. Check the "
-                    "network or `releases.url` in the policy."
+def _releases(ctx: Context, result: StageResult) -> Releases:
+    """The release data in force; when the live list was asked for and could not be loaded, GB114 says so."""
+    if ctx.policy.releases_refresh:
+        with result.check("releases-refresh") as found:
+            if ctx.releases_error is not None:
+                found.append(
+                    rule("GB114").finding(
+                        f"{ctx.releases_error}; the release data bundled with gobaseline is used instead. Check "
+                        "the network or `releases.url` in the policy."
+                    )
                 )
-            )
-    return Releases.snapshot()
+    return ctx.release_data
 
 
 def _check_version(ctx: Context, result: StageResult, env: Mapping[str, str], goroot: Path) -> GoVersion | None:
@@ -200,7 +188,7 @@ def _check_version(ctx: Context, result: StageResult, env: Mapping[str, str], go
         result.skip("version-patch", "not a stable release")
         return version
 
-    releases = load_releases(ctx, result)
+    releases = _releases(ctx, result)
     result.facts["releases_source"] = releases.source
     baseline = Baseline.from_policy(ctx.policy.go_versions, releases)
     with result.check("version-supported") as found:

@@ -14,16 +14,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gobaseline import safefs
 from gobaseline.binaries.buildinfo import BuildInfo
 from gobaseline.binaries.inspection import Inspection, Unreadable
 from gobaseline.errors import GobaselineError
 from gobaseline.model import Artifact, Finding, Location, Stage
 from gobaseline.rules import rule
-from gobaseline.stages import StageResult
+from gobaseline.safefs import FileAccessError
+from gobaseline.stages import BuildOutput, Earlier, StageResult
 
 if TYPE_CHECKING:
     from gobaseline.golang.gotool import Go
     from gobaseline.golang.releases import Baseline
+    from gobaseline.stages import Context
 
 __all__ = ["Verification", "inspect_binary", "verify_binary", "verify_files"]
 
@@ -346,3 +349,103 @@ def verify_files(
             artifacts.append(v.artifact)
     result.seconds = time.perf_counter() - start
     return result, artifacts
+
+
+# -- the verify stage ----------------------------------------------------------------------------------------
+
+MANIFEST_NAME = "manifest.json"
+SUMS_NAME = "SHA256SUMS"
+
+
+def run(ctx: Context, earlier: Earlier) -> StageResult:
+    """Verify every binary the build stage wrote, from its bytes; write SHA256SUMS, manifest.json and SBOMs.
+
+    Checksums come from the bytes verified, so SHA256SUMS names exactly what was checked; an unreadable binary is
+    its GB611 finding, never a line without a hash.
+    """
+    from gobaseline.golang.releases import Baseline
+
+    result = StageResult(Stage.VERIFY)
+    build = earlier.get(Stage.BUILD)
+    built = build.built if build is not None else None
+    if built is None:
+        result.skip("verify", "nothing was built")
+        return result
+    for target in built.failed_targets:
+        result.skip("verify-binary", "the build failed", target=target)
+    baseline = Baseline.from_policy(ctx.policy.go_versions, ctx.release_data)
+    entries: list[dict[str, Any]] = []
+    for b in built.binaries:
+        target = str(b.entry["target"])
+        entry = dict(b.entry)
+        with result.check("verify-binary", target=target) as found:
+            v = inspect_binary(
+                b.path,
+                target=target,
+                go=ctx.go,
+                baseline=baseline,
+                manifest_entry=entry,
+                location_path=ctx.rel(b.path),
+                allow_non_pie=ctx.policy.build.allow_non_pie,
+            )
+            found.extend(v.findings)
+        result.artifacts.append(v.artifact)
+        if not v.artifact.sha256:
+            continue  # unreadable: its GB611 finding says so; a checksum line without a hash would lie
+        entry["size"] = v.artifact.size
+        entry["sha256"] = v.artifact.sha256
+        settings = v.build_info.settings if v.build_info is not None else {}
+        for key in ("vcs.revision", "vcs.time", "vcs.modified"):
+            if settings.get(key):
+                entry[key.replace(".", "_")] = settings[key]
+        if ctx.policy.build.sbom and v.build_info is not None:
+            entry["sbom"] = _write_sbom(
+                built.out_root, result, target=target, binary=b.path, info=v.build_info, artifact=v.artifact
+            )
+        entries.append(entry)
+    _write_manifest(built, entries, result)
+    return result
+
+
+def _write_manifest(built: BuildOutput, entries: list[dict[str, Any]], result: StageResult) -> None:
+    import datetime as dt
+
+    build_time = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    sums, manifest = built.out_root / SUMS_NAME, built.out_root / MANIFEST_NAME
+    with result.check("manifest") as found:
+        try:
+            built.out_root.mkdir(parents=True, exist_ok=True)
+            _atomic_write(sums, "".join(f"{e['sha256']}  {e['path']}\n" for e in entries))
+            document = {**built.manifest, "build_time": build_time, "artifacts": entries}
+            _atomic_write(manifest, json.dumps(document, indent=2) + "\n")
+        except (OSError, FileAccessError) as e:
+            found.append(rule("GB505").finding(f"Cannot write {SUMS_NAME}/{MANIFEST_NAME}: {_reason(e)}."))
+            return
+    result.files.update({"sha256sums": sums, "manifest": manifest})
+
+
+def _write_sbom(
+    out_root: Path, result: StageResult, *, target: str, binary: Path, info: BuildInfo, artifact: Artifact
+) -> str | None:
+    """`<output>/<goos>_<goarch>-<name>.cdx.json` (beside the manifest, so the target directories hold binaries
+    only); returns its path relative to the output directory."""
+    from gobaseline import __version__
+    from gobaseline.stages.sbom import bom_json
+
+    path = out_root / f"{target.replace('/', '_')}-{binary.name}.cdx.json"
+    with result.check("sbom", target=target) as found:
+        try:
+            _atomic_write(path, bom_json(info, artifact, tool_version=__version__))
+        except (OSError, FileAccessError) as e:
+            found.append(rule("GB505").finding(f"Cannot write the SBOM {path.name}: {_reason(e)}.", target=target))
+            return None
+    return path.name
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """A private temporary file beside `path`, then a rename: never through a planted link."""
+    safefs.write_text(path, text)
+
+
+def _reason(e: OSError | FileAccessError) -> str:
+    return e.message if isinstance(e, FileAccessError) else str(e.strerror or e)
