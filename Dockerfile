@@ -28,7 +28,7 @@ RUN pip wheel --no-deps --wheel-dir /wheels . \
     && pip --python /opt/gobaseline/bin/python install --compile /wheels/gobaseline-*.whl \
     && pip --python /opt/gobaseline/bin/python uninstall -y setuptools pbr cryptography \
     && /opt/gobaseline/bin/gobaseline --version \
-    && /opt/gobaseline/bin/python -c "import gobaseline.pipeline, gobaseline.forges, sarif_om, github, gitlab"
+    && /opt/gobaseline/bin/python -c "import gobaseline.action, gobaseline.pipeline, gobaseline.forges, sarif_om, github, gitlab"
 
 # Only the git binary is taken from this stage: everything go and gobaseline ask git (status, log, rev-parse,
 # config) is built into it, and it needs only libc, zlib and pcre2, which the slim image has. The rest of the
@@ -56,6 +56,7 @@ COPY --from=go /usr/local/go /usr/local/go
 COPY --from=git /usr/bin/git /usr/bin/git
 COPY --from=git /usr/share/doc/git/copyright /usr/share/doc/git/copyright
 COPY --from=builder /opt/gobaseline /opt/gobaseline
+# entrypoint.py only calls gobaseline.action.main: the action and the command mode are in the package.
 COPY entrypoint.py /opt/gobaseline/entrypoint.py
 
 # GOTOOLCHAIN=local: never download another toolchain. HOME, GOCACHE and GOMODCACHE are not set here: the

@@ -4,6 +4,7 @@ pre-commit, hadolint), and the files that must agree with each other are compare
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -85,24 +86,37 @@ def test_dockerfile_pins_go_and_bases() -> None:
     assert ignore[0:1] == ["*"] or "*" in ignore  # an allow-list context: no .venv, .git or caches
 
 
+def test_the_image_runs_the_action_package_through_entrypoint_py(tmp_path: Path) -> None:
+    text = (REPO / "Dockerfile").read_text(encoding="utf-8")
+    assert "COPY entrypoint.py /opt/gobaseline/entrypoint.py" in text
+    assert 'ENTRYPOINT ["/opt/gobaseline/bin/python", "/opt/gobaseline/entrypoint.py"]' in text
+    # Command mode, as `docker run IMAGE ARGS` runs it; HOME here, because it marks the cwd safe for git.
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("INPUT_")}, "HOME": str(tmp_path)}
+    for args, code in ((["--version"], 0), (["chek"], 3)):
+        proc = subprocess.run(
+            [sys.executable, str(REPO / "entrypoint.py"), *args],
+            cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=60,
+        )  # fmt: skip
+        assert proc.returncode == code, proc.stderr
+    assert "invalid choice" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_action_inputs_match_the_entrypoint() -> None:
-    sys.path.insert(0, str(REPO))
-    try:
-        import entrypoint
-    finally:
-        sys.path.remove(str(REPO))
+    from gobaseline.action.inputs import INPUTS
+    from gobaseline.action.outputs import OUTPUTS
+
     action = _load(REPO / "action.yml")
     assert action["runs"] == {"using": "docker", "image": "Dockerfile"}
     inputs = action["inputs"]
-    assert set(inputs) == set(entrypoint.INPUTS)
+    assert set(inputs) == set(INPUTS)
     for name, spec in inputs.items():
         assert spec["description"], name
         assert name == name.lower() and "_" not in name, f"{name}: inputs are kebab-case"
         if name == "github-token":
             assert spec["default"] == "${{ github.token }}"
         else:
-            assert spec["default"] == entrypoint.INPUTS[name], name
-    assert set(action["outputs"]) == set(entrypoint.OUTPUTS)
+            assert spec["default"] == INPUTS[name], name
+    assert set(action["outputs"]) == set(OUTPUTS)
     assert action["branding"]["icon"] and action["branding"]["color"]
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from tests.e2e.conftest import make_repo, run
+from tests.support.actions import parse_outputs
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -69,8 +70,6 @@ def test_action_on_example(image: str, infra: dict[str, str], gocache: Path, tmp
     report = json.loads((reports / "report.json").read_text(encoding="utf-8"))
     assert report["verdict"] in ("pass", "warn")
     assert any(a["target"] == "linux/amd64" for a in report["artifacts"])
-
-    from entrypoint import parse_outputs
 
     outputs = parse_outputs((tmp_path / "file_commands" / "output").read_text(encoding="utf-8"))
     assert outputs["verdict"] == report["verdict"]

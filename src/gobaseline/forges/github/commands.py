@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from gobaseline.formats.logline import CONTROLS, LINE_BREAKS
+from gobaseline.model import Report, Severity
 
 _DATA = {**CONTROLS, **{ord(ch): "\n" for ch in LINE_BREAKS}, ord("\r"): "\r"}
 """Line breaks become LF (CR stays), other control and direction characters backslash escapes, as in text."""
@@ -89,6 +90,20 @@ def format_outputs(values: Mapping[str, str]) -> str:
         delim = _delimiter(value)
         out.append(f"{name}<<{delim}\n{value}\n{delim}\n")
     return "".join(out)
+
+
+def step_outputs(report: Report, files: Mapping[str, Path]) -> dict[str, str]:
+    """The step outputs of a run: the verdict, the counts and the paths of the JSON report, the SARIF file and
+    the build manifest (empty when not written)."""
+    return {
+        "verdict": report.verdict.value,
+        "errors": str(report.count(Severity.ERROR)),
+        "warnings": str(report.count(Severity.WARNING)),
+        "notes": str(report.count(Severity.NOTE)),
+        "report": str(files.get("json", "")),
+        "sarif": str(files.get("sarif", "")),
+        "manifest": str(files.get("manifest", "")),
+    }
 
 
 def append_outputs(path: Path, values: Mapping[str, str]) -> None:

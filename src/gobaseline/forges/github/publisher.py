@@ -26,7 +26,7 @@ from gobaseline.forges.publishing import (
     status_state,
     summary_text,
 )
-from gobaseline.model import Report, Severity
+from gobaseline.model import Report
 
 if TYPE_CHECKING:
     from gobaseline.forges.github.client import GitHub
@@ -83,16 +83,7 @@ def _github_files(
         log.notice("The job summary was cut to GitHub's 1 MiB limit; the report files have everything.")
     step_output = environ.get("GITHUB_OUTPUT")
     if step_output:
-        values = {
-            "verdict": report.verdict.value,
-            "errors": str(report.count(Severity.ERROR)),
-            "warnings": str(report.count(Severity.WARNING)),
-            "notes": str(report.count(Severity.NOTE)),
-            "report": str(files.get("json", "")),
-            "sarif": str(files.get("sarif", "")),
-            "manifest": str(files.get("manifest", "")),
-        }
-        commands.append_outputs(Path(step_output), values)
+        commands.append_outputs(Path(step_output), commands.step_outputs(report, files))
 
 
 def _why_forbidden(ctx: CIContext, what: str) -> str:
