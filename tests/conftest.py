@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from gobaseline.golang.gotool import Go
+from support.examples import copy_example
 from support.toolchains import isolated_go_env
 
 REPO = Path(__file__).resolve().parents[1]
@@ -38,5 +39,5 @@ def go(go_env: dict[str, str]) -> Go:
 def example(tmp_path: Path) -> Iterator[Path]:
     """A writable copy of examples/hello."""
     dst = tmp_path / "hello"
-    shutil.copytree(REPO / "examples" / "hello", dst)
+    copy_example("hello", dst)
     yield dst

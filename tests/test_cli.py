@@ -71,8 +71,26 @@ def test_bad_policy_names_file_line_and_key(tmp_path: Path, capsys: pytest.Captu
 def test_bad_targets_are_refused_by_the_parser(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         build_parser().parse_args(["check", "--targets", "linux"])
-    assert exc.value.code == 2
+    assert exc.value.code == ExitCode.INTERNAL
     assert "GOOS/GOARCH" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check", "--fail-on", "errors"],
+        ["check", "--targets", "linux-amd64"],
+        ["check", "--no-such-option"],
+        ["no-such-command"],
+        [],
+    ],
+)
+def test_usage_errors_exit_3_never_the_warnings_code(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == ExitCode.INTERNAL
+    err = capsys.readouterr().err
+    assert "gobaseline" in err and "error:" in err and "Traceback" not in err
 
 
 def test_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:

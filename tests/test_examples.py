@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from gobaseline.cli import main
 from gobaseline.formats import FORMAT_NAMES, default_filename
 from gobaseline.formats.json_report import load
 from gobaseline.model import ExitCode, Severity
+from support.examples import copy_example
 from support.sarif import assert_valid_sarif
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,7 +29,7 @@ def in_go_env(monkeypatch: pytest.MonkeyPatch, go_env: dict[str, str]) -> None:
 
 
 def test_the_clean_example_passes_with_the_default_policy(tmp_path: Path, in_go_env: None) -> None:
-    module = shutil.copytree(REPO / "examples" / "hello", tmp_path / "hello")
+    module = copy_example("hello", tmp_path / "hello")
     code = main(["check", str(module), "--format", "json", "--output-dir", str(tmp_path / "r")])
     report = load(tmp_path / "r" / "report.json")
     # Nothing blocks; what warns is the single disk of this machine, as on a hosted runner.
@@ -39,7 +39,7 @@ def test_the_clean_example_passes_with_the_default_policy(tmp_path: Path, in_go_
 
 
 def test_the_broken_example_renders_every_format_and_each_is_valid(tmp_path: Path, in_go_env: None) -> None:
-    module = shutil.copytree(REPO / "examples" / "broken", tmp_path / "broken")
+    module = copy_example("broken", tmp_path / "broken")
     out = tmp_path / "reports"
 
     code = main(["check", str(module), "--format", ",".join(FORMAT_NAMES), "--output-dir", str(out)])
@@ -78,7 +78,7 @@ def test_the_broken_example_renders_every_format_and_each_is_valid(tmp_path: Pat
 
 
 def test_a_saved_report_renders_again_and_merges(tmp_path: Path, in_go_env: None) -> None:
-    module = shutil.copytree(REPO / "examples" / "broken", tmp_path / "broken")
+    module = copy_example("broken", tmp_path / "broken")
     main(["check", str(module), "--format", "json", "--output-dir", str(tmp_path / "a")])
     saved = tmp_path / "a" / "report.json"
 
@@ -95,7 +95,7 @@ def test_without_any_go_the_run_says_so_and_skips_the_cache(
 ) -> None:
     import sys
 
-    module = shutil.copytree(REPO / "examples" / "hello", tmp_path / "hello")
+    module = copy_example("hello", tmp_path / "hello")
     monkeypatch.setenv("PATH", str(tmp_path / "empty"))
     monkeypatch.setattr(sys, "executable", str(tmp_path / "python"))  # nor one beside gobaseline
 
@@ -108,7 +108,7 @@ def test_without_any_go_the_run_says_so_and_skips_the_cache(
 
 
 def test_a_blocking_admission_builds_nothing(tmp_path: Path, in_go_env: None) -> None:
-    module = shutil.copytree(REPO / "examples" / "broken", tmp_path / "broken")
+    module = copy_example("broken", tmp_path / "broken")
 
     code = main(["build", str(module), "--format", "json", "--output-dir", str(tmp_path / "r")])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,7 +61,7 @@ def test_creates_missing_directory(repo: Path) -> None:
     assert result.stage is Stage.OUTDIR
     assert result.findings == []
     assert out.is_dir()
-    assert list(out.iterdir()) == []  # the probe file is gone
+    assert [p.name for p in out.iterdir()] == [".gitignore"]  # the probe file is gone
     assert result.facts["output_dir"] == "build/out"
     assert result.facts["output_dir_created"] == "build, build/out"
     assert all(c.status is CheckStatus.PASSED for c in result.checks)
@@ -182,7 +183,7 @@ def test_stale_files(repo: Path, populated: Path) -> None:
     ]
     assert f.message.startswith(f"{len(expected)} file(s) this run will not produce: ")
     assert ", ".join(prefix + e for e in expected) in f.message
-    assert files_under(populated) == before  # nothing deleted
+    assert files_under(populated) - {".gitignore"} == before  # nothing deleted
 
 
 def test_stale_list_is_capped(repo: Path) -> None:
@@ -261,3 +262,43 @@ def test_system_disk_linux(repo: Path, tmpfs_repo: Path) -> None:
 
 def test_system_disk_windows(repo: Path) -> None:
     assert rules_of(outdir.run(make_ctx(repo, platform=Platform("windows", "")))) == ["GB305"]
+
+
+def test_a_run_that_only_checks_writes_nothing(repo: Path) -> None:
+    before = sorted(repo.rglob("*"))
+    result = outdir.run(dataclasses.replace(make_ctx(repo, repo / "build" / "out"), builds=False))
+    assert result.findings == []
+    assert sorted(repo.rglob("*")) == before
+
+
+def test_an_output_dir_named_on_the_command_line_may_be_outside(repo: Path, tmp_path: Path) -> None:
+    out = tmp_path / "runner-temp" / "out"
+    result = outdir.run(dataclasses.replace(make_ctx(repo, out), output_named=True))
+    assert result.findings == []
+    assert out.is_dir() and not (out / ".gitignore").exists()  # outside the checkout: nothing to ignore
+
+
+def test_a_named_output_dir_still_may_not_redirect_a_workspace_directory(repo: Path, tmp_path: Path) -> None:
+    (tmp_path / "far").mkdir()
+    (repo / "link").symlink_to(tmp_path / "far")
+    ctx = dataclasses.replace(make_ctx(repo, repo / "link" / "out"), output_named=True)
+    assert rules_of(outdir.run(ctx)) == ["GB302"]
+    assert not (tmp_path / "far" / "out").exists()
+
+
+@pytest.mark.parametrize("name", [".", ".git", ".git/out"])
+def test_the_repository_itself_or_its_git_dir_is_refused(repo: Path, name: str) -> None:
+    (repo / ".git").mkdir(exist_ok=True)
+    ctx = dataclasses.replace(make_ctx(repo, repo / name), output_named=True)
+    result = outdir.run(ctx)
+    assert rules_of(result) == ["GB302"]
+    assert not (repo / ".gitignore").exists() and not (repo / ".git" / "out").exists()
+
+
+def test_the_output_dir_ignores_itself(repo: Path) -> None:
+    result = outdir.run(make_ctx(repo))
+    assert result.findings == []
+    assert (repo / "gobaseline-out" / ".gitignore").read_text().splitlines()[-1] == "*"
+    (repo / "gobaseline-out" / ".gitignore").write_text("mine\n")
+    outdir.run(make_ctx(repo))
+    assert (repo / "gobaseline-out" / ".gitignore").read_text() == "mine\n"  # never overwritten

@@ -13,6 +13,7 @@ import pytest
 
 from gobaseline.cli import main
 from gobaseline.model import ExitCode
+from support.examples import LEFT_BY_RUNS
 from support.github_api import BASE_SHA, HEAD_SHA, MERGE_SHA, FakeGitHub, forbidden, github_api, github_env
 from support.gitlab_api import FakeGitLab, gitlab_api
 from support.sarif import assert_valid_sarif
@@ -24,8 +25,8 @@ PROBE_FIXTURES = REPO / "tests" / "fixtures" / "probe"
 
 
 def git_repo(src: Path, dst: Path) -> Path:
-    """A git repository holding a copy of `src`, committed."""
-    shutil.copytree(src, dst)
+    """A git repository holding a copy of `src` (without what a local run left in it), committed."""
+    shutil.copytree(src, dst, ignore=LEFT_BY_RUNS)
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@e"}  # fmt: skip
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "init"]):
@@ -219,3 +220,27 @@ def test_verify_checks_any_binary_and_its_manifest(tmp_path: Path, ci_env: pytes
                  "--output-dir", str(tmp_path / "r")]) == ExitCode.ERRORS  # fmt: skip
     rules = {f["rule_id"] for f in json.loads((tmp_path / "r" / "report.json").read_text())["findings"]}
     assert "GB610" in rules
+
+
+def test_a_second_identical_build_in_the_checkout_gives_the_same_binary(
+    tmp_path: Path, ci_env: pytest.MonkeyPatch
+) -> None:
+    repo = git_repo(REPO / "examples" / "hello", tmp_path / "hello")
+
+    def build_once() -> dict[str, object]:
+        assert main(["build", str(repo), "--targets", "linux/amd64"]) in (ExitCode.PASS, ExitCode.WARNINGS)
+        [entry] = json.loads((repo / "gobaseline-out" / "manifest.json").read_text())["artifacts"]
+        return dict(entry)
+
+    first, second = build_once(), build_once()
+    assert first.get("vcs_modified") == second.get("vcs_modified") == "false"  # the output dir ignores itself
+    assert first["sha256"] == second["sha256"]
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True, check=True)
+    assert status.stdout == ""
+
+
+def test_check_writes_nothing(tmp_path: Path, ci_env: pytest.MonkeyPatch) -> None:
+    repo = git_repo(REPO / "examples" / "hello", tmp_path / "hello")
+    before = sorted(p for p in repo.rglob("*") if ".git" not in p.parts)
+    assert main(["check", str(repo), "--targets", "linux/amd64"]) in (ExitCode.PASS, ExitCode.WARNINGS)
+    assert sorted(p for p in repo.rglob("*") if ".git" not in p.parts) == before

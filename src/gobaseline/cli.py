@@ -11,7 +11,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from gobaseline import __version__
 from gobaseline.errors import GobaselineError
@@ -57,9 +57,17 @@ def _common(p: argparse.ArgumentParser, *, build: bool) -> None:
         p.add_argument("--package", dest="packages", action="append", help="package to build (repeatable; default: .)")
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with usage errors on exit code 3: exit 2 means "warnings only" to a pipeline."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(ExitCode.INTERNAL, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser, exposed for tests and docs."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="gobaseline",
         description="A build gate for Go repositories: admission checks, go.mod policy, hardened builds.",
     )

@@ -77,6 +77,7 @@ def run(options: RunOptions) -> RunResult:
         output=options.output,
         packages=options.packages or None,
         progress=options.progress,
+        builds=options.build,
     )
     record = RunRecord(ctx, extra_findings=extra)
     with ThreadPoolExecutor(max_workers=1) as pool:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from tests.e2e.infra.podman import e2e_env, e2e_home, missing_infra
+from tests.support.examples import LEFT_BY_RUNS
 
 REPO = Path(__file__).resolve().parents[2]
 INFRA = REPO / "tests" / "e2e" / "infra"
@@ -99,7 +100,7 @@ def git(repo: Path, *args: str) -> str:
 
 def make_repo(path: Path, *, origin: str, action: bool = False, extra: dict[str, str] | None = None) -> Path:
     """A git repository with a copy of examples/hello (and the action's files), one commit on main."""
-    shutil.copytree(REPO / "examples" / "hello", path)
+    shutil.copytree(REPO / "examples" / "hello", path, ignore=LEFT_BY_RUNS)
     if action:
         for name in ACTION_FILES:
             shutil.copy2(REPO / name, path / name)

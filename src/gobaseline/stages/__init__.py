@@ -104,6 +104,10 @@ class Context:
     """None when no go command was found (the toolchain stage reports it)."""
     targets: tuple[str, ...]
     output_dir: Path
+    output_named: bool = False
+    """The output directory was named on the command line or as an action input (so it may be anywhere)."""
+    builds: bool = True
+    """The run builds; a run that only checks (`gobaseline check`) writes nothing."""
     platform: Platform = field(default_factory=Platform.current)
     today: dt.date = field(default_factory=dt.date.today)
     releases: Releases | None = None

@@ -41,6 +41,7 @@ def make_context(
     output: Path | None,
     packages: tuple[str, ...] | None = None,
     progress: Callable[[str], None] | None = None,
+    builds: bool = True,
 ) -> Context:
     """A Context for the module at `path`. Raises GoModError when there is no go.mod."""
     module_dir = path.resolve()
@@ -59,6 +60,8 @@ def make_context(
         go=go,
         targets=tuple(targets or policy.targets),
         output_dir=out if out.is_absolute() else (Path.cwd() / out),
+        output_named=output is not None,
+        builds=builds,
         packages=packages,
         progress=progress,
     )

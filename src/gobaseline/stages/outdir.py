@@ -1,9 +1,9 @@
 """Tier 3: the output directory (GB301-GB305).
 
 Layout: `<output_dir>/<goos>_<goarch>/<binary>` per target, with gobaseline's own files (SHA256SUMS,
-manifest.json, SBOMs, reports/) at the top level. This stage creates the output directory when it is missing
-(and says so in the facts), proves it writable with a probe file it removes again, and never deletes anything
-else.
+manifest.json, SBOMs, reports/, a `.gitignore` of `*`) at the top level. On a run that builds, this stage
+creates the output directory when it is missing (and says so in the facts), proves it writable with a probe file
+it removes again, and never deletes anything else; on a run that only checks, it writes nothing.
 """
 
 from __future__ import annotations
@@ -32,26 +32,10 @@ def run(ctx: Context, earlier: Earlier | None = None) -> StageResult:
     loc = _location(ctx, out)
     result.facts["output_dir"] = loc.path
 
-    misplaced = False
     with result.check("outdir-location") as found:
-        if out.is_symlink():
-            found.append(
-                rule("GB302").finding(
-                    f"The output directory {loc.path} is a symlink to {out.readlink()}. Use a real directory inside "
-                    "the "
-                    "workspace.",
-                    loc,
-                )
-            )
-        elif not _inside(out, ctx.repo_root):
-            found.append(
-                rule("GB302").finding(
-                    f"The output directory {loc.path} resolves to {out.resolve()}, outside the repository "
-                    f"{ctx.repo_root}. "
-                    "Choose a directory inside the workspace.",
-                    loc,
-                )
-            )
+        problem = _placement(ctx, out)
+        if problem is not None:
+            found.append(rule("GB302").finding(problem, loc))
         misplaced = bool(found)
 
     usable = False
@@ -59,12 +43,10 @@ def run(ctx: Context, earlier: Earlier | None = None) -> StageResult:
         result.skip("outdir-writable", "the output directory is a symlink or outside the workspace")
     else:
         with result.check("outdir-writable") as found:
-            problem = _ensure_dir(ctx, out, result)
-            if problem is None:
-                problem = _probe_write(out)
+            problem = _prepare(ctx, out, result) if ctx.builds else _could_write(out)
             if problem is not None:
                 found.append(rule("GB301").finding(problem, loc))
-            usable = problem is None
+            usable = problem is None and ctx.builds
 
     for target in ctx.targets:
         sub = out / target_dir_name(target)
@@ -142,6 +124,67 @@ def _location(ctx: Context, path: Path) -> Location:
     except ValueError:
         return ctx.at(path)
     return Location(rel.as_posix() or ".")
+
+
+def _placement(ctx: Context, out: Path) -> str | None:
+    """Why `out` may not hold the build, or None.
+
+    Never the repository itself or its .git; never through a symlink that redirects a directory inside the
+    workspace. A directory named on the command line (or as an action input) may be anywhere else: a runner's
+    temporary directory is normal. One from the policy file must stay inside the workspace.
+    """
+    loc = _location(ctx, out).path
+    root = Path(os.path.normpath(ctx.repo_root))
+    plain = Path(os.path.normpath(out))
+    try:
+        parts = plain.relative_to(root).parts
+    except ValueError:
+        parts = None
+    if parts is not None:
+        if not parts or parts[0] == ".git":
+            what = "the repository itself" if not parts else "inside .git"
+            return f"The output directory {loc} is {what}. Choose a directory of its own, such as gobaseline-out."
+        here = root
+        for part in parts:
+            here = here / part
+            if here.is_symlink():
+                return (
+                    f"The output directory {loc} goes through {_location(ctx, here).path}, a symlink to "
+                    f"{here.readlink()}. Use a real directory inside the workspace."
+                )
+        if _inside(out, ctx.repo_root):
+            return None
+    if ctx.output_named:
+        return None
+    return (
+        f"The output directory {loc} resolves to {out.resolve()}, outside the repository {ctx.repo_root}. "
+        "Choose a directory inside the workspace (output.dir), or name one with --output."
+    )
+
+
+def _prepare(ctx: Context, out: Path, result: StageResult) -> str | None:
+    """Create the output directory when missing, prove it writable, and make it ignore itself in git (so a build
+    inside the checkout leaves the tree clean: `vcs.modified` stays false and the same source gives the same
+    binary)."""
+    problem = _ensure_dir(ctx, out, result) or _probe_write(out)
+    if problem is None and _inside(out, ctx.repo_root) and not (out / ".gitignore").exists():
+        from gobaseline import safefs
+
+        try:
+            safefs.write_text(out / ".gitignore", "# Written by gobaseline: this directory holds build output.\n*\n")
+        except safefs.FileAccessError as e:
+            return f"Cannot write {ctx.rel(out / '.gitignore')}: {e.message}."
+    return problem
+
+
+def _could_write(out: Path) -> str | None:
+    """For a run that builds nothing: whether the build could write `out`, without writing anything."""
+    existing = _nearest_existing(out)
+    if not existing.is_dir():
+        return f"{existing} exists and is not a directory. Remove it or choose another output directory."
+    if not os.access(existing, os.W_OK | os.X_OK):
+        return f"Cannot write to {existing}. Fix its permissions or choose another one."
+    return None
 
 
 def _inside(path: Path, root: Path) -> bool:
