@@ -411,30 +411,7 @@ def test_parse_gomod_blocks_quotes_and_comments() -> None:
     }
 
 
-def test_gosum_parse() -> None:
-    s = mc.GoSum.parse("a v1 h1:x=\na v1/go.mod h1:y=\nbad line\nb v2 h1:z=\nb v2 h1:w=\n")
-    assert s.content[("a", "v1")] == [mc.SumLine("h1:x=", 1)]
-    assert s.gomod[("a", "v1")] == [mc.SumLine("h1:y=", 2)]
-    assert [sl.line for sl in s.content[("b", "v2")]] == [4, 5]
-
-
-def test_escape() -> None:
-    assert mc.escape("github.com/Example/Upper") == "github.com/!example/!upper"
-    assert mc.escape("v1.1.0-RC.1") == "v1.1.0-!r!c.1"
-
-
 def test_sanitise() -> None:
     out = mc.sanitise("go: /home/u/proj/go.mod:3: bad\n\tmore\x1b[31m\n", {"/home/u/proj": "."})
     assert out == "go: ./go.mod:3: bad / more[31m"
     assert len(mc.sanitise("x" * 5000, {})) == 600
-
-
-def test_parse_modules_txt() -> None:
-    entries = mc.parse_modules_txt(
-        "# a v1.0.0\n## explicit; go 1.20\na\n# b v1.0.0 => c v1.1.0\n## explicit\n# d => ./d\n"
-    )
-    assert [(e.path, e.version, e.line, e.replacement, e.explicit) for e in entries] == [
-        ("a", "v1.0.0", 1, None, True),
-        ("b", "v1.0.0", 4, ("c", "v1.1.0"), True),
-        ("d", "", 6, ("./d", ""), False),
-    ]

@@ -9,23 +9,26 @@ present, else the zip) and every cached `.mod` against go.sum itself, with the h
 When the module vendors its dependencies (vendor/modules.txt with `go 1.14` or later) the build compiles
 vendor/, so the cache is not hashed; vendor/modules.txt is checked against go.mod instead, as the go command
 does.
+
+The file formats live in `gobaseline.golang`: go.sum in `gosum`, vendor/modules.txt in `vendor`, the cache's
+layout and hashing in `modcache_layout`, `go list -m -json all` in `buildlist`. This module holds the checks.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gobaseline.errors import GoModError
-from gobaseline.golang import dirhash
+from gobaseline.golang import buildlist
 from gobaseline.golang import modfile as gomod
+from gobaseline.golang.gosum import GoSum, SumLine
+from gobaseline.golang.modcache_layout import CachedModule, HashJob, Listing, hash_all
+from gobaseline.golang.vendor import VendorEntry, parse_modules_txt
 from gobaseline.model import Location, Stage
 from gobaseline.rules import rule
 from gobaseline.stages import Context, StageResult
@@ -37,45 +40,7 @@ _MAX_MESSAGE = 600
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-_UPPER = re.compile("[A-Z]")
-
-# -- small pure helpers --------------------------------------------------------------------------------------
-
-
-def escape(text: str) -> str:
-    """The module cache's case escaping: every upper-case letter becomes `!` + its lower case."""
-    return _UPPER.sub(lambda m: "!" + m.group(0).lower(), text)
-
-
-@dataclass(frozen=True)
-class SumLine:
-    """One `h1:` line of go.sum."""
-
-    hash: str
-    line: int
-
-
-@dataclass
-class GoSum:
-    """go.sum's `h1:` lines, by (module path, version) for content and for `/go.mod`."""
-
-    content: dict[tuple[str, str], list[SumLine]] = field(default_factory=dict)
-    gomod: dict[tuple[str, str], list[SumLine]] = field(default_factory=dict)
-
-    @classmethod
-    def parse(cls, text: str) -> GoSum:
-        """Read go.sum text; lines that are not `path version h1:hash` are ignored (go rejects them)."""
-        out = cls()
-        for n, raw in enumerate(text.splitlines(), 1):
-            parts = raw.split()
-            if len(parts) != 3 or not parts[2].startswith("h1:"):
-                continue
-            path, version, h = parts
-            table = out.content
-            if version.endswith("/go.mod"):
-                version, table = version[: -len("/go.mod")], out.gomod
-            table.setdefault((path, version), []).append(SumLine(h, n))
-        return out
+# -- go.mod, as the cache and vendor checks need it ------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -124,54 +89,6 @@ def sanitise(text: str, replacements: Mapping[str, str]) -> str:
 
 
 @dataclass(frozen=True)
-class CachedModule:
-    """Where one module version lives in the module cache."""
-
-    path: str
-    version: str
-    root: Path
-
-    # Paths are computed once per module (a run asks for each several times; pathlib joins are not free).
-    @cached_property
-    def download_dir(self) -> Path:
-        """`cache/download/<escaped path>/@v`."""
-        return self.root / "cache" / "download" / escape(self.path) / "@v"
-
-    def _file(self, suffix: str) -> Path:
-        return self.download_dir / f"{escape(self.version)}{suffix}"
-
-    @cached_property
-    def mod(self) -> Path:
-        """The module's go.mod as the cache keeps it."""
-        return self._file(".mod")
-
-    @cached_property
-    def zip(self) -> Path:
-        """The downloaded zip."""
-        return self._file(".zip")
-
-    @cached_property
-    def ziphash(self) -> Path:
-        """The zip's h1, as `go mod download` recorded it (what `go build` compares with go.sum)."""
-        return self._file(".ziphash")
-
-    @cached_property
-    def tree(self) -> Path:
-        """The read-only extracted tree that `go build` compiles."""
-        return self.root / f"{escape(self.path)}@{escape(self.version)}"
-
-    @cached_property
-    def partial(self) -> Path:
-        """The marker of an interrupted extraction."""
-        return self.root / f"{escape(self.path)}@{escape(self.version)}.partial"
-
-    @property
-    def prefix(self) -> str:
-        """`path@version`, the prefix of every name in the h1 hash."""
-        return f"{self.path}@{self.version}"
-
-
-@dataclass(frozen=True)
 class Target:
     """A module of the build list whose source comes from the module cache."""
 
@@ -180,86 +97,6 @@ class Target:
     module: CachedModule
     """What is actually fetched: the replacement when go.mod replaces the module with another version."""
     indirect: bool
-
-
-@dataclass(frozen=True)
-class Presence:
-    """Which of a module's cache files and directories exist."""
-
-    mod: bool
-    zip: bool
-    ziphash: bool
-    tree: bool
-    partial: bool
-
-
-class Listing:
-    """Directory listings of the module cache, read once per run: one `listdir` answers for every version of a
-    module (and for every module under a common parent) instead of five `stat` calls per module."""
-
-    def __init__(self) -> None:
-        self._names: dict[str, frozenset[str]] = {}
-
-    def names(self, directory: str) -> frozenset[str]:
-        """The entries of `directory` (empty when it does not exist or cannot be read)."""
-        got = self._names.get(directory)
-        if got is None:
-            try:
-                got = frozenset(os.listdir(directory))  # noqa: PTH208 - names only, and fast
-            except OSError:
-                got = frozenset()
-            self._names[directory] = got
-        return got
-
-    def presence(self, m: CachedModule) -> Presence:
-        """What of `m` is in the cache."""
-        files = self.names(str(m.download_dir))
-        version = escape(m.version)
-        parent, name = os.path.split(str(m.tree))
-        top = self.names(parent)
-        return Presence(
-            mod=f"{version}.mod" in files,
-            zip=f"{version}.zip" in files,
-            ziphash=f"{version}.ziphash" in files,
-            tree=name in top,
-            partial=f"{name}.partial" in top,
-        )
-
-
-def hash_compiled(m: CachedModule) -> tuple[str, str]:
-    """("tree" or "zip", h1) of what `go build` will compile: the complete extracted tree, else the zip."""
-    if m.tree.is_dir() and not m.partial.exists():
-        return "tree", dirhash.hash_dir(m.tree, m.prefix)
-    return "zip", dirhash.hash_zip(m.zip)
-
-
-@dataclass(frozen=True)
-class HashJob:
-    """One hash to compute: a module's cached `.mod` file, or the source `go build` will compile."""
-
-    module: CachedModule
-    kind: str
-    """`mod` or `content`."""
-
-    def __call__(self) -> tuple[str, str] | str:
-        """("tree"|"zip"|"mod", h1), or why it cannot be hashed."""
-        try:
-            if self.kind == "mod":
-                return "mod", dirhash.hash_gomod(self.module.mod)
-            return hash_compiled(self.module)
-        except (dirhash.HashError, OSError) as e:
-            return f"cannot be hashed: {e}"
-
-
-def hash_all(jobs: Iterable[HashJob], workers: int | None = None) -> dict[HashJob, tuple[str, str] | str]:
-    """Run the jobs in a thread pool (file reads, zlib and sha256 over large buffers release the GIL)."""
-    todo = list(jobs)
-    if not todo:
-        return {}
-    # One thread per core: on 2 cores, more threads only add GIL contention (see bench/README.md).
-    n = workers or os.cpu_count() or 1
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return dict(zip(todo, pool.map(HashJob.__call__, todo), strict=True))
 
 
 # -- the stage -----------------------------------------------------------------------------------------------
@@ -287,10 +124,12 @@ def _run(ctx: Context, result: StageResult) -> None:
         result.skip("build-list", "no readable go.mod (the go.mod stage reports it)")
         _skip_cache(result, "no go.mod")
         return
+    mod: gomod.GoMod | None
     try:
-        facts = facts_of(ctx.gomod())
+        mod = ctx.gomod()
     except GoModError:  # `go list` reports the syntax error (GB208); the cache is still checked against go.sum
-        facts = GoModFacts(None, {}, {})
+        mod = None
+    facts = facts_of(mod) if mod is not None else GoModFacts(None, {}, {})
     modules_txt = ctx.module_dir / "vendor" / "modules.txt"
     if modules_txt.is_file() and facts.go is not None and facts.go >= (1, 14):
         _check_vendor(ctx, result, facts, modules_txt)
@@ -333,10 +172,10 @@ def _run(ctx: Context, result: StageResult) -> None:
     if error and not modules:
         # Still check what go.mod names (all of the build list from go 1.17 on): a tampered .mod is one reason
         # `go list` fails, and the rest of the cache deserves the same scrutiny.
-        targets, local = _targets_from_gomod(facts, modcache)
+        targets, local = _targets(buildlist.from_gomod(mod) if mod is not None else [], modcache)
         result.facts["modcache_build_list"] = "go.mod requirements (`go list -m all` failed)"
     else:
-        targets, local = _targets(modules, modcache)
+        targets, local = _targets(buildlist.decode(modules), modcache)
     result.facts["modcache_modules"] = str(len(targets))
     if local:
         result.facts["modcache_local_replacements"] = " ".join(sorted(local))
@@ -374,36 +213,23 @@ def list_build(ctx: Context) -> tuple[list[dict[str, Any]], str]:
                     tmp.replace(p)
 
 
-def _targets(modules: list[dict[str, Any]], modcache: Path) -> tuple[list[Target], list[str]]:
+def _targets(modules: Iterable[buildlist.ListedModule], modcache: Path) -> tuple[list[Target], list[str]]:
+    """The modules fetched from the cache, once each, and the paths replaced by a local directory."""
     targets: list[Target] = []
     local: list[str] = []
     seen: set[tuple[str, str]] = set()
     for m in modules:
-        if m.get("Main") or not m.get("Path") or not m.get("Version"):
+        if m.main or not m.path or not m.version:
             continue
-        path, version = str(m["Path"]), str(m["Version"])
-        rep = m.get("Replace")
-        if isinstance(rep, dict):
-            if not rep.get("Version"):
-                local.append(path)
-                continue
-            path, version = str(rep["Path"]), str(rep["Version"])
-        if (path, version) in seen:
+        if m.is_local:
+            local.append(m.path)
             continue
-        seen.add((path, version))
-        targets.append(Target(str(m["Path"]), CachedModule(path, version, modcache), bool(m.get("Indirect"))))
+        fetched = m.fetched
+        if fetched is None or fetched in seen:
+            continue
+        seen.add(fetched)
+        targets.append(Target(m.path, CachedModule(*fetched, modcache), m.indirect))
     return targets, local
-
-
-def _targets_from_gomod(facts: GoModFacts, modcache: Path) -> tuple[list[Target], list[str]]:
-    modules: list[dict[str, Any]] = []
-    for path, (version, _line, indirect) in facts.requires.items():
-        entry: dict[str, Any] = {"Path": path, "Version": version, "Indirect": indirect}
-        new = facts.replaces.get((path, version)) or facts.replaces.get((path, ""))
-        if new is not None:
-            entry["Replace"] = {"Path": new[0], "Version": new[1]}
-        modules.append(entry)
-    return _targets(modules, modcache)
 
 
 def _check_cache(
@@ -566,36 +392,6 @@ def _check_cache(
 
 
 # -- vendoring -----------------------------------------------------------------------------------------------
-
-
-@dataclass
-class VendorEntry:
-    """One `# path version [=> new [version]]` line of vendor/modules.txt."""
-
-    path: str
-    version: str
-    line: int
-    replacement: tuple[str, str] | None = None
-    explicit: bool = False
-
-
-def parse_modules_txt(text: str) -> list[VendorEntry]:
-    """The module lines of vendor/modules.txt and their `## explicit` markers."""
-    entries: list[VendorEntry] = []
-    for n, raw in enumerate(text.splitlines(), 1):
-        if raw.startswith("# "):
-            toks = raw[2:].split()
-            rep: tuple[str, str] | None = None
-            if "=>" in toks:
-                i = toks.index("=>")
-                new = toks[i + 1 :]
-                rep = (new[0], new[1] if len(new) > 1 else "") if new else ("", "")
-                toks = toks[:i]
-            if toks:
-                entries.append(VendorEntry(toks[0], toks[1] if len(toks) > 1 else "", n, rep))
-        elif raw.startswith("## ") and entries and "explicit" in [a.strip() for a in raw[3:].split(";")]:
-            entries[-1].explicit = True
-    return entries
 
 
 def _check_vendor(ctx: Context, result: StageResult, facts: GoModFacts, modules_txt: Path) -> None:
