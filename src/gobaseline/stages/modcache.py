@@ -6,9 +6,9 @@ go.sum, so a wrong go.sum line passes it. This stage hashes what will be compile
 present, else the zip) and every cached `.mod` against go.sum itself, with the h1 algorithm in
 `gobaseline.golang.dirhash`, in parallel.
 
-When the module vendors its dependencies (vendor/modules.txt with `go 1.14` or later) the build compiles
-vendor/, so the cache is not hashed; vendor/modules.txt is checked against go.mod instead, as the go command
-does.
+When the module vendors its dependencies (a vendor directory and `go 1.14` or later) the build compiles vendor/,
+so the cache is not hashed and nothing is looked up: the go command itself checks vendor/modules.txt against go.mod
+(`go list -mod=vendor -m`), and each module its "inconsistent vendoring" explanation names is one finding.
 
 The file formats live in `gobaseline.golang`: go.sum in `gosum`, vendor/modules.txt in `vendor`, the cache's
 layout and hashing in `modcache_layout`, `go list -m -json all` in `buildlist`. This module holds the checks.
@@ -18,17 +18,17 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gobaseline.errors import GoModError
-from gobaseline.golang import buildlist
+from gobaseline.golang import buildlist, vendor
 from gobaseline.golang import modfile as gomod
 from gobaseline.golang.gosum import GoSum, SumLine
 from gobaseline.golang.modcache_layout import CachedModule, HashJob, Listing, hash_all
-from gobaseline.golang.vendor import VendorEntry, parse_modules_txt
+from gobaseline.golang.modfile import Require
 from gobaseline.model import Location, Stage
 from gobaseline.rules import rule
 from gobaseline.stages import Context, StageResult
@@ -38,40 +38,6 @@ CACHE_CHECKS = ("go-sum-entries", "cache-present", "ziphash-vs-go-sum", "gomod-f
 
 _MAX_MESSAGE = 600
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
-# -- go.mod, as the cache and vendor checks need it ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class GoModFacts:
-    """What the cache and vendor checks need from go.mod, with the line of every entry."""
-
-    go: tuple[int, ...] | None
-    requires: dict[str, tuple[str, int, bool]]
-    """path -> (version, line, indirect)."""
-    replaces: dict[tuple[str, str], tuple[str, str, int]]
-    """(old path, old version or "") -> (new path, new version or "", line)."""
-
-
-def parse_gomod(text: str) -> GoModFacts:
-    """The `go`, `require` and `replace` entries of go.mod text (tests; the stage uses `facts_of`)."""
-    try:
-        return facts_of(gomod.parse(text))
-    except GoModError:
-        return GoModFacts(None, {}, {})
-
-
-def facts_of(mod: gomod.GoMod) -> GoModFacts:
-    """What the cache and vendor checks need, from the parsed go.mod."""
-    go = None
-    if mod.go is not None:
-        m = re.match(r"^(\d+)\.(\d+)(?:\.(\d+))?", mod.go.version)
-        if m:
-            go = tuple(int(g) for g in m.groups() if g is not None)
-    requires = {r.path: (r.version, r.line, r.indirect) for r in mod.requires}
-    replaces = {(r.old_path, r.old_version or ""): (r.new_path, r.new_version or "", r.line) for r in mod.replaces}
-    return GoModFacts(go, requires, replaces)
 
 
 def sanitise(text: str, replacements: Mapping[str, str]) -> str:
@@ -124,19 +90,12 @@ def _run(ctx: Context, result: StageResult) -> None:
         result.skip("build-list", "no readable go.mod (the go.mod stage reports it)")
         _skip_cache(result, "no go.mod")
         return
-    mod: gomod.GoMod | None
-    try:
-        mod = ctx.gomod()
-    except GoModError:  # `go list` reports the syntax error (GB208); the cache is still checked against go.sum
-        mod = None
-    facts = facts_of(mod) if mod is not None else GoModFacts(None, {}, {})
-    modules_txt = ctx.module_dir / "vendor" / "modules.txt"
-    if modules_txt.is_file() and facts.go is not None and facts.go >= (1, 14):
-        _check_vendor(ctx, result, facts, modules_txt)
-        result.skip("build-list", "vendoring: the build list is vendor/modules.txt")
+    mod = _gomod(ctx)
+    if mod is not None and vendor.vendor_mode(ctx.module_dir, mod.go_version):
+        _check_vendor(ctx, result, mod)
         _skip_cache(result, "vendoring: the build compiles vendor/, not the module cache")
         return
-    result.skip("vendor-consistent", "no vendor/modules.txt (or go.mod older than go 1.14): not vendoring")
+    result.skip("vendor-consistent", "no vendor directory (or go.mod older than go 1.14): not vendoring")
     if ctx.go is None:
         result.skip("build-list", "no go command")
         _skip_cache(result, "no go command to compute the build list")
@@ -148,25 +107,13 @@ def _run(ctx: Context, result: StageResult) -> None:
     gosum_path = ctx.module_dir / "go.sum"
     gosum_bytes = gosum_path.read_bytes() if gosum_path.is_file() else None
     gosum = GoSum.parse(gosum_bytes.decode("utf-8", "replace") if gosum_bytes is not None else "")
-    modcache = Path(ctx.go.env.get("GOMODCACHE", "") or Path.home() / "go" / "pkg" / "mod")
+    modcache = _modcache(ctx)
     result.facts["GOMODCACHE"] = str(modcache)
-
-    def require_at(path: str) -> Location:
-        req = facts.requires.get(path)
-        return ctx.at(gomod_path, req[1] if req else None)
+    requires = {r.path: r for r in mod.requires} if mod is not None else {}
 
     with result.check("build-list") as found:
         if error:
-            home = ctx.go.environ.get("HOME", "")
-            msg = sanitise(
-                error,
-                {
-                    str(ctx.module_dir.resolve()): ".",
-                    str(ctx.module_dir): ".",
-                    str(modcache): "$GOMODCACHE",
-                    **({home: "~"} if home else {}),
-                },
-            )
+            msg = _go_message(ctx, error)
             found.append(rule("GB208").finding(f"`go list -m all` failed: {msg}", ctx.at(gomod_path)))
 
     if error and not modules:
@@ -180,27 +127,54 @@ def _run(ctx: Context, result: StageResult) -> None:
     if local:
         result.facts["modcache_local_replacements"] = " ".join(sorted(local))
     _check_cache(
-        ctx,
-        result=result,
-        targets=targets,
-        gosum=gosum,
-        have_gosum=gosum_bytes is not None,
-        facts=facts,
-        require_at=require_at,
+        ctx, result=result, targets=targets, gosum=gosum, have_gosum=gosum_bytes is not None, requires=requires
+    )
+
+
+def _gomod(ctx: Context) -> gomod.GoMod | None:
+    """go.mod parsed, or None when it does not parse (`go list` reports the syntax error, GB208; the cache is still
+    checked against go.sum)."""
+    try:
+        return ctx.gomod()
+    except GoModError:
+        return None
+
+
+def _modcache(ctx: Context) -> Path:
+    env = ctx.go.env if ctx.go is not None else {}
+    return Path(env.get("GOMODCACHE", "") or Path.home() / "go" / "pkg" / "mod")
+
+
+def _go_message(ctx: Context, text: str) -> str:
+    """What the go command printed, made fit for a finding: the module directory, the module cache and HOME
+    shortened."""
+    home = ctx.go.environ.get("HOME", "") if ctx.go is not None else ""
+    return sanitise(
+        text,
+        {
+            str(ctx.module_dir.resolve()): ".",
+            str(ctx.module_dir): ".",
+            str(_modcache(ctx)): "$GOMODCACHE",
+            **({home: "~"} if home else {}),
+        },
     )
 
 
 def list_build(ctx: Context) -> tuple[list[dict[str, Any]], str]:
     """The build list; go.mod and go.sum are restored byte for byte if `-mod=mod` made go rewrite them.
 
+    When the build uses vendor/, the go command's check of vendor/modules.txt against go.mod instead (the main
+    module alone, and the error when they disagree): the module cache plays no part and nothing is looked up.
     The pipeline starts this in the background while the toolchain stage runs (see `Context.build_list`).
     """
     gomod_path, gosum_path = ctx.gomod_path, ctx.module_dir / "go.sum"
     if ctx.go is None:
         return [], "no go command"
+    mod = _gomod(ctx)
+    vendoring = mod is not None and vendor.vendor_mode(ctx.module_dir, mod.go_version)
     saved = {p: (p.read_bytes() if p.is_file() else None) for p in (gomod_path, gosum_path)}
     try:
-        return ctx.go.list_modules(ctx.module_dir)
+        return ctx.go.list_modules(ctx.module_dir, vendor=vendoring)
     finally:
         for p, data in saved.items():
             now = p.read_bytes() if p.is_file() else None
@@ -239,11 +213,14 @@ def _check_cache(
     targets: list[Target],
     gosum: GoSum,
     have_gosum: bool,
-    facts: GoModFacts,
-    require_at: Callable[[str], Location],
+    requires: Mapping[str, Require],
 ) -> None:
     gosum_file = ctx.module_dir / "go.sum"
     gosum_loc = ctx.at(gosum_file) if have_gosum else ctx.at(ctx.gomod_path)
+
+    def require_at(path: str) -> Location:
+        req = requires.get(path)
+        return ctx.at(ctx.gomod_path, req.line if req else None)
 
     def sum_at(line: SumLine) -> Location:
         return ctx.at(gosum_file, line.line)
@@ -260,7 +237,7 @@ def _check_cache(
                     rule("GB202").finding(
                         f"go.sum has no `{t.module.path} {t.module.version}/go.mod` line; "
                         "run `go mod tidy` and commit go.sum.",
-                        require_at(t.required) if t.required in facts.requires else gosum_loc,
+                        require_at(t.required) if t.required in requires else gosum_loc,
                     )
                 )
             if key in gosum.content:
@@ -394,65 +371,43 @@ def _check_cache(
 # -- vendoring -----------------------------------------------------------------------------------------------
 
 
-def _check_vendor(ctx: Context, result: StageResult, facts: GoModFacts, modules_txt: Path) -> None:
-    entries = parse_modules_txt(modules_txt.read_text(encoding="utf-8", errors="replace"))
+def _check_vendor(ctx: Context, result: StageResult, mod: gomod.GoMod) -> None:
+    """The go command's own check of vendor/modules.txt against go.mod: one GB207 per module it names."""
+    if ctx.go is None:
+        result.skip("vendor-consistent", "no go command to check vendor/modules.txt")
+        result.skip("build-list", "no go command")
+        return
+    _modules, error = ctx.build_list.result() if ctx.build_list is not None else list_build(ctx)
+    problems = vendor.inconsistencies(error) if error else []
+    if problems is None:  # go failed for another reason: a syntax error, a toolchain too old
+        result.skip("vendor-consistent", "the go command could not load the module (see build-list)")
+        with result.check("build-list") as found:
+            msg = _go_message(ctx, error)
+            found.append(rule("GB208").finding(f"`go list -mod=vendor -m` failed: {msg}", ctx.at(ctx.gomod_path)))
+        return
+    result.skip("build-list", "vendoring: the build list is vendor/modules.txt")
+    modules_txt = ctx.module_dir / "vendor" / "modules.txt"
+    try:
+        entries = vendor.parse_modules_txt(modules_txt.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        entries = []
+    vendored = {}
+    for e in reversed(entries):  # the first line naming the module, preferring one with a version
+        if e.version or e.path not in vendored:
+            vendored[e.path] = e.line
+    required = {r.path: r.line for r in mod.requires}
+    replaced = {r.old_path: r.line for r in mod.replaces}
+    by_path: dict[str, list[str]] = {}
+    for p in problems:
+        by_path.setdefault(p.path, []).append(_go_message(ctx, p.text))
     with result.check("vendor-consistent") as found:
-
-        def add(msg: str, line: int | None) -> None:
+        for path, texts in by_path.items():
+            about_replace = all("replaced" in t for t in texts)
+            line = (replaced.get(path) if about_replace else None) or required.get(path) or replaced.get(path)
+            where = f" (go.mod line {line})" if line else ""
             found.append(
-                rule("GB207").finding(f"{msg}; run `go mod vendor` and commit the result.", ctx.at(modules_txt, line))
+                rule("GB207").finding(
+                    f"inconsistent vendoring: {'; '.join(texts)}{where}. Run `go mod vendor` and commit the result.",
+                    ctx.at(modules_txt, vendored.get(path)),
+                )
             )
-
-        by_path: dict[str, list[VendorEntry]] = {}
-        for e in entries:
-            by_path.setdefault(e.path, []).append(e)
-        for path, (version, gline, _indirect) in facts.requires.items():
-            ents = [e for e in by_path.get(path, []) if e.version]
-            if not ents:
-                add(
-                    f"{path} {version} is required in go.mod (line {gline}) but not in vendor/modules.txt",
-                    None,
-                )
-                continue
-            e = ents[0]
-            if e.version != version:
-                add(
-                    f"{path} is required at {version} in go.mod (line {gline}) but vendored at {e.version}",
-                    e.line,
-                )
-            elif not e.explicit:
-                add(
-                    f"{path} {version} is required in go.mod (line {gline}) but not marked `## explicit`",
-                    e.line,
-                )
-        for e in entries:
-            if e.explicit and e.path not in facts.requires:
-                add(f"{e.path} is marked `## explicit` but go.mod does not require it", e.line)
-        for (old, oldv), (new, newv, rline) in facts.replaces.items():
-            ents = [e for e in by_path.get(old, []) if not oldv or e.version == oldv]
-            if not ents or all(e.replacement is None for e in ents):
-                if ents or old in facts.requires:
-                    add(
-                        f"{old} is replaced in go.mod (line {rline}) but not in vendor/modules.txt",
-                        ents[0].line if ents else None,
-                    )
-                continue
-            for e in ents:
-                if e.replacement is not None and e.replacement != (new, newv):
-                    shown = " ".join(x for x in e.replacement if x)
-                    add(
-                        f"{old} is replaced by {new} {newv}".rstrip() + f" in go.mod (line {rline}) but by {shown} "
-                        "in vendor/modules.txt",
-                        e.line,
-                    )
-                    break  # one finding per replace directive, as the go command reports it
-        for e in entries:
-            if (
-                e.replacement is not None
-                and (e.path, e.version) not in facts.replaces
-                and (e.path, "") not in facts.replaces
-            ):
-                add(
-                    f"{e.path} is marked replaced in vendor/modules.txt but go.mod does not replace it",
-                    e.line,
-                )
