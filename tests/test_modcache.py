@@ -252,18 +252,54 @@ def test_zip_without_ziphash(world: World) -> None:
     assert ids(check(world)) == ["GB206"]
 
 
-def test_missing_mod_file_fails_the_build_list(world: World) -> None:
+def test_missing_mod_file_is_one_finding(world: World) -> None:
     writable(world.download("example.com/nested", ".mod")).unlink()
     res = check(world)
-    assert ids(res) == ["GB201", "GB208"]
-    f208 = next(f for f in res.findings if f.rule_id == "GB208")
-    assert "module lookup disabled by GOPROXY=off" in f208.message
-    assert str(world.root) not in f208.message
-    f201 = next(f for f in res.findings if f.rule_id == "GB201")
+    # `go list -m all` fails ("module lookup disabled by GOPROXY=off") because of this very file: no GB208 too.
+    assert ids(res) == ["GB201"]
+    (f201,) = res.findings
     assert f201.location == Location("go.mod", gomod_line(world, "example.com/nested v0.3.1"))
+    assert "example.com/nested@v0.3.1 has no go.mod in the module cache" in f201.message
+    assert "run `go mod download`" in f201.message
+    st = status(res)
+    assert st["build-list"] is CheckStatus.SKIPPED and st["cache-present"] is CheckStatus.FAILED
     # The rest of the cache is still checked, from go.mod's requirements.
-    assert status(res)["hash-compiled-source"] is CheckStatus.PASSED
+    assert st["hash-compiled-source"] is CheckStatus.PASSED
     assert res.facts["modcache_hashed"] == "5"
+
+
+def test_empty_module_cache_is_one_finding_per_module(world: World, tmp_path: Path) -> None:
+    empty = tmp_path / "empty-modcache"
+    empty.mkdir()
+    res = check(dataclasses.replace(world, modcache=empty))
+    assert ids(res) == ["GB201"] * 5
+    named = sorted(f.message.split()[0] for f in res.findings)
+    assert named == [
+        "example.com/alpha@v1.0.0",
+        "example.com/depfork@v1.2.1",
+        "example.com/legacy@v2.0.0+incompatible",
+        "example.com/nested@v0.3.1",
+        "github.com/Example/Upper@v1.1.0-RC.1",
+    ]
+    for f in res.findings:
+        assert "is not in the module cache" in f.message and "neither its go.mod nor its source" in f.message
+        assert "Run `go mod download` in an earlier, cached step." in f.message
+        assert f.location is not None and f.location.path == "go.mod" and f.location.line is not None
+    assert len({f.location for f in res.findings}) == 5
+    assert status(res)["build-list"] is CheckStatus.SKIPPED
+
+
+def test_build_list_failure_the_cache_checks_do_not_explain_stays_gb208(world: World) -> None:
+    """Go 1.16 go.mod lists direct requirements only: the missing indirect module has no GB201 of its own."""
+    gomod = world.module_dir / "go.mod"
+    gomod.write_text(
+        gomod.read_text().replace("go 1.22", "go 1.16").replace("require example.com/dep v1.2.0 // indirect\n", "")
+    )
+    writable(world.download("example.com/depfork", ".mod")).unlink()
+    res = check(world)
+    assert ids(res) == ["GB208"]
+    assert "example.com/dep@v1.2.0: module lookup disabled by GOPROXY=off" in res.findings[0].message
+    assert status(res)["build-list"] is CheckStatus.FAILED
 
 
 def test_go_sum_gomod_line_missing_and_go_sum_left_alone(world: World) -> None:

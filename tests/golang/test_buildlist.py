@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from gobaseline.golang import modfile
-from gobaseline.golang.buildlist import ListedModule, decode, from_gomod
-from support.goproxy import World, modcache_world
+from pathlib import Path
 
-__all__ = ["modcache_world"]  # fixture
+from gobaseline.golang import modfile
+from gobaseline.golang.buildlist import ListedModule, decode, from_gomod, offline_misses
+from gobaseline.golang.gotool import Go
+from support.goproxy import World, modcache_world, world
+
+__all__ = ["modcache_world", "world"]  # fixtures
 
 
 def _listed(w: World) -> list[ListedModule]:
@@ -53,3 +56,21 @@ def test_from_gomod_exact_replace_wins_over_every_version() -> None:
 
 def test_decode_tolerates_missing_fields() -> None:
     assert decode([{"Path": "m", "Main": True}, {}]) == [ListedModule("m", "", main=True), ListedModule("", "")]
+
+
+def test_offline_misses_of_what_go_says(world: World, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    go = Go.discover(environ={**world.env, "GOMODCACHE": str(empty)})
+    modules, err = go.list_modules(world.module_dir)
+    assert modules == [] and "module lookup disabled by GOPROXY=off" in err
+    named = offline_misses(err)
+    assert named and named <= {m.path for m in world.modules}
+
+
+def test_offline_misses() -> None:
+    chain = "go: example.com/alpha@v1.0.0 requires\n\texample.com/dep@v1.2.0: module lookup disabled by GOPROXY=off\n"
+    assert offline_misses(chain) == {"example.com/dep"}
+    assert offline_misses("go: module lookup disabled by GOPROXY=off\n") == set()
+    assert offline_misses("go: a.example/m@v1.0.0: missing go.sum entry for go.mod file\n") is None
+    assert offline_misses("go: errors parsing go.mod:\n./go.mod:3: unknown directive: x\n") is None

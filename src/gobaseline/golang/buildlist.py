@@ -64,3 +64,22 @@ def from_gomod(mod: GoMod) -> list[ListedModule]:
         replacement = (rep.new_path, rep.new_version or "") if rep is not None else None
         out.append(ListedModule(req.path, req.version, indirect=req.indirect, replacement=replacement))
     return out
+
+
+_OFFLINE = "module lookup disabled by GOPROXY=off"
+
+
+def offline_misses(stderr: str) -> set[str] | None:
+    """The module paths `go list` needed but could not look up because lookups were off (GOPROXY=off), when that
+    is all its error says (`go: m@v: module lookup disabled ...`, `go: a@v requires` chains, the same line without
+    a module); None when it says anything else."""
+    named: set[str] = set()
+    for raw in stderr.splitlines():
+        line = raw.strip().removeprefix("go: ")
+        if not line or line == _OFFLINE or line.endswith(" requires"):
+            continue
+        head, _, tail = line.rpartition(": ")
+        if tail != _OFFLINE or not head or " " in head:
+            return None
+        named.add(head.partition("@")[0])
+    return named

@@ -27,7 +27,7 @@ from gobaseline.errors import GoModError
 from gobaseline.golang import buildlist, vendor
 from gobaseline.golang import modfile as gomod
 from gobaseline.golang.gosum import GoSum, SumLine
-from gobaseline.golang.modcache_layout import CachedModule, HashJob, Listing, hash_all
+from gobaseline.golang.modcache_layout import CachedModule, HashJob, Listing, Presence, hash_all
 from gobaseline.golang.modfile import Require
 from gobaseline.model import Location, Stage
 from gobaseline.rules import rule
@@ -111,11 +111,6 @@ def _run(ctx: Context, result: StageResult) -> None:
     result.facts["GOMODCACHE"] = str(modcache)
     requires = {r.path: r for r in mod.requires} if mod is not None else {}
 
-    with result.check("build-list") as found:
-        if error:
-            msg = _go_message(ctx, error)
-            found.append(rule("GB208").finding(f"`go list -m all` failed: {msg}", ctx.at(gomod_path)))
-
     if error and not modules:
         # Still check what go.mod names (all of the build list from go 1.17 on): a tampered .mod is one reason
         # `go list` fails, and the rest of the cache deserves the same scrutiny.
@@ -123,12 +118,35 @@ def _run(ctx: Context, result: StageResult) -> None:
         result.facts["modcache_build_list"] = "go.mod requirements (`go list -m all` failed)"
     else:
         targets, local = _targets(buildlist.decode(modules), modcache)
+    listing = Listing()
+    presence = {(t.module.path, t.module.version): listing.presence(t.module) for t in targets}
+
+    if error and _only_missing(error, targets, presence):
+        result.skip("build-list", "`go list -m all` needs modules missing from the cache: cache-present names them")
+    else:
+        with result.check("build-list") as found:
+            if error:
+                msg = _go_message(ctx, error)
+                found.append(rule("GB208").finding(f"`go list -m all` failed: {msg}", ctx.at(gomod_path)))
+
     result.facts["modcache_modules"] = str(len(targets))
     if local:
         result.facts["modcache_local_replacements"] = " ".join(sorted(local))
+    have_gosum = gosum_bytes is not None
     _check_cache(
-        ctx, result=result, targets=targets, gosum=gosum, have_gosum=gosum_bytes is not None, requires=requires
+        ctx, result=result, targets=targets, presence=presence, gosum=gosum, have_gosum=have_gosum, requires=requires
     )
+
+
+def _only_missing(error: str, targets: Iterable[Target], presence: Mapping[tuple[str, str], Presence]) -> bool:
+    """True when `go list` failed only because modules are missing from the cache that the cache checks report
+    (GB201, each with what to do): its error would say the same again."""
+    named = buildlist.offline_misses(error)
+    absent: set[str] = set()
+    for t in targets:
+        if not presence[(t.module.path, t.module.version)].mod:
+            absent |= {t.required, t.module.path}
+    return named is not None and bool(absent) and named <= absent
 
 
 def _gomod(ctx: Context) -> gomod.GoMod | None:
@@ -211,6 +229,7 @@ def _check_cache(
     *,
     result: StageResult,
     targets: list[Target],
+    presence: Mapping[tuple[str, str], Presence],
     gosum: GoSum,
     have_gosum: bool,
     requires: Mapping[str, Require],
@@ -225,8 +244,6 @@ def _check_cache(
     def sum_at(line: SumLine) -> Location:
         return ctx.at(gosum_file, line.line)
 
-    listing = Listing()
-    presence = {(t.module.path, t.module.version): listing.presence(t.module) for t in targets}
     needs_content: list[Target] = []
     needs_keys: set[tuple[str, str]] = set()  # the same modules, for membership tests
     with result.check("go-sum-entries") as found:
@@ -259,6 +276,16 @@ def _check_cache(
             needed = (m.path, m.version) in needs_keys or not t.indirect
             here = presence[(m.path, m.version)]
             tree, partial, zipf, ziph = here.tree, here.partial, here.zip, here.ziphash
+            if not here.mod and needed and not (tree or partial or zipf or ziph):
+                # Nothing of it at all: one finding, not one per missing file.
+                found.append(
+                    rule("GB201").finding(
+                        f"{m.prefix} is not in the module cache ({m.root}), neither its go.mod nor its source; "
+                        "the build would download it. Run `go mod download` in an earlier, cached step.",
+                        require_at(t.required),
+                    )
+                )
+                continue
             if not here.mod:
                 found.append(
                     rule("GB201").finding(
