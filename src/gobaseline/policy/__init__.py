@@ -92,7 +92,8 @@ class Policy:
     fail_on: str | None = None
     """error|warning|never: which findings fail the job (exit 1, else 0); None keeps the 0/1/2 exit codes."""
     source: str = "default"
-    """A path, `base:<sha>` or `default`."""
+    """Where the policy came from: a path in the working tree, `base:<sha>:<path>` (a file on a change's target),
+    `base:<sha>` (the target has no policy file) or `default`."""
     lines: Mapping[str, int] = field(default_factory=dict)
     """Line of each top-level key in the policy file, for findings that point into it."""
 
