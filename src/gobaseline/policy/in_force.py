@@ -24,7 +24,7 @@ from gobaseline.errors import GobaselineError, PolicyError
 from gobaseline.forges import detect
 from gobaseline.forges.context import ForgeKind
 from gobaseline.model import Finding, Location, Severity
-from gobaseline.policy import POLICY_FILENAME, Policy, load, parse
+from gobaseline.policy import POLICY_FILENAME, Policy, document, load, parse
 
 _PULL_REQUEST_EVENTS = frozenset({"pull_request", "pull_request_target"})
 
@@ -134,7 +134,7 @@ def _candidates(root: Path, module_dir: Path, given: Path | None) -> list[str] |
 def _working_policy(root: Path, module_dir: Path, given: Path | None) -> Policy:
     """Outside a change: the given file, else the module's, else the repository's, else the defaults."""
     own = module_dir / POLICY_FILENAME
-    return load(given if given is not None or not own.is_file() else own, root)
+    return load(given if given is not None or not os.path.lexists(own) else own, root)
 
 
 def _work_state(root: Path, path: str) -> _State:
@@ -160,7 +160,7 @@ def _work_state(root: Path, path: str) -> _State:
     if not stat.S_ISREG(mode):
         return _State("other")
     try:
-        return _State("file", _lf(safefs.read_bytes(here, limit=safefs.TEXT_LIMIT, what="policy file")))
+        return _State("file", _lf(safefs.read_bytes(here, limit=document.LIMIT, what="policy file")))
     except GobaselineError:
         return _State("other")
 
@@ -168,9 +168,9 @@ def _work_state(root: Path, path: str) -> _State:
 def _base_state(root: Path, entry: git.Entry | None) -> _State:
     if entry is None:
         return _ABSENT
-    if not (entry.is_file or entry.is_link) or (entry.size or 0) > safefs.TEXT_LIMIT:
+    if not (entry.is_file or entry.is_link) or (entry.size or 0) > document.LIMIT:
         return _State("other", entry.oid.encode())
-    data = git.blob(root, entry.oid, limit=safefs.TEXT_LIMIT)
+    data = git.blob(root, entry.oid, limit=document.LIMIT)
     if data is None:
         return _State("other", entry.oid.encode())
     return _State("link", data) if entry.is_link else _State("file", _lf(data))
@@ -211,15 +211,11 @@ def _base_policy(
                 "a regular file, never through a link",
                 path=where,
             )
-        if (entry.size or 0) > safefs.TEXT_LIMIT:
-            raise PolicyError(f"the policy file is larger than {safefs.TEXT_LIMIT} bytes", path=where)
+        if (entry.size or 0) > document.LIMIT:
+            raise PolicyError(f"the policy file is larger than {document.LIMIT} bytes", path=where)
         if at_base[path].kind != "file":
             raise PolicyError("git cannot read the policy file on the target's commit", path=where)
-        try:
-            text = at_base[path].data.decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise PolicyError(f"the policy file is not UTF-8 text (byte {e.start})", path=where) from e
-        return replace(parse(text, where), source=f"base:{base}:{path}")
+        return replace(parse(document.decode(at_base[path].data, where), where), source=f"base:{base}:{path}")
     # The base has no policy file for this module: its policy is the defaults.
     return Policy(source=f"base:{base}")
 
@@ -238,7 +234,7 @@ def _unavailable(root: Path, base: str, paths: list[str]) -> tuple[Policy, list[
     path, state = next(((p, s) for p, s in states if s != _ABSENT), (None, _ABSENT))
     working: Policy | None = Policy()
     if path is not None and state.kind == "file":
-        working = parse(safefs.read_text(root / path, limit=safefs.TEXT_LIMIT, what="policy file"), path)
+        working = parse(document.read(root / path), path)
     elif path is not None:
         working = None  # a link or a special file in the change is never read
     if working is not None and working.severity_for("GB002", Severity.ERROR) is not Severity.ERROR:
