@@ -19,8 +19,8 @@ from gobaseline.policy import Policy
 from gobaseline.stages import Context, StageResult
 from gobaseline.stages import gomod as stage
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).parent / "fixtures" / "gomod"
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "gomod"
 BROKEN = REPO / "examples" / "broken"
 TODAY = dt.date(2026, 11, 15)
 RELEASES = Releases.from_json(

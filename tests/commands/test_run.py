@@ -19,7 +19,7 @@ from support.sarif import assert_valid_sarif
 
 __all__ = ["github_api", "gitlab_api"]
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PROBE_FIXTURES = REPO / "tests" / "fixtures" / "probe"
 
 

@@ -18,7 +18,7 @@ from gobaseline.policy import Policy, ProbePolicy, load, parse
 from gobaseline.stages import Context, StageResult, probe
 from support.toolchains import isolated_go_env
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "probe"
 HELLO_POLICY = FIXTURES / "hello-probe.yml"
 HELLO_MAIN = "examples/hello/main.go"

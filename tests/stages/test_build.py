@@ -20,7 +20,7 @@ from gobaseline.policy import BuildPolicy, Policy, parse
 from gobaseline.stages import Context, StageResult, build
 from support.toolchains import isolated_go_env
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "build"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "build"
 MATRIX = ("linux/amd64", "linux/arm64", "windows/amd64", "darwin/arm64")
 
 
