@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "bench"))
 
@@ -32,7 +32,7 @@ from gobaseline.policy import Policy  # noqa: E402
 from gobaseline.stages import Context  # noqa: E402
 from gobaseline.stages import modcache as mc  # noqa: E402
 from gobaseline.stages.record import RunRecord  # noqa: E402
-from support.goproxy import go_env_for, rmtree, tidy_and_download, write_consumer, write_proxy  # noqa: E402
+from tests.support.goproxy import go_env_for, rmtree, tidy_and_download, write_consumer, write_proxy  # noqa: E402
 
 
 def no_hashing(jobs: Iterable[mc.HashJob], workers: int | None = None) -> dict[mc.HashJob, tuple[str, str] | str]:

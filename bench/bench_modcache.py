@@ -21,14 +21,14 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "src"))
 
 from gobaseline.golang.gotool import Go  # noqa: E402
 from gobaseline.policy import Policy  # noqa: E402
 from gobaseline.stages import Context  # noqa: E402
 from gobaseline.stages import modcache as mc  # noqa: E402
-from support.goproxy import ModuleSpec, go_env_for, rmtree, tidy_and_download, write_consumer, write_proxy  # noqa: E402
+from tests.support.goproxy import ModuleSpec, go_env_for, rmtree, tidy_and_download, write_consumer, write_proxy  # noqa: E402
 
 WORDS = (
     "alpha",

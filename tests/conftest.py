@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from gobaseline.golang.gotool import Go
-from support.toolchains import isolated_go_env
+from tests.support.toolchains import isolated_go_env
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.toolchains import gobuild
-
 from gobaseline.binaries import buildinfo
 from gobaseline.golang.gotool import Go
+from tests.support.toolchains import gobuild
 
 
 def test_build_info_read_from_the_file_matches_go_version_m(tmp_path: Path, go: Go) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from gobaseline.forges import PublishOptions, publish
 from gobaseline.forges.github.client import expected_requests
-from support.github_api import (
+from tests.support.github_api import (
     HEAD_SHA,
     MERGE_SHA,
     FakeGitHub,

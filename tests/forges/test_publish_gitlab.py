@@ -9,8 +9,8 @@ import pytest
 
 from gobaseline.forges import PublishOptions, PublishResult, publish
 from gobaseline.forges.gitlab.client import NOTE_MARKER
-from support.github_api import HEAD_SHA, MERGE_SHA, Fault, sample_report, write_files
-from support.gitlab_api import FakeGitLab, gitlab_api
+from tests.support.github_api import HEAD_SHA, MERGE_SHA, Fault, sample_report, write_files
+from tests.support.gitlab_api import FakeGitLab, gitlab_api
 
 __all__ = ["gitlab_api"]
 

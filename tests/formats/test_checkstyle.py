@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from tests.support.reports import parse_xml, report_of, sample_options, sample_report
-
 from gobaseline.formats import render
 from gobaseline.model import Finding, Location, Severity
+from tests.support.reports import parse_xml, report_of, sample_options, sample_report
 
 
 def test_checkstyle_parses_back() -> None:

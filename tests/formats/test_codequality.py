@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from tests.support.reports import report_of, sample_options, sample_report
-
 from gobaseline.formats import render
 from gobaseline.model import Finding, Location, Severity
+from tests.support.reports import report_of, sample_options, sample_report
 
 
 def test_codequality_items() -> None:

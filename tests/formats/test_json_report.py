@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.support.reports import sample_report
 
 from gobaseline.errors import ReportError
 from gobaseline.formats import json_report
+from tests.support.reports import sample_report
 
 
 def test_json_round_trip_and_schema(tmp_path: Path) -> None:

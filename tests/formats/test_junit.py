@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from junitparser import JUnitXml
-from tests.support.reports import report_of, sample_options, sample_report
 
 from gobaseline.formats import render
 from gobaseline.model import Finding, Location, Severity, Stage
+from tests.support.reports import report_of, sample_options, sample_report
 
 
 def test_junit_parses_back_with_one_case_per_check() -> None:

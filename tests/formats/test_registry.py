@@ -6,10 +6,10 @@ import typing
 from pathlib import Path
 
 import pytest
-from tests.support.reports import report_of, sample_options, sample_report
 
 from gobaseline import formats
 from gobaseline.formats import FORMAT_NAMES, Format, default_filename, render
+from tests.support.reports import report_of, sample_options, sample_report
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden"
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from tests.support.reports import SOURCES, report_of, sample_options, sample_report
-from tests.support.sarif import assert_valid_sarif
-
 from gobaseline.formats import RenderOptions, render, sources_under
 from gobaseline.formats.linehash import line_hashes
 from gobaseline.model import Finding, Location, Report, Severity
+from tests.support.reports import SOURCES, report_of, sample_options, sample_report
+from tests.support.sarif import assert_valid_sarif
 
 
 def test_sarif_sample_is_valid_and_github_ready() -> None:

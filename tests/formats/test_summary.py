@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from hypothesis import given, settings
-from tests.support.reports import any_text, report_of, sample_options, sample_report
 
 from gobaseline.formats import RenderOptions, render
 from gobaseline.formats.summary import cell
 from gobaseline.model import Finding, Location, Severity, Stage
+from tests.support.reports import any_text, report_of, sample_options, sample_report
 
 
 def test_summary_verdict_first_and_sections() -> None:

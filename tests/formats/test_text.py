@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from tests.support.reports import report_of, sample_options, sample_report
-
 from gobaseline.formats import render
 from gobaseline.model import CheckRecord, CheckStatus, Finding, Location, Severity, Stage
+from tests.support.reports import report_of, sample_options, sample_report
 
 
 def test_text_lines_and_verdict() -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from junitparser import JUnitXml
-from tests.support.reports import any_text, parse_xml, report_of
 
 from gobaseline.formats import render
 from gobaseline.model import CheckRecord, CheckStatus, Finding, Location, Severity, Stage
+from tests.support.reports import any_text, parse_xml, report_of
 
 
 @settings(max_examples=100, deadline=None)

@@ -9,7 +9,7 @@ import pytest
 
 from gobaseline.golang import dirhash
 from gobaseline.stages.modcache import GoSum
-from support.goproxy import World, escape, modcache_world
+from tests.support.goproxy import World, escape, modcache_world
 
 __all__ = ["modcache_world"]  # fixture
 

@@ -18,7 +18,7 @@ from gobaseline.golang.platform import Source, parse_dist_info, pie_support
 from gobaseline.model import CheckStatus, Finding, Severity, Stage
 from gobaseline.policy import BuildPolicy, Policy, parse
 from gobaseline.stages import Context, StageResult, build
-from support.toolchains import isolated_go_env
+from tests.support.toolchains import isolated_go_env
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "build"
 MATRIX = ("linux/amd64", "linux/arm64", "windows/amd64", "darwin/arm64")
@@ -354,7 +354,7 @@ def test_pie_support_is_read_from_the_toolchain_in_use(go: Go) -> None:
 
 @pytest.mark.slow
 def test_pie_support_differs_between_go_releases(go: Go) -> None:
-    from support.toolchains import goroot
+    from tests.support.toolchains import goroot
 
     old = goroot("1.21.13")
     assert pie_support(go.goroot, "linux", "s390x").supported is True

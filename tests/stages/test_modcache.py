@@ -13,7 +13,7 @@ from gobaseline.model import CheckStatus, Location
 from gobaseline.policy import Policy
 from gobaseline.stages import Context, StageResult
 from gobaseline.stages import modcache as mc
-from support.goproxy import ModuleSpec, World, make_writable, modcache_world, run_checked, world
+from tests.support.goproxy import ModuleSpec, World, make_writable, modcache_world, run_checked, world
 
 __all__ = ["modcache_world", "world"]  # fixtures
 

@@ -16,7 +16,7 @@ from gobaseline.golang.gotool import Go
 from gobaseline.model import CheckStatus, Stage
 from gobaseline.policy import Policy, ProbePolicy, load, parse
 from gobaseline.stages import Context, StageResult, probe
-from support.toolchains import isolated_go_env
+from tests.support.toolchains import isolated_go_env
 
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "probe"

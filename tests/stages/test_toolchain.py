@@ -38,7 +38,7 @@ def goroot_127() -> Path:
 
 @pytest.fixture(scope="module")
 def goroot_125() -> Path:
-    from support.toolchains import goroot
+    from tests.support.toolchains import goroot
 
     return goroot("1.25.5").resolve()
 

@@ -6,12 +6,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from tests.support.toolchains import PINNED, gobuild
 
 from gobaseline.golang.gotool import Go
 from gobaseline.golang.releases import Baseline, Releases
 from gobaseline.model import Finding
 from gobaseline.stages.verify import verify_binary, verify_files
+from tests.support.toolchains import PINNED, gobuild
 
 
 def ids(findings: list[Finding]) -> list[str]:
