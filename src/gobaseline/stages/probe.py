@@ -681,6 +681,7 @@ class _Prober:
     def check_start(self, svc: _Service, ready: _Ready, workdir: str) -> None:
         found: list[Finding] = []
         if ready.exited:
+            svc.join()  # the process is gone: let the readers take in what it wrote before quoting it
             tail = svc.output_tail(workdir)
             output = f"its last output:\n{tail}" if tail else "it wrote nothing"
             found.append(
