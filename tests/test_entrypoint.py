@@ -84,7 +84,12 @@ def test_bad_input_is_one_error_line_and_exit_3(
 ) -> None:
     env = _inputs(**{name.replace("-", "_"): value}) | {"GITHUB_WORKSPACE": str(workspace)}
     calls: list[Sequence[str]] = []
-    assert entrypoint.action(env, runner=lambda argv, e: calls.append(argv) or 0) == 3
+
+    def runner(argv: Sequence[str], e: Mapping[str, str]) -> int:
+        calls.append(argv)
+        return 0
+
+    assert entrypoint.action(env, runner=runner) == 3
     assert calls == []
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"::error title=gobaseline%3A invalid input {name}::")
@@ -147,7 +152,12 @@ def test_command_mode_passes_arguments(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.chdir(tmp_path)
     seen: list[tuple[Sequence[str], Mapping[str, str]]] = []
     env = {"PATH": os.environ["PATH"]}  # `docker run -u UID`: no passwd entry, no HOME
-    code = entrypoint.command(["check", "."], env, runner=lambda argv, e: seen.append((argv, e)) or 2)
+
+    def runner(argv: Sequence[str], e: Mapping[str, str]) -> int:
+        seen.append((argv, e))
+        return 2
+
+    code = entrypoint.command(["check", "."], env, runner=runner)
     assert code == 2
     argv, used = seen[0]
     assert argv == ["check", "."]
@@ -208,8 +218,17 @@ def test_safe_directory_is_added_once(tmp_path: Path) -> None:
 
 def test_main_picks_the_mode(monkeypatch: pytest.MonkeyPatch, workspace: Path) -> None:
     called: list[str] = []
-    monkeypatch.setattr(entrypoint, "command", lambda argv, env: called.append("command") or 0)
-    monkeypatch.setattr(entrypoint, "action", lambda env: called.append("action") or 0)
+
+    def command(argv: Sequence[str], env: Mapping[str, str]) -> int:
+        called.append("command")
+        return 0
+
+    def action(env: Mapping[str, str]) -> int:
+        called.append("action")
+        return 0
+
+    monkeypatch.setattr(entrypoint, "command", command)
+    monkeypatch.setattr(entrypoint, "action", action)
     entrypoint.main(["check"], {})
     entrypoint.main([], {})
     assert called == ["command", "action"]
