@@ -57,6 +57,7 @@ def main() -> int:
 
     times: list[float] = []
     routes: Counter[str] = Counter()
+    stored = 0
     with tempfile.TemporaryDirectory() as d:
         for i in range(args.repeat):
             seconds, routes, stored = once(args.findings, Path(d) / str(i))

@@ -8,6 +8,7 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,7 +91,7 @@ def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp
 
 
-def _hello_policy(**changes: object) -> Policy:
+def _hello_policy(**changes: Any) -> Policy:
     policy = load(HELLO_POLICY, REPO)
     return dataclasses.replace(policy, probe=dataclasses.replace(policy.probe, **changes))
 
