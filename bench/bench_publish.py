@@ -23,8 +23,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "src"))
 
 from gobaseline.forges import PublishOptions, publish  # noqa: E402
-from gobaseline.forges.github.client import expected_requests  # noqa: E402
-from tests.support.github_api import FakeGitHub, github_env, sample_report, write_files  # noqa: E402
+from tests.support.github_api import FakeGitHub, expected_requests, github_env, sample_report, write_files  # noqa: E402
 
 
 def once(findings: int, tmp: Path) -> tuple[float, Counter[str], int]:

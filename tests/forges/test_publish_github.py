@@ -10,13 +10,13 @@ from typing import Any
 import pytest
 
 from gobaseline.forges import PublishOptions, PublishResult, publish
-from gobaseline.forges.github.client import expected_requests
 from gobaseline.model import Report
 from tests.support.github_api import (
     HEAD_SHA,
     MERGE_SHA,
     FakeGitHub,
     Fault,
+    expected_requests,
     forbidden,
     github_api,
     github_env,

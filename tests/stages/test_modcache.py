@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gobaseline.golang import dirhash
+from gobaseline.golang import dirhash, modfile
 from gobaseline.golang.gotool import Go
 from gobaseline.model import CheckStatus, Location
 from gobaseline.stages import StageResult
@@ -384,12 +384,13 @@ def test_old_go_directive_does_not_vendor(vendored: World) -> None:
 # -- the pure helpers ----------------------------------------------------------------------------------------
 
 
-def test_parse_gomod_blocks_quotes_and_comments() -> None:
-    facts = mc.parse_gomod(
+def test_gomod_facts_from_blocks_quotes_and_comments() -> None:
+    text = (
         'module m\n\ngo 1.21.3\n\nrequire (\n\t"a.example/x" v1.0.0 // indirect\n\tb.example/y v0.1.0\n)\n'
         "require c.example/z v2.0.0+incompatible\n"
         "replace (\n\ta.example/x v1.0.0 => ../x\n\tb.example/y => d.example/y v0.2.0\n)\n"
     )
+    facts = mc.facts_of(modfile.parse(text))
     assert facts.go == (1, 21, 3)
     assert facts.requires == {
         "a.example/x": ("v1.0.0", 6, True),

@@ -21,6 +21,7 @@ import functools
 import gzip
 import itertools
 import json
+import math
 import re
 import socket
 import struct
@@ -36,6 +37,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from gobaseline.forges.github.client import ANNOTATIONS_PER_REQUEST
 from gobaseline.model import Location, Report
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "openapi"
@@ -489,6 +491,12 @@ def github_api() -> Iterator[FakeGitHub]:
 HEAD_SHA = "a" * 40
 MERGE_SHA = "b" * 40
 BASE_SHA = "c" * 40
+
+
+def expected_requests(findings: int) -> int:
+    """Requests a check run with `findings` annotations takes: look-up, create, ceil(n/50) updates (at least
+    1)."""
+    return 2 + max(1, math.ceil(findings / ANNOTATIONS_PER_REQUEST))
 
 
 def sample_report(errors: int = 1, warnings: int = 1, notes: int = 1) -> Report:

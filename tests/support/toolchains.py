@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from gobaseline.errors import GoCommandError
 
 if TYPE_CHECKING:
     from gobaseline.golang.gotool import Go
@@ -91,3 +94,12 @@ def gobuild(
     )
     assert res.ok, res.stderr
     return out
+
+
+def mod_edit_json(go: Go, gomod: Path) -> dict[str, Any]:
+    """`go mod edit -json` of one go.mod file: the reference our own parser is checked against."""
+    res = go.run(["mod", "edit", "-json", str(gomod)], cwd=gomod.parent)
+    if not res.ok:
+        raise GoCommandError(f"`go mod edit -json` failed: {res.stderr.strip()}", path=str(gomod))
+    data: dict[str, Any] = json.loads(res.stdout)
+    return data

@@ -11,7 +11,6 @@ toolchain cannot link a PIE without cgo is reported (GB502) before compiling, fr
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import re
@@ -332,14 +331,6 @@ def _uses_bindnow(go_version: str, wanted: bool) -> bool:
 
     v = GoVersion.parse(go_version)
     return v is None or v.minor >= 23
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -89,14 +89,6 @@ class GoModFacts:
     """(old path, old version or "") -> (new path, new version or "", line)."""
 
 
-def parse_gomod(text: str) -> GoModFacts:
-    """The `go`, `require` and `replace` entries of go.mod text (tests; the stage uses `facts_of`)."""
-    try:
-        return facts_of(gomod.parse(text))
-    except GoModError:
-        return GoModFacts(None, {}, {})
-
-
 def facts_of(mod: gomod.GoMod) -> GoModFacts:
     """What the cache and vendor checks need, from the parsed go.mod."""
     go = None
