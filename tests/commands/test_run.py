@@ -13,14 +13,14 @@ import pytest
 
 from gobaseline.cli import main
 from gobaseline.model import ExitCode
-from support.examples import LEFT_BY_RUNS
-from support.github_api import BASE_SHA, HEAD_SHA, MERGE_SHA, FakeGitHub, forbidden, github_api, github_env
-from support.gitlab_api import FakeGitLab, gitlab_api
-from support.sarif import assert_valid_sarif
+from tests.support.examples import LEFT_BY_RUNS
+from tests.support.github_api import BASE_SHA, HEAD_SHA, MERGE_SHA, FakeGitHub, forbidden, github_api, github_env
+from tests.support.gitlab_api import FakeGitLab, gitlab_api
+from tests.support.sarif import assert_valid_sarif
 
 __all__ = ["github_api", "gitlab_api"]
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PROBE_FIXTURES = REPO / "tests" / "fixtures" / "probe"
 
 
