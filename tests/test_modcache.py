@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -251,18 +252,54 @@ def test_zip_without_ziphash(world: World) -> None:
     assert ids(check(world)) == ["GB206"]
 
 
-def test_missing_mod_file_fails_the_build_list(world: World) -> None:
+def test_missing_mod_file_is_one_finding(world: World) -> None:
     writable(world.download("example.com/nested", ".mod")).unlink()
     res = check(world)
-    assert ids(res) == ["GB201", "GB208"]
-    f208 = next(f for f in res.findings if f.rule_id == "GB208")
-    assert "module lookup disabled by GOPROXY=off" in f208.message
-    assert str(world.root) not in f208.message
-    f201 = next(f for f in res.findings if f.rule_id == "GB201")
+    # `go list -m all` fails ("module lookup disabled by GOPROXY=off") because of this very file: no GB208 too.
+    assert ids(res) == ["GB201"]
+    (f201,) = res.findings
     assert f201.location == Location("go.mod", gomod_line(world, "example.com/nested v0.3.1"))
+    assert "example.com/nested@v0.3.1 has no go.mod in the module cache" in f201.message
+    assert "run `go mod download`" in f201.message
+    st = status(res)
+    assert st["build-list"] is CheckStatus.SKIPPED and st["cache-present"] is CheckStatus.FAILED
     # The rest of the cache is still checked, from go.mod's requirements.
-    assert status(res)["hash-compiled-source"] is CheckStatus.PASSED
+    assert st["hash-compiled-source"] is CheckStatus.PASSED
     assert res.facts["modcache_hashed"] == "5"
+
+
+def test_empty_module_cache_is_one_finding_per_module(world: World, tmp_path: Path) -> None:
+    empty = tmp_path / "empty-modcache"
+    empty.mkdir()
+    res = check(dataclasses.replace(world, modcache=empty))
+    assert ids(res) == ["GB201"] * 5
+    named = sorted(f.message.split()[0] for f in res.findings)
+    assert named == [
+        "example.com/alpha@v1.0.0",
+        "example.com/depfork@v1.2.1",
+        "example.com/legacy@v2.0.0+incompatible",
+        "example.com/nested@v0.3.1",
+        "github.com/Example/Upper@v1.1.0-RC.1",
+    ]
+    for f in res.findings:
+        assert "is not in the module cache" in f.message and "neither its go.mod nor its source" in f.message
+        assert "Run `go mod download` in an earlier, cached step." in f.message
+        assert f.location is not None and f.location.path == "go.mod" and f.location.line is not None
+    assert len({f.location for f in res.findings}) == 5
+    assert status(res)["build-list"] is CheckStatus.SKIPPED
+
+
+def test_build_list_failure_the_cache_checks_do_not_explain_stays_gb208(world: World) -> None:
+    """Go 1.16 go.mod lists direct requirements only: the missing indirect module has no GB201 of its own."""
+    gomod = world.module_dir / "go.mod"
+    gomod.write_text(
+        gomod.read_text().replace("go 1.22", "go 1.16").replace("require example.com/dep v1.2.0 // indirect\n", "")
+    )
+    writable(world.download("example.com/depfork", ".mod")).unlink()
+    res = check(world)
+    assert ids(res) == ["GB208"]
+    assert "example.com/dep@v1.2.0: module lookup disabled by GOPROXY=off" in res.findings[0].message
+    assert status(res)["build-list"] is CheckStatus.FAILED
 
 
 def test_go_sum_gomod_line_missing_and_go_sum_left_alone(world: World) -> None:
@@ -377,9 +414,142 @@ def test_vendored_replacement_dropped_from_go_mod(vendored: World) -> None:
     gomod = vendored.module_dir / "go.mod"
     gomod.write_text(gomod.read_text().replace("replace example.com/dep => example.com/depfork v1.2.1\n", ""))
     res = check(vendored)
-    # Like the go command: one finding for each modules.txt line that records the replacement.
-    assert ids(res) == ["GB207", "GB207"]
+    # The go command names both modules.txt lines that record the replacement: one fact, one finding.
+    assert ids(res) == ["GB207"]
+    (finding,) = res.findings
+    assert finding.location == Location("vendor/modules.txt", _modules_txt_line(vendored, "# example.com/dep v1.2.0"))
+    assert "example.com/dep@v1.2.0: is marked as replaced in vendor/modules.txt, but not replaced" in finding.message
+    assert "example.com/dep: is marked as replaced in vendor/modules.txt, but not replaced" in finding.message
     _vendor_build_fails(vendored)
+
+
+def _modules_txt_line(w: World, prefix: str) -> int:
+    lines = (w.module_dir / "vendor" / "modules.txt").read_text().splitlines()
+    return next(n for n, line in enumerate(lines, 1) if line.startswith(prefix))
+
+
+def _only_vendor_findings(res: StageResult) -> None:
+    """Inconsistent vendoring is said once, in the go command's words, with no module-cache noise."""
+    assert {f.rule_id for f in res.findings} == {"GB207"}
+    for f in res.findings:
+        assert f.message.startswith("inconsistent vendoring: ")
+        assert f.message.endswith("Run `go mod vendor` and commit the result.")
+        assert "module lookup disabled" not in f.message and "go mod download" not in f.message
+    st = status(res)
+    assert st["vendor-consistent"] is CheckStatus.FAILED
+    assert st["build-list"] is CheckStatus.SKIPPED
+    assert all(st[name] is CheckStatus.SKIPPED for name in mc.CACHE_CHECKS)
+
+
+@pytest.fixture
+def vendored_offline(vendored: World, tmp_path: Path) -> World:
+    """The vendored module on a machine whose module cache is empty, as on a fresh CI runner."""
+    empty = tmp_path / "empty-modcache"
+    empty.mkdir()
+    return dataclasses.replace(vendored, modcache=empty)
+
+
+def test_vendored_with_an_empty_module_cache_passes(vendored_offline: World) -> None:
+    res = check(vendored_offline)
+    assert res.findings == []
+    assert status(res)["vendor-consistent"] is CheckStatus.PASSED
+    assert list(vendored_offline.modcache.iterdir()) == []  # nothing was looked up or downloaded
+
+
+def test_vendored_explicit_marker_missing_in_go_words(vendored_offline: World) -> None:
+    w = vendored_offline
+    mt = w.module_dir / "vendor" / "modules.txt"
+    entry = "# example.com/alpha v1.0.0\n"
+    mt.write_text(mt.read_text().replace(entry + "## explicit; go 1.20\n", entry))
+    res = check(w)
+    _only_vendor_findings(res)
+    (finding,) = res.findings
+    assert finding.location == Location("vendor/modules.txt", _modules_txt_line(w, "# example.com/alpha v1.0.0"))
+    assert "example.com/alpha@v1.0.0: is explicitly required in go.mod, but not marked as explicit" in finding.message
+    assert f"(go.mod line {gomod_line(w, 'example.com/alpha v1.0.0')})" in finding.message
+    _vendor_build_fails(w)
+
+
+def test_vendored_version_mismatch_in_go_words(vendored_offline: World) -> None:
+    w = vendored_offline
+    gomod = w.module_dir / "go.mod"
+    gomod.write_text(gomod.read_text().replace("example.com/nested v0.3.1", "example.com/nested v0.3.2"))
+    res = check(w)
+    _only_vendor_findings(res)
+    (finding,) = res.findings  # go names both versions: one module, one finding
+    assert finding.location == Location("vendor/modules.txt", _modules_txt_line(w, "# example.com/nested v0.3.1"))
+    assert "example.com/nested@v0.3.2: is explicitly required in go.mod" in finding.message
+    assert "example.com/nested@v0.3.1: is marked as explicit in vendor/modules.txt" in finding.message
+    assert f"(go.mod line {gomod_line(w, 'example.com/nested v0.3.2')})" in finding.message
+
+
+def test_vendored_module_required_but_not_vendored(vendored_offline: World) -> None:
+    w = vendored_offline
+    mt = w.module_dir / "vendor" / "modules.txt"
+    text = mt.read_text()
+    start = text.index("# github.com/Example/Upper v1.1.0-RC.1\n")
+    end = text.index("# ", start + 2)
+    mt.write_text(text[:start] + text[end:])
+    res = check(w)
+    _only_vendor_findings(res)
+    (finding,) = res.findings
+    assert finding.location == Location("vendor/modules.txt")  # the module has no line there
+    assert "github.com/Example/Upper@v1.1.0-RC.1: is explicitly required in go.mod" in finding.message
+    assert f"(go.mod line {gomod_line(w, 'github.com/Example/Upper')})" in finding.message
+    _vendor_build_fails(w)
+
+
+def test_vendored_module_not_required(vendored_offline: World) -> None:
+    """The reverse: vendor/modules.txt lists a module go.mod does not require."""
+    w = vendored_offline
+    mt = w.module_dir / "vendor" / "modules.txt"
+    lines = mt.read_text().splitlines(True)
+    lines.insert(_modules_txt_line(w, "# example.com/legacy") - 1, "# example.com/extra v1.0.0\nexample.com/extra\n")
+    mt.write_text("".join(lines))
+    res = check(w)
+    _only_vendor_findings(res)
+    (finding,) = res.findings
+    assert finding.location == Location("vendor/modules.txt", _modules_txt_line(w, "# example.com/extra v1.0.0"))
+    assert "vendored module example.com/extra@v1.0.0 should be required explicitly in go.mod" in finding.message
+    assert "go.mod line" not in finding.message
+
+
+def test_vendor_directory_without_modules_txt(vendored_offline: World) -> None:
+    """The go command vendors whenever vendor/ exists: every requirement and replacement is then missing."""
+    w = vendored_offline
+    (w.module_dir / "vendor" / "modules.txt").unlink()
+    res = check(w)
+    _only_vendor_findings(res)
+    by_module = {f.message.split()[2].split("@")[0].rstrip(":"): f for f in res.findings}
+    assert set(by_module) == {
+        "example.com/alpha",
+        "example.com/dep",
+        "example.com/legacy",
+        "example.com/localdep",
+        "example.com/nested",
+        "github.com/Example/Upper",
+    }
+    dep = by_module["example.com/dep"].message
+    assert "is explicitly required in go.mod" in dep and "is replaced in go.mod, but not marked as replaced" in dep
+    _vendor_build_fails(w)
+
+
+def test_vendored_go_error_that_is_not_about_vendoring(vendored_offline: World) -> None:
+    w = vendored_offline
+    gomod = w.module_dir / "go.mod"
+    gomod.write_text(gomod.read_text().replace("go 1.22", "go 1.99"))
+    res = check(w)
+    assert ids(res) == ["GB208"]
+    assert "go list -mod=vendor -m" in res.findings[0].message and "1.99" in res.findings[0].message
+    st = status(res)
+    assert st["vendor-consistent"] is CheckStatus.SKIPPED and st["build-list"] is CheckStatus.FAILED
+
+
+def test_vendored_without_go_command(vendored: World) -> None:
+    ctx = Context(vendored.module_dir, vendored.module_dir, Policy(), None, (), vendored.root / "out")
+    res = mc.run(ctx)
+    assert res.findings == []
+    assert all(c.status is CheckStatus.SKIPPED for c in res.checks)
 
 
 def test_old_go_directive_does_not_vendor(vendored: World) -> None:
@@ -393,48 +563,7 @@ def test_old_go_directive_does_not_vendor(vendored: World) -> None:
 # -- the pure helpers ----------------------------------------------------------------------------------------
 
 
-def test_parse_gomod_blocks_quotes_and_comments() -> None:
-    facts = mc.parse_gomod(
-        'module m\n\ngo 1.21.3\n\nrequire (\n\t"a.example/x" v1.0.0 // indirect\n\tb.example/y v0.1.0\n)\n'
-        "require c.example/z v2.0.0+incompatible\n"
-        "replace (\n\ta.example/x v1.0.0 => ../x\n\tb.example/y => d.example/y v0.2.0\n)\n"
-    )
-    assert facts.go == (1, 21, 3)
-    assert facts.requires == {
-        "a.example/x": ("v1.0.0", 6, True),
-        "b.example/y": ("v0.1.0", 7, False),
-        "c.example/z": ("v2.0.0+incompatible", 9, False),
-    }
-    assert facts.replaces == {
-        ("a.example/x", "v1.0.0"): ("../x", "", 11),
-        ("b.example/y", ""): ("d.example/y", "v0.2.0", 12),
-    }
-
-
-def test_gosum_parse() -> None:
-    s = mc.GoSum.parse("a v1 h1:x=\na v1/go.mod h1:y=\nbad line\nb v2 h1:z=\nb v2 h1:w=\n")
-    assert s.content[("a", "v1")] == [mc.SumLine("h1:x=", 1)]
-    assert s.gomod[("a", "v1")] == [mc.SumLine("h1:y=", 2)]
-    assert [sl.line for sl in s.content[("b", "v2")]] == [4, 5]
-
-
-def test_escape() -> None:
-    assert mc.escape("github.com/Example/Upper") == "github.com/!example/!upper"
-    assert mc.escape("v1.1.0-RC.1") == "v1.1.0-!r!c.1"
-
-
 def test_sanitise() -> None:
     out = mc.sanitise("go: /home/u/proj/go.mod:3: bad\n\tmore\x1b[31m\n", {"/home/u/proj": "."})
     assert out == "go: ./go.mod:3: bad / more[31m"
     assert len(mc.sanitise("x" * 5000, {})) == 600
-
-
-def test_parse_modules_txt() -> None:
-    entries = mc.parse_modules_txt(
-        "# a v1.0.0\n## explicit; go 1.20\na\n# b v1.0.0 => c v1.1.0\n## explicit\n# d => ./d\n"
-    )
-    assert [(e.path, e.version, e.line, e.replacement, e.explicit) for e in entries] == [
-        ("a", "v1.0.0", 1, None, True),
-        ("b", "v1.0.0", 4, ("c", "v1.1.0"), True),
-        ("d", "", 6, ("./d", ""), False),
-    ]

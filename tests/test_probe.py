@@ -15,7 +15,7 @@ from gobaseline.errors import PolicyError
 from gobaseline.golang.gotool import Go
 from gobaseline.model import CheckStatus, Stage
 from gobaseline.policy import Policy, ProbePolicy, load, parse
-from gobaseline.stages import Context, StageResult, probe
+from gobaseline.stages import Context, StageResult, probe, probe_checks, probe_http, probe_logs
 from support.toolchains import isolated_go_env
 
 REPO = Path(__file__).resolve().parents[1]
@@ -129,7 +129,7 @@ def test_compliant_example_passes(services: Path, tmp_path: Path, private_tmp: P
     )
     assert result.stage is Stage.PROBE
     assert result.findings == []
-    assert _status(result) == dict.fromkeys(probe.CHECKS, CheckStatus.PASSED)
+    assert _status(result) == dict.fromkeys(probe_checks.CHECKS, CheckStatus.PASSED)
     assert {c.target for c in result.checks} == {"x/y"}
     shutdown = next(c for c in result.checks if c.name == "shutdown")
     assert "code 0" in shutdown.detail and "SIGTERM" in shutdown.detail
@@ -182,7 +182,7 @@ def test_port_taken_between_choice_and_bind_is_retried(
         busy.listen()
         taken = busy.getsockname()[1]
         ports = iter([taken])
-        real = probe.free_port
+        real = probe_http.free_port
         monkeypatch.setattr(probe, "free_port", lambda: next(ports, None) or real())
         result = probe.run(_ctx(load(HELLO_POLICY, REPO), tmp_path), services / "hello")
     assert result.findings == []
@@ -246,7 +246,7 @@ def test_required_fields_come_from_the_policy(services: Path, tmp_path: Path) ->
 def test_missing_binary(tmp_path: Path) -> None:
     result = probe.run(_ctx(load(HELLO_POLICY, REPO), tmp_path), tmp_path / "nope")
     assert _rules(result) == ["GB701"]
-    assert sum(c.status is CheckStatus.SKIPPED for c in result.checks) == len(probe.CHECKS) - 1
+    assert sum(c.status is CheckStatus.SKIPPED for c in result.checks) == len(probe_checks.CHECKS) - 1
 
 
 def test_binary_that_cannot_run(tmp_path: Path) -> None:
@@ -307,7 +307,7 @@ def test_service_command_environment_is_minimal(tmp_path: Path, monkeypatch: pyt
     ],
 )
 def test_rfc3339_accepts(value: str) -> None:
-    assert probe.is_rfc3339(value)
+    assert probe_logs.is_rfc3339(value)
 
 
 @pytest.mark.parametrize(
@@ -324,17 +324,17 @@ def test_rfc3339_accepts(value: str) -> None:
     ],
 )
 def test_rfc3339_rejects(value: str) -> None:
-    assert not probe.is_rfc3339(value)
+    assert not probe_logs.is_rfc3339(value)
 
 
 @pytest.mark.parametrize("value", ["info", "INFO", "Warn", "warning", "ERROR", "DEBUG-4", "INFO+2", "fatal"])
 def test_levels_accepted(value: str) -> None:
-    assert probe.is_level(value)
+    assert probe_logs.is_level(value)
 
 
 @pytest.mark.parametrize("value", ["", "verbose", "I", "info!", "3"])
 def test_levels_rejected(value: str) -> None:
-    assert not probe.is_level(value)
+    assert not probe_logs.is_level(value)
 
 
 GOOD_METRICS = b"# HELP a_total Things.\n# TYPE a_total counter\na_total 1\n"
@@ -357,15 +357,15 @@ GOOD_METRICS = b"# HELP a_total Things.\n# TYPE a_total counter\na_total 1\n"
     ],
 )
 def test_metrics_problem(status: int, ctype: str, body: bytes, expect: str | None) -> None:
-    problem, families = probe.metrics_problem(status, ctype, body)
+    problem, families = probe_http.metrics_problem(status, ctype, body)
     if expect is None:
         assert problem is None and families >= 1
     else:
         assert problem is not None and expect in problem
 
 
-def _lines(*texts: str) -> list[probe.LogLine]:
-    return [probe.LogLine("stdout", i, t) for i, t in enumerate(texts, 1)]
+def _lines(*texts: str) -> list[probe_logs.LogLine]:
+    return [probe_logs.LogLine("stdout", i, t) for i, t in enumerate(texts, 1)]
 
 
 GOOD_LINE = '{"ts":"2026-11-25T09:48:41.143690822Z","level":"INFO","service":"s","version":"1.0","trace_id":"ab"}'
@@ -373,13 +373,13 @@ FIELDS = ("ts", "level", "service", "version", "trace_id")
 
 
 def test_logs_good() -> None:
-    assert probe.check_logs(_lines(GOOD_LINE, GOOD_LINE), FIELDS, "1.0") == ([], [], [])
+    assert probe_logs.check_logs(_lines(GOOD_LINE, GOOD_LINE), FIELDS, "1.0") == ([], [], [])
 
 
 def test_logs_field_problems_are_grouped() -> None:
     bad = '{"ts":"yesterday","level":"loud","service":"","version":7,"trace_id":null}'
     missing = '{"ts":"2026-11-25T09:48:41Z","level":"info"}'
-    json_p, field_p, version_p = probe.check_logs(_lines(bad, missing, missing), FIELDS, "1.0")
+    json_p, field_p, version_p = probe_logs.check_logs(_lines(bad, missing, missing), FIELDS, "1.0")
     assert json_p == []
     assert field_p is not None
     text = "\n".join(field_p)
@@ -393,27 +393,27 @@ def test_logs_field_problems_are_grouped() -> None:
 
 
 def test_logs_not_json() -> None:
-    json_p, field_p, version_p = probe.check_logs(_lines("starting", "[1, 2]"), FIELDS, None)
+    json_p, field_p, version_p = probe_logs.check_logs(_lines("starting", "[1, 2]"), FIELDS, None)
     assert json_p == ["stdout line 1 is not a JSON object: `starting` (2 of the first 2 lines are not)"]
     assert field_p is None and version_p is None
 
 
 def test_logs_none_at_all() -> None:
-    assert probe.check_logs([], FIELDS, None) == (["the service wrote no log line at start-up"], None, None)
+    assert probe_logs.check_logs([], FIELDS, None) == (["the service wrote no log line at start-up"], None, None)
 
 
 def test_startup_lines_prefers_stdout_and_skips_blank_lines() -> None:
-    picked = probe.startup_lines(["", "a", "b", "c"], ["x"], 2)
+    picked = probe_logs.startup_lines(["", "a", "b", "c"], ["x"], 2)
     assert [(line.stream, line.number, line.text) for line in picked] == [
         ("stdout", 2, "a"),
         ("stdout", 3, "b"),
     ]
-    assert [line.stream for line in probe.startup_lines([" "], ["x"], 2)] == ["stderr"]
+    assert [line.stream for line in probe_logs.startup_lines([" "], ["x"], 2)] == ["stderr"]
 
 
 def test_sanitise() -> None:
-    assert probe.sanitise("\x1b[31mred\x1b[0m\x07 in /tmp/wd/x", "/tmp/wd") == "red in <workdir>/x"
-    assert len(probe.sanitise("x" * 1000)) == 300
+    assert probe_logs.sanitise("\x1b[31mred\x1b[0m\x07 in /tmp/wd/x", "/tmp/wd") == "red in <workdir>/x"
+    assert len(probe_logs.sanitise("x" * 1000)) == 300
 
 
 def test_describe_exit() -> None:

@@ -341,16 +341,21 @@ class Go:
         """`go1.27.3`, from `go env GOVERSION`."""
         return self.env.get("GOVERSION", "")
 
-    def list_modules(self, module_dir: Path, *, offline: bool = True) -> tuple[list[dict[str, Any]], str]:
+    def list_modules(
+        self, module_dir: Path, *, offline: bool = True, vendor: bool = False
+    ) -> tuple[list[dict[str, Any]], str]:
         """`go list -m -json all` in `module_dir`: the build list, and stderr when it failed.
 
         Offline by default (GOPROXY=off, GOFLAGS=-mod=mod so vendoring does not refuse `all`): checking must not
-        fetch anything.
+        fetch anything. With `vendor`, `go list -mod=vendor -m -json` instead: the go command cannot compute `all`
+        from vendor/, but loading the main module is enough for it to check vendor/modules.txt against go.mod
+        ("inconsistent vendoring"), without the module cache or the network.
         """
-        extra = {"GOFLAGS": "-mod=mod"}
+        extra = {"GOFLAGS": "-mod=vendor" if vendor else "-mod=mod"}
         if offline:
             extra["GOPROXY"] = "off"
-        res = self.run(["list", "-m", "-json", "all"], cwd=module_dir, extra_env=extra)
+        args = ["list", "-m", "-json"] if vendor else ["list", "-m", "-json", "all"]
+        res = self.run(args, cwd=module_dir, extra_env=extra)
         modules = list(iter_json_stream(res.stdout)) if res.stdout.strip() else []
         return modules, ("" if res.ok else res.stderr.strip())
 
