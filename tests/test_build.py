@@ -124,8 +124,9 @@ def test_progress_lines_name_each_target_start_and_end(matrix: Matrix) -> None:
     for target in MATRIX:
         mine = [line for line in matrix.lines if line.startswith(f"build {target}:")]
         assert len(mine) == 2
-        assert "-buildmode=pie" in mine[0] and "CGO" not in mine[0]
+        assert mine[0] == f"build {target}: 1 package (.)"  # short: the full command is in the report
         assert " s, fixture" in mine[1] and "MB" in mine[1]
+        assert "-buildmode=pie" in matrix.outcome.build.facts[f"build_command {target}"]
 
 
 @pytest.mark.slow

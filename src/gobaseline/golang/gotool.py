@@ -375,12 +375,12 @@ class Go:
     def list_packages(
         self, module_dir: Path, patterns: Sequence[str], *, extra_env: Mapping[str, str] | None = None
     ) -> tuple[list[dict[str, Any]], str]:
-        """`go list -e -json=ImportPath,Name,Dir,Error PATTERNS` in `module_dir`, one call for all patterns.
+        """`go list -e -json=ImportPath,Name,Dir,GoFiles,Error PATTERNS` in `module_dir`, one call for all patterns.
 
         Returns the packages and stderr when the command failed.
         """
         res = self.run(
-            ["list", "-e", "-json=ImportPath,Name,Dir,Error", "--", *patterns],
+            ["list", "-e", "-json=ImportPath,Name,Dir,GoFiles,Error", "--", *patterns],
             cwd=module_dir,
             extra_env=extra_env,
         )
