@@ -21,14 +21,15 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "src"))
 
+from gobaseline.golang import modcache_layout as layout  # noqa: E402
 from gobaseline.golang.gotool import Go  # noqa: E402
 from gobaseline.policy import Policy  # noqa: E402
 from gobaseline.stages import Context  # noqa: E402
 from gobaseline.stages import modcache as mc  # noqa: E402
-from support.goproxy import ModuleSpec, go_env_for, rmtree, tidy_and_download, write_consumer, write_proxy  # noqa: E402
+from tests.support.goproxy import ModuleSpec, go_env_for, rmtree, tidy_and_download, write_consumer, write_proxy  # noqa: E402
 
 WORDS = (
     "alpha",
@@ -86,7 +87,7 @@ def best(fn: object, repeat: int) -> tuple[float, list[float]]:
     return min(times), times
 
 
-def _hash_one(job: mc.HashJob) -> tuple[str, str] | str:
+def _hash_one(job: layout.HashJob) -> tuple[str, str] | str:
     return job()
 
 
@@ -137,10 +138,10 @@ def main() -> int:
         print(f"go mod verify:     best {t_verify:.2f} s  (runs: {', '.join(f'{t:.2f}' for t in all_verify)})")
 
         # What the hashing alone costs with threads (the stage's default) and with processes.
-        targets = [mc.CachedModule(m.path, m.version, root / "modcache") for m in mods]
-        jobs = [mc.HashJob(t, "content") for t in targets] + [mc.HashJob(t, "mod") for t in targets]
+        targets = [layout.CachedModule(m.path, m.version, root / "modcache") for m in mods]
+        jobs = [layout.HashJob(t, "content") for t in targets] + [layout.HashJob(t, "mod") for t in targets]
         for workers in (1, 2, 4):
-            t, _ = best(lambda w=workers: mc.hash_all(jobs, workers=w), args.repeat)
+            t, _ = best(lambda w=workers: layout.hash_all(jobs, workers=w), args.repeat)
             print(f"hashing only, {workers} thread(s): {t:.2f} s")
         with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
             t, _ = best(lambda: list(pool.map(_hash_one, jobs, chunksize=8)), args.repeat)

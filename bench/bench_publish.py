@@ -19,12 +19,11 @@ from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "src"))
 
 from gobaseline.forges import PublishOptions, publish  # noqa: E402
-from gobaseline.forges.github.client import expected_requests  # noqa: E402
-from support.github_api import FakeGitHub, github_env, sample_report, write_files  # noqa: E402
+from tests.support.github_api import FakeGitHub, expected_requests, github_env, sample_report, write_files  # noqa: E402
 
 
 def once(findings: int, tmp: Path) -> tuple[float, Counter[str], int]:
@@ -57,6 +56,7 @@ def main() -> int:
 
     times: list[float] = []
     routes: Counter[str] = Counter()
+    stored = 0
     with tempfile.TemporaryDirectory() as d:
         for i in range(args.repeat):
             seconds, routes, stored = once(args.findings, Path(d) / str(i))

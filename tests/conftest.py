@@ -1,18 +1,55 @@
-"""Fixtures shared by the whole suite."""
+"""Fixtures shared by the whole suite, and `make_ctx`, the one way a test builds a stage Context."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from gobaseline.golang.gotool import Go
-from support.examples import copy_example
-from support.toolchains import isolated_go_env
+from gobaseline.policy import Policy
+from gobaseline.stages import Context, Platform
+from tests.support.examples import copy_example
+from tests.support.toolchains import isolated_go_env
 
 REPO = Path(__file__).resolve().parents[1]
+
+OFF_SYSTEM_DISK = Platform(system="windows", system_drive="Q:")
+"""Nothing on a Linux or macOS machine has a drive letter, so on this platform no path is on the system disk."""
+
+
+def make_ctx(
+    module_dir: Path,
+    *,
+    repo_root: Path | None = None,
+    policy: Policy | None = None,
+    go: Go | None = None,
+    targets: Sequence[str] = ("linux/amd64",),
+    output_dir: Path | None = None,
+    platform: Platform = OFF_SYSTEM_DISK,
+    today: dt.date | None = None,
+    **fields: Any,
+) -> Context:
+    """A Context for the module in `module_dir`, which is also the repository root unless `repo_root` says
+    otherwise: the default policy, no go command, one target, the policy's output directory under the module,
+    the real date, and a platform on which no path is on the system disk (so results do not depend on the
+    machine's disks). Other Context fields pass through `fields`."""
+    policy = policy if policy is not None else Policy()
+    return Context(
+        repo_root=repo_root if repo_root is not None else module_dir,
+        module_dir=module_dir,
+        policy=policy,
+        go=go,
+        targets=tuple(targets),
+        output_dir=output_dir if output_dir is not None else module_dir / policy.output_dir,
+        platform=platform,
+        today=today if today is not None else dt.date.today(),
+        **fields,
+    )
 
 
 @pytest.fixture(scope="session")

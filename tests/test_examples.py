@@ -13,8 +13,8 @@ from gobaseline.cli import main
 from gobaseline.formats import FORMAT_NAMES, default_filename
 from gobaseline.formats.json_report import load
 from gobaseline.model import ExitCode, Severity
-from support.examples import copy_example
-from support.sarif import assert_valid_sarif
+from tests.support.examples import copy_example
+from tests.support.sarif import assert_valid_sarif
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -144,7 +144,7 @@ def test_exit_code_values() -> None:
         2,
         3,
     ]
-    assert ExitCode.INTERRUPTED == 130
+    assert int(ExitCode.INTERRUPTED) == 130
 
 
 def test_severity_rank() -> None:

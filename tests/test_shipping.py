@@ -92,13 +92,17 @@ def test_the_image_runs_the_action_package_through_entrypoint_py(tmp_path: Path)
     assert 'ENTRYPOINT ["/opt/gobaseline/bin/python", "/opt/gobaseline/entrypoint.py"]' in text
     # Command mode, as `docker run IMAGE ARGS` runs it; HOME here, because it marks the cwd safe for git.
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("INPUT_")}, "HOME": str(tmp_path)}
-    for args, code in ((["--version"], 0), (["chek"], 3)):
-        proc = subprocess.run(
+
+    def entrypoint(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             [sys.executable, str(REPO / "entrypoint.py"), *args],
             cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=60,
         )  # fmt: skip
-        assert proc.returncode == code, proc.stderr
-    assert "invalid choice" in proc.stderr and "Traceback" not in proc.stderr
+
+    assert entrypoint("--version").returncode == 0
+    usage = entrypoint("chek")
+    assert usage.returncode == 3, usage.stderr
+    assert "invalid choice" in usage.stderr and "Traceback" not in usage.stderr
 
 
 def test_action_inputs_match_the_entrypoint() -> None:

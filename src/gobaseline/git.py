@@ -1,20 +1,51 @@
 """The one place that runs git.
 
-Every query passes `-c safe.directory=*`: the checkout may belong to another user (a container's workspace, a
+Every call passes `-c safe.directory=*`: the checkout may belong to another user (a container's workspace, a
 runner's volume) and git would refuse it as "dubious ownership". `go build` runs git itself without that flag,
 so the container marks its workspace safe in the global config (`mark_safe`). Every call has a timeout, and
 none raises: a missing git, a hung one or a directory outside any checkout all mean "git does not know".
+
+What a commit holds is read from its objects (`ls-tree`, `cat-file`), never through the working tree, so a
+symbolic link in a checkout cannot redirect a read.
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 TIMEOUT = 30.0
 """Seconds any one git call may take."""
+FETCH_TIMEOUT = 60.0
+"""Seconds a fetch of one commit from the remote may take."""
+
+_SHA = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
+
+
+def is_sha(text: str) -> bool:
+    """True for a full commit id (SHA-1 or SHA-256, lower case): nothing git could read as an option or a range."""
+    return _SHA.fullmatch(text) is not None
+
+
+def _run(
+    root: Path, *args: str, timeout: float = TIMEOUT, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes] | None:
+    """`git -C ROOT ARGS`, or None when git cannot be started or does not finish in time."""
+    try:
+        return subprocess.run(
+            ["git", "-c", "safe.directory=*", "-C", str(root), *args],
+            capture_output=True,
+            check=False,
+            timeout=timeout,
+            env=None if env is None else {**os.environ, **env},
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
 
 
 def _call(
@@ -33,12 +64,6 @@ def _call(
         return e
 
 
-def _run(root: Path, *args: str) -> subprocess.CompletedProcess[bytes] | None:
-    """`git -C ROOT ARGS`, or None when git cannot be started or does not finish in time."""
-    proc = _call(["git", "-c", "safe.directory=*", "-C", str(root), *args])
-    return proc if isinstance(proc, subprocess.CompletedProcess) else None
-
-
 def toplevel(path: Path) -> Path | None:
     """The top level of the git checkout holding `path` (resolved), or None outside a checkout."""
     proc = _run(path, "rev-parse", "--show-toplevel")
@@ -50,15 +75,93 @@ def toplevel(path: Path) -> Path | None:
 
 def has_commit(root: Path, sha: str) -> bool:
     """True when the clone at `root` holds commit `sha` (a shallow fetch may not)."""
+    if not is_sha(sha):
+        return False
     proc = _run(root, "cat-file", "-e", f"{sha}^{{commit}}")
     return proc is not None and proc.returncode == 0
 
 
-def show(root: Path, rev: str, path: str) -> bytes | None:
-    """The bytes of `path` (relative to the repository root, forward slashes) at `rev`, or None when that
-    revision has no such file or git cannot tell."""
-    proc = _run(root, "show", f"{rev}:{path}")
+def fetch_commit(root: Path, sha: str, *, remote: str = "origin", timeout: float = FETCH_TIMEOUT) -> bool:
+    """Fetch the one commit `sha` (depth 1, no tags) from `remote`; True when the clone holds it afterwards.
+
+    Never prompts for credentials: a fetch that would need them fails at once.
+    """
+    if not is_sha(sha):
+        return False
+    proc = _run(
+        root,
+        "fetch",
+        "--quiet",
+        "--depth=1",
+        "--no-tags",
+        "--no-recurse-submodules",
+        remote,
+        sha,
+        timeout=timeout,
+        env={"GIT_TERMINAL_PROMPT": "0", "GCM_INTERACTIVE": "never"},
+    )
+    return proc is not None and proc.returncode == 0 and has_commit(root, sha)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One path in a commit's tree, as `git ls-tree` shows it."""
+
+    mode: str
+    """`100644`/`100755` a file, `120000` a symbolic link, `040000` a directory, `160000` a submodule."""
+    oid: str
+    size: int | None
+    """Bytes of a blob; None for a directory or a submodule."""
+
+    @property
+    def is_file(self) -> bool:
+        return self.mode.startswith("100")
+
+    @property
+    def is_link(self) -> bool:
+        return self.mode == "120000"
+
+    @property
+    def kind(self) -> str:
+        """What the entry is, in words."""
+        if self.is_file:
+            return "a file"
+        if self.is_link:
+            return "a symbolic link"
+        return {"040000": "a directory", "160000": "a submodule"}.get(self.mode, f"an entry of mode {self.mode}")
+
+
+def tree_entries(root: Path, rev: str, paths: Iterable[str]) -> dict[str, Entry] | None:
+    """The entries of `paths` (repository-relative, forward slashes) in the tree of commit `rev`: a path the
+    commit does not have is absent from the result. None when git cannot tell (no such commit, git failed).
+
+    Paths are literal (no pathspec magic), and a path below a symbolic link in the tree is not there.
+    """
+    wanted = list(paths)
+    if not is_sha(rev):
+        return None
+    proc = _run(root, "--literal-pathspecs", "ls-tree", "-z", "-l", "--full-tree", rev, "--", *wanted)
     if proc is None or proc.returncode != 0:
+        return None
+    found: dict[str, Entry] = {}
+    for record in proc.stdout.split(b"\0"):
+        meta, tab, name = record.partition(b"\t")
+        fields = meta.split()
+        if not tab or len(fields) != 4:
+            continue
+        mode, _, oid, size = (f.decode("ascii", errors="replace") for f in fields)
+        path = name.decode("utf-8", errors="surrogateescape")
+        if path in wanted:
+            found[path] = Entry(mode, oid, int(size) if size.isdigit() else None)
+    return found
+
+
+def blob(root: Path, oid: str, *, limit: int) -> bytes | None:
+    """The content of blob `oid`, or None when git cannot read it or it is larger than `limit` bytes."""
+    if not is_sha(oid):
+        return None
+    proc = _run(root, "cat-file", "blob", oid)
+    if proc is None or proc.returncode != 0 or len(proc.stdout) > limit:
         return None
     return proc.stdout
 

@@ -107,10 +107,8 @@ def _policy(options: RunOptions) -> tuple[Policy, list[Finding]]:
     if options.in_force:
         from gobaseline.policy.in_force import policy_in_force
 
-        given = options.policy
-        if given is None and (module_dir / policy_mod.POLICY_FILENAME).is_file():
-            given = module_dir / policy_mod.POLICY_FILENAME
-        return policy_in_force(repository_root(module_dir), options.environ, given)
+        root = repository_root(module_dir)
+        return policy_in_force(root, options.environ, options.policy, module_dir=options.path)
     return policy_mod.load(options.policy, module_dir), []
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from gobaseline.action.inputs import error_line, parse_inputs
 from gobaseline.commands import run
-from support.actions import action_inputs
+from tests.support.actions import action_inputs
 
 
 def test_defaults_make_a_plain_run(workspace: Path) -> None:

@@ -16,8 +16,8 @@ from gobaseline.action import action, command, main
 from gobaseline.commands.run import Options, Outcome
 from gobaseline.errors import GobaselineError
 from gobaseline.model import ExitCode, Finding, Report, Severity
-from support.actions import action_inputs, parse_outputs
-from support.github_api import FakeGitHub, github_api, github_env
+from tests.support.actions import action_inputs, parse_outputs
+from tests.support.github_api import FakeGitHub, github_api, github_env
 
 __all__ = ["github_api"]
 
@@ -109,8 +109,13 @@ def test_outputs_when_the_run_could_not_finish(
 def test_command_mode_passes_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     seen: list[Sequence[str]] = []
+
+    def cli(argv: Sequence[str]) -> int:
+        seen.append(argv)
+        return 2
+
     env = {"PATH": os.environ["PATH"]}  # `docker run -u UID`: no passwd entry, no HOME
-    assert command(["check", "."], env, cli=lambda argv: seen.append(argv) or 2) == 2
+    assert command(["check", "."], env, cli=cli) == 2
     assert seen == [["check", "."]]
     assert Path(env["HOME"]).is_dir() and os.access(env["HOME"], os.W_OK)
     assert str(tmp_path.resolve()) in (Path(env["HOME"]) / ".gitconfig").read_text()
@@ -129,8 +134,17 @@ def test_command_mode_usage_error_exits_3_and_version_0(
 
 def test_main_picks_the_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     called: list[str] = []
-    monkeypatch.setattr(gobaseline.action, "command", lambda argv, env: called.append("command") or 0)
-    monkeypatch.setattr(gobaseline.action, "action", lambda env: called.append("action") or 0)
+
+    def fake_command(argv: Sequence[str], env: object) -> int:
+        called.append("command")
+        return 0
+
+    def fake_action(env: object) -> int:
+        called.append("action")
+        return 0
+
+    monkeypatch.setattr(gobaseline.action, "command", fake_command)
+    monkeypatch.setattr(gobaseline.action, "action", fake_action)
     main(["check"], {})
     main([], {})
     assert called == ["command", "action"]

@@ -7,7 +7,7 @@ from pathlib import Path
 from gobaseline.action.outputs import OUTPUTS, relative_to_workspace, step_outputs
 from gobaseline.commands.run import Outcome
 from gobaseline.model import ExitCode, Finding, Report, Severity
-from support.actions import parse_outputs
+from tests.support.actions import parse_outputs
 
 
 def test_paths_inside_either_workspace_become_relative(tmp_path: Path) -> None:

@@ -11,8 +11,8 @@ import pytest
 from gobaseline.golang.gotool import Go
 from gobaseline.model import Finding
 from gobaseline.stages.verify import Verification, inspect_binary
-from support.macho_fat import MH_ALLOW_STACK_EXECUTION, MH_PIE, fat, set_flags
-from support.toolchains import isolated_go_env
+from tests.support.macho_fat import MH_ALLOW_STACK_EXECUTION, MH_PIE, fat, set_flags
+from tests.support.toolchains import isolated_go_env
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "build" / "hello"
 PINNED = ("-trimpath", "-buildmode=pie", "-ldflags=-s -w")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
 from tests.e2e.infra.podman import e2e_env, e2e_home, missing_infra
 from tests.support.examples import LEFT_BY_RUNS
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.e2e.conftest import ACTION_FILES, REPO, git, make_repo, run
 from tests.e2e.infra.podman import RUNNER_IMAGE, podman_service
 from tests.support.github_api import FakeGitHub, github_api

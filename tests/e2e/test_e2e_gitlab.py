@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tests.e2e.conftest import REPO, make_repo, run
 from tests.support.gitlab_api import FakeGitLab, gitlab_api
 

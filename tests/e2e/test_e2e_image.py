@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from tests.e2e.conftest import make_repo, run
 from tests.support.actions import parse_outputs
 

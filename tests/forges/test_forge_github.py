@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from gobaseline.forges.github.client import OUTPUT_TEXT_LIMIT, annotation, conclusion, cut_summary, expected_requests
+from gobaseline.forges.github.client import OUTPUT_TEXT_LIMIT, annotation, conclusion, cut_summary
 from gobaseline.model import Finding, Location, Report, Severity
+from tests.support.github_api import expected_requests
 
 
 def _f(loc: Location | None, severity: Severity = Severity.ERROR, message: str = "m") -> Finding:

@@ -10,7 +10,7 @@ from github import GithubException
 from requests.adapters import HTTPAdapter
 
 from gobaseline.forges.github.retry import forge_retry
-from support.github_api import FakeGitHub, Fault, forbidden, rate_limited, too_many
+from tests.support.github_api import FakeGitHub, Fault, forbidden, rate_limited, too_many
 
 SHA = "a" * 40
 

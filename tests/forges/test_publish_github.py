@@ -5,16 +5,18 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from gobaseline.forges import PublishOptions, publish
-from gobaseline.forges.github.client import expected_requests
-from support.github_api import (
+from gobaseline.forges import PublishOptions, PublishResult, publish
+from gobaseline.model import Report
+from tests.support.github_api import (
     HEAD_SHA,
     MERGE_SHA,
     FakeGitHub,
     Fault,
+    expected_requests,
     forbidden,
     github_api,
     github_env,
@@ -27,7 +29,9 @@ from support.github_api import (
 __all__ = ["github_api"]
 
 
-def run(fake: FakeGitHub, tmp_path: Path, report=None, **env_kw):  # type: ignore[no-untyped-def]
+def run(
+    fake: FakeGitHub, tmp_path: Path, report: Report | None = None, **env_kw: Any
+) -> tuple[PublishResult, str, dict[str, Path], dict[str, str]]:
     report = report or sample_report()
     files = write_files(tmp_path / "out", report)
     env = github_env(fake, tmp_path, **env_kw)

@@ -9,8 +9,9 @@ import pytest
 
 from gobaseline.forges import PublishOptions, PublishResult, publish
 from gobaseline.forges.gitlab.client import NOTE_MARKER
-from support.github_api import HEAD_SHA, MERGE_SHA, Fault, sample_report, write_files
-from support.gitlab_api import FakeGitLab, gitlab_api
+from gobaseline.model import Report
+from tests.support.github_api import HEAD_SHA, MERGE_SHA, Fault, sample_report, write_files
+from tests.support.gitlab_api import FakeGitLab, gitlab_api
 
 __all__ = ["gitlab_api"]
 
@@ -39,8 +40,8 @@ def gitlab_env(fake: FakeGitLab, *, mr: bool = True, fork: bool = False, token: 
 
 
 def run(
-    fake: FakeGitLab, tmp_path: Path, report=None, options: PublishOptions | None = None, **kw
-) -> tuple[PublishResult, str]:  # type: ignore[no-untyped-def]
+    fake: FakeGitLab, tmp_path: Path, report: Report | None = None, options: PublishOptions | None = None, **kw: bool
+) -> tuple[PublishResult, str]:
     report = report or sample_report()
     files = write_files(tmp_path / "out", report)
     log = io.StringIO()

@@ -7,7 +7,7 @@ from pathlib import Path
 from gobaseline.golang import modfile
 from gobaseline.golang.buildlist import ListedModule, decode, from_gomod, offline_misses
 from gobaseline.golang.gotool import Go
-from support.goproxy import World, modcache_world, world
+from tests.support.goproxy import World, modcache_world, world
 
 __all__ = ["modcache_world", "world"]  # fixtures
 

@@ -7,7 +7,7 @@ import json
 import zipfile
 from pathlib import Path
 
-from support.goproxy import (
+from tests.support.goproxy import (
     ModuleSpec,
     World,
     copy_modcache,

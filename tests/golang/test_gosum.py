@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gobaseline.golang.gosum import GoSum, SumLine
-from support.goproxy import World, modcache_world
+from tests.support.goproxy import World, modcache_world
 
 __all__ = ["modcache_world"]  # fixture
 

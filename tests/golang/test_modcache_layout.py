@@ -7,7 +7,7 @@ from pathlib import Path
 
 from gobaseline.golang import dirhash
 from gobaseline.golang.modcache_layout import CachedModule, HashJob, Listing, escape, hash_all, hash_compiled
-from support.goproxy import World, make_writable, modcache_world, world
+from tests.support.goproxy import World, make_writable, modcache_world, world
 
 __all__ = ["modcache_world", "world"]  # fixtures
 
@@ -74,5 +74,6 @@ def test_hash_all_answers_every_job(modcache_world: World) -> None:
     got = hash_all(jobs, workers=2)
     assert got[jobs[0]] == ("mod", dirhash.hash_gomod(alpha.mod))
     assert got[jobs[1]] == ("tree", alpha.ziphash.read_text().strip())
-    assert isinstance(got[jobs[2]], str) and got[jobs[2]].startswith("cannot be hashed")
+    failed = got[jobs[2]]
+    assert isinstance(failed, str) and failed.startswith("cannot be hashed")
     assert hash_all([]) == {}

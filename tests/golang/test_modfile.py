@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from gobaseline.errors import GoCommandError, GoModError
 from gobaseline.golang import modfile as gomod
 from gobaseline.golang.gotool import Go
+from tests.support.toolchains import mod_edit_json
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "gomod"
 
@@ -30,7 +31,7 @@ FIXTURES = Path(__file__).parents[1] / "fixtures" / "gomod"
 def go_json(go: Go, path: Path) -> dict[str, Any] | str:
     """`go mod edit -json` of `path`, or the go command's error text."""
     try:
-        return go.mod_edit_json(path)
+        return mod_edit_json(go, path)
     except GoCommandError as e:
         return e.message
 
@@ -96,8 +97,8 @@ def test_positions_of_every_directive() -> None:
 
 
 def test_fixture_reads_like_go(go: Go) -> None:
-    assert gomod.to_edit_json(gomod.load(FIXTURES / "positions.go.mod")) == go.mod_edit_json(
-        FIXTURES / "positions.go.mod"
+    assert gomod.to_edit_json(gomod.load(FIXTURES / "positions.go.mod")) == mod_edit_json(
+        go, FIXTURES / "positions.go.mod"
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gobaseline.golang.vendor import Inconsistency, inconsistencies, parse_modules_txt, vendor_mode
-from support.goproxy import World, modcache_world, run_checked, world
+from tests.support.goproxy import World, modcache_world, run_checked, world
 
 __all__ = ["modcache_world", "world"]  # fixtures
 

@@ -21,6 +21,7 @@ import functools
 import gzip
 import itertools
 import json
+import math
 import re
 import socket
 import struct
@@ -35,6 +36,9 @@ from typing import Any
 import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+
+from gobaseline.forges.github.client import ANNOTATIONS_PER_REQUEST
+from gobaseline.model import Location, Report
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "openapi"
 GITHUB_SLICE = FIXTURES / "github-slice.json"
@@ -272,7 +276,7 @@ def _openapi(spec_json: str) -> Any:
     """The validator for a description, built once per test session (the spec self-check is off)."""
     from openapi_core import Config, OpenAPI
 
-    return OpenAPI.from_dict(json.loads(spec_json), config=Config(spec_validator_cls=None))
+    return OpenAPI.from_dict(json.loads(spec_json), config=Config(spec_validator_cls=None))  # type: ignore[arg-type]  # None: the documented off switch
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -489,9 +493,14 @@ MERGE_SHA = "b" * 40
 BASE_SHA = "c" * 40
 
 
-def sample_report(errors: int = 1, warnings: int = 1, notes: int = 1) -> Any:
+def expected_requests(findings: int) -> int:
+    """Requests a check run with `findings` annotations takes: look-up, create, ceil(n/50) updates (at least
+    1)."""
+    return 2 + max(1, math.ceil(findings / ANNOTATIONS_PER_REQUEST))
+
+
+def sample_report(errors: int = 1, warnings: int = 1, notes: int = 1) -> Report:
     """A report with findings of each severity, some with places (one spanning lines, one with columns)."""
-    from gobaseline.model import Location, Report
     from gobaseline.rules import rule
 
     findings = []
@@ -509,7 +518,7 @@ def sample_report(errors: int = 1, warnings: int = 1, notes: int = 1) -> Any:
     return Report(tool_version="0.1.0", root="/work/repo", findings=tuple(findings), started_at="2025-01-02T03:04:05Z")
 
 
-def write_files(directory: Path, report: Any) -> dict[str, Path]:
+def write_files(directory: Path, report: Report) -> dict[str, Path]:
     """Report files as the pipeline writes them before publishing (small stand-ins for the real formats)."""
     directory.mkdir(parents=True, exist_ok=True)
     sarif = {

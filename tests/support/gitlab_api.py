@@ -20,7 +20,7 @@ import pytest
 import yaml
 from werkzeug import Request, Response
 
-from support.github_api import FIXTURES, ContractServer, _json, _now
+from tests.support.github_api import FIXTURES, ContractServer, _json, _now
 
 GITLAB_SPEC = FIXTURES / "gitlab.yml"
 BOT = {

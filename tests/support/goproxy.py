@@ -116,11 +116,6 @@ def go_env_for(tmp: Path, gocache: Path, modcache: Path | None = None) -> dict[s
     return env
 
 
-def go_import_path(spec: ModuleSpec, pkg_dir: str = "") -> str:
-    """The import path of a package directory of a module."""
-    return f"{spec.path}/{pkg_dir}" if pkg_dir else spec.path
-
-
 @dataclass
 class Consumer:
     """A main module that requires and imports the served modules."""

@@ -7,6 +7,10 @@ are rendered from it (`scripts/regen-golden`).
 
 from __future__ import annotations
 
+from xml.etree import ElementTree as ET
+
+from hypothesis import strategies as st
+
 from gobaseline.formats import RenderOptions
 from gobaseline.model import (
     Artifact,
@@ -135,3 +139,17 @@ def sample_report() -> Report:
 def sample_options() -> RenderOptions:
     """Render options for the sample: source lines from `SOURCES`."""
     return RenderOptions(source_reader=SOURCES.get)
+
+
+def report_of(*findings: Finding, checks: tuple[CheckRecord, ...] = ()) -> Report:
+    """A report holding just these findings and checks."""
+    return Report(tool_version="0.1.0", root="/src", findings=findings, checks=checks)
+
+
+def parse_xml(text: str) -> ET.Element:
+    """Our own XML output, parsed to prove it is well formed."""
+    return ET.fromstring(text.encode("utf-8"))  # noqa: S314  # our own output
+
+
+any_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]) | st.sampled_from("|<>&`\n\r\x00"))
+"""Any text at all, with the characters that break tables, markup and lines more likely."""

@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from gobaseline.errors import GoCommandError
+
+if TYPE_CHECKING:
+    from gobaseline.golang.gotool import Go
 
 CACHE = Path(__file__).resolve().parents[2] / ".cache" / "go"
 
@@ -56,3 +64,42 @@ def isolated_go_env(base: Path, gocache: Path) -> dict[str, str]:
         }
     )
     return env
+
+
+BUILD_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "build"
+PINNED = ("-trimpath", "-buildmode=pie", "-ldflags=-s -w -bindnow")
+EXT = {"windows": ".exe"}
+
+
+def gobuild(
+    go: Go,
+    tmp: Path,
+    *,
+    fixture: str = "hello",
+    target: str = "linux/amd64",
+    flags: tuple[str, ...] = PINNED,
+    cgo: str = "0",
+    name: str = "bin",
+) -> Path:
+    """Build a fixture like someone else's pipeline would, and return the binary."""
+    module = tmp / fixture
+    if not module.exists():
+        shutil.copytree(BUILD_FIXTURES / fixture, module)
+    goos, goarch = target.split("/")
+    out = tmp / "out" / (name + EXT.get(goos, ""))
+    res = go.run(
+        ["build", *flags, "-o", str(out), "."],
+        cwd=module,
+        extra_env={"CGO_ENABLED": cgo, "GOOS": goos, "GOARCH": goarch},
+    )
+    assert res.ok, res.stderr
+    return out
+
+
+def mod_edit_json(go: Go, gomod: Path) -> dict[str, Any]:
+    """`go mod edit -json` of one go.mod file: the reference our own parser is checked against."""
+    res = go.run(["mod", "edit", "-json", str(gomod)], cwd=gomod.parent)
+    if not res.ok:
+        raise GoCommandError(f"`go mod edit -json` failed: {res.stderr.strip()}", path=str(gomod))
+    data: dict[str, Any] = json.loads(res.stdout)
+    return data

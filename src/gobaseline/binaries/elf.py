@@ -93,7 +93,6 @@ def _inspect(elf: Any, total: int) -> Inspection:
         static=not needed,
         interpreter=interp,
         target=f"{goos}/{arch}" if arch else None,
-        libraries=tuple(needed),
     )
     if symtab or debug:
         what = ["a symbol table (.symtab)"] if symtab else []

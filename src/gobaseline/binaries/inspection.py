@@ -23,7 +23,6 @@ class Inspection:
     interpreter: str | None = None
     target: str | None = None
     """`GOOS/GOARCH` guessed from the header, used when the build info does not say."""
-    libraries: tuple[str, ...] = ()
     slices: tuple[str, ...] = ()
     """A universal Mach-O file's images (`darwin/amd64`, ...), in file order; empty for a file with one image."""
     non_pie: tuple[str, ...] = ()

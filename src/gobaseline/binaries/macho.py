@@ -113,7 +113,6 @@ def _combine(slices: list[_Slice], universal: bool) -> Inspection:
         stripped=not any(s.dwarf or s.symbols for s in slices),
         static=not any(not lib.startswith(_SYSTEM_PREFIXES) for lib in libs),
         target=only if only and only.startswith("darwin/") else None,
-        libraries=libs,
         slices=tuple(s.name for s in slices) if universal else (),
         non_pie=tuple(s.name for s in slices if not s.pie) if universal else (),
     )

@@ -78,7 +78,6 @@ def _inspect(pe: Any, data: bytes) -> Inspection:
         stripped=stripped,
         static=not foreign,
         target=f"windows/{arch}" if arch else None,
-        libraries=imports,
     )
     missing = []
     if pe32_plus and not dll & _HIGH_ENTROPY_VA:

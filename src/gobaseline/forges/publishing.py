@@ -126,11 +126,6 @@ class PublishResult:
     posted: tuple[Posted, ...] = ()
     """Everything that reached the forge."""
 
-    @property
-    def degraded(self) -> bool:
-        """Something could not be posted."""
-        return bool(self.findings)
-
 
 def status_state(report: Report, fail_on: str, *, gitlab: bool) -> str:
     """The commit status state: pass is success, fail is failure (failed on GitLab), warn fails only on

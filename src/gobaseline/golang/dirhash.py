@@ -14,7 +14,7 @@ import hashlib
 import os
 import stat
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import IO
 
@@ -40,17 +40,6 @@ def hash1_lines(lines: Iterable[tuple[str, str]]) -> str:
             raise HashError(f"file name with a newline: {name!r}")
         summary.update(f"{digest}  {name}\n".encode())
     return "h1:" + base64.b64encode(summary.digest()).decode("ascii")
-
-
-def hash1(names: Iterable[str], open_file: Callable[[str], IO[bytes]]) -> str:
-    """Hash1 over `names`, reading each through `open_file`."""
-    pairs = []
-    for name in names:
-        if "\n" in name:
-            raise HashError(f"file name with a newline: {name!r}")
-        with open_file(name) as fh:
-            pairs.append((name, _file_sha256(fh)))
-    return hash1_lines(pairs)
 
 
 def hash_bytes_gomod(data: bytes) -> str:

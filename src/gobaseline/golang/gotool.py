@@ -295,25 +295,6 @@ class Go:
             raise GoCommandError(f"`go {' '.join(args)}` did not finish within {e.timeout:.0f} s") from e
         return GoResult(tuple(args), proc.returncode, proc.stdout, proc.stderr)
 
-    def popen(
-        self, args: Sequence[str], *, cwd: Path | str | None = None, extra_env: Mapping[str, str] | None = None
-    ) -> subprocess.Popen[str]:
-        """Start `go ARGS` isolated, for callers that run several builds at once; the caller waits."""
-        env = dict(self.environ)
-        env.update(self.carried)
-        env.update(_ISOLATED)
-        if extra_env:
-            env.update(extra_env)
-        return subprocess.Popen(
-            [str(self.executable), *args],
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            errors="replace",
-        )
-
     # -- queries ------------------------------------------------------------------------------------------------
 
     @cached_property
@@ -358,19 +339,6 @@ class Go:
         res = self.run(args, cwd=module_dir, extra_env=extra)
         modules = list(iter_json_stream(res.stdout)) if res.stdout.strip() else []
         return modules, ("" if res.ok else res.stderr.strip())
-
-    def mod_download(self, module_dir: Path, extra_env: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
-        """`go mod download -json` in `module_dir`; each object may carry an `Error` string."""
-        res = self.run(["mod", "download", "-json"], cwd=module_dir, extra_env=extra_env)
-        return list(iter_json_stream(res.stdout)) if res.stdout.strip() else []
-
-    def mod_edit_json(self, gomod: Path) -> dict[str, Any]:
-        """`go mod edit -json` of one go.mod file: the reference our own parser is checked against."""
-        res = self.run(["mod", "edit", "-json", str(gomod)], cwd=gomod.parent)
-        if not res.ok:
-            raise GoCommandError(f"`go mod edit -json` failed: {res.stderr.strip()}", path=str(gomod))
-        data: dict[str, Any] = json.loads(res.stdout)
-        return data
 
     def list_packages(
         self, module_dir: Path, patterns: Sequence[str], *, extra_env: Mapping[str, str] | None = None

@@ -9,15 +9,19 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from gobaseline.errors import PolicyError
 from gobaseline.model import Finding, Severity
+from gobaseline.policy import document
+from gobaseline.policy.document import dotted, line_of
 
 POLICY_FILENAME = ".gobaseline.yml"
 DEFAULT_TARGETS = ("linux/amd64", "linux/arm64", "windows/amd64", "darwin/arm64")
@@ -92,7 +96,8 @@ class Policy:
     fail_on: str | None = None
     """error|warning|never: which findings fail the job (exit 1, else 0); None keeps the 0/1/2 exit codes."""
     source: str = "default"
-    """A path, `base:<sha>` or `default`."""
+    """Where the policy came from: a path in the working tree, `base:<sha>:<path>` (a file on a change's target),
+    `base:<sha>` (the target has no policy file) or `default`."""
     lines: Mapping[str, int] = field(default_factory=dict)
     """Line of each top-level key in the policy file, for findings that point into it."""
 
@@ -125,85 +130,15 @@ def schema() -> dict[str, Any]:
     return data
 
 
-def _line_of(node: Any, path: Iterable[str | int]) -> int | None:
-    """The 1-based line of the YAML node at `path` (the deepest one that exists)."""
-    import yaml
-
-    line = node.start_mark.line + 1 if node is not None else None
-    for key in path:
-        if isinstance(node, yaml.MappingNode):
-            nxt = next((v for k, v in node.value if k.value == key), None)
-            keynode = next((k for k, v in node.value if k.value == key), None)
-            if nxt is None or keynode is None:
-                break
-            line = keynode.start_mark.line + 1
-            node = nxt
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-            line = node.start_mark.line + 1
-        else:
-            break
-    return line
-
-
-def _dotted(path: Iterable[str | int]) -> str:
-    out = ""
-    for p in path:
-        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
-    return out or "(top level)"
-
-
-@cache
-def _loader() -> type[Any]:
-    """SafeLoader with YAML 1.2 scalars: only true/false are booleans (`off` stays the severity `off`, `no`
-    stays text) and dates stay text (the schema checks them, with their line)."""
-    import re
-
-    import yaml
-
-    class Loader(yaml.SafeLoader):
-        pass
-
-    dropped = ("tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp")
-    resolvers = {
-        first: [(tag, rx) for tag, rx in entries if tag not in dropped]
-        for first, entries in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    Loader.yaml_implicit_resolvers = resolvers
-    Loader.add_implicit_resolver(
-        "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-    )
-    return Loader
-
-
 def parse(text: str, source: str) -> Policy:
     """Parse and validate policy text; `source` names it in errors."""
     import jsonschema
-    import yaml
 
-    loader = _loader()
-    try:
-        root = yaml.compose(text, Loader=loader)
-        data = yaml.load(text, Loader=loader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        problem = getattr(e, "problem", None) or str(e)
-        line = mark.line + 1 if mark else None
-        raise PolicyError(f"not valid YAML: {problem}", path=source, line=line) from e
-    except (ValueError, TypeError, OverflowError) as e:  # an explicit tag such as `!!timestamp 2026-02-30`
-        raise PolicyError(f"not valid YAML: {e}", path=source) from e
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise PolicyError("the policy must be a mapping of keys to values", path=source, line=1)
-    # Plain JSON types for the schema: keys become text, explicit dates and binary values become text.
-    try:
-        data = json.loads(json.dumps(data, default=str))
-    except (ValueError, TypeError) as e:  # an alias that contains itself
-        raise PolicyError(f"not valid YAML: {e}", path=source, line=1) from e
+    root, data = document.load(text, source)
 
     validator = jsonschema.Draft202012Validator(schema(), format_checker=jsonschema.FormatChecker())
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    # The first hundred are plenty to choose the best from; a hostile file could have thousands.
+    errors = sorted(islice(validator.iter_errors(data), 100), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         err = jsonschema.exceptions.best_match(errors) or errors[0]
         path = list(err.absolute_path)
@@ -214,18 +149,19 @@ def parse(text: str, source: str) -> Policy:
             if extra:
                 path.append(extra[0])
                 raise PolicyError(
-                    f"key {_dotted(path)}: unknown key; allowed here: {', '.join(sorted(known))}",
+                    f"key {dotted(path)}: unknown key; allowed here: {', '.join(sorted(known))}",
                     path=source,
-                    line=_line_of(root, path),
+                    line=line_of(root, path),
                 )
-        raise PolicyError(f"key {_dotted(path)}: {_explain(err)}", path=source, line=_line_of(root, path))
+        raise PolicyError(f"key {dotted(path)}: {_explain(err)}", path=source, line=line_of(root, path))
     return _build(data, root, source)
 
 
 def _explain(err: Any) -> str:
+    message = document.short(str(err.message))
     if err.validator == "additionalProperties":
-        return f"{err.message}; see the policy schema for the allowed keys"
-    return str(err.message)
+        return f"{message}; see the policy schema for the allowed keys"
+    return message
 
 
 def _build(data: dict[str, Any], root: Any, source: str) -> Policy:
@@ -238,13 +174,13 @@ def _build(data: dict[str, Any], root: Any, source: str) -> Policy:
             raise PolicyError(
                 f"key severity.{key}: no such rule (see `gobaseline rules`)",
                 path=source,
-                line=_line_of(root, ["severity", key]),
+                line=line_of(root, ["severity", key]),
             )
         severity[rule.id] = value
 
     waivers = []
     for i, w in enumerate(data.get("waivers", [])):
-        line = _line_of(root, ["waivers", i]) or 1
+        line = line_of(root, ["waivers", i]) or 1
         try:
             expires = dt.date.fromisoformat(w["expires"])
         except ValueError as e:
@@ -286,7 +222,7 @@ def _build(data: dict[str, Any], root: Any, source: str) -> Policy:
             "key probe: an enabled probe needs port_flag, listen_env or port_env (or {address}/{port} in "
             "args or env) to pass the listen address to the service",
             path=source,
-            line=_line_of(root, ["probe"]),
+            line=line_of(root, ["probe"]),
         )
     go_versions = data.get("go_versions", "supported")
     out = data.get("output", {})
@@ -323,15 +259,10 @@ def load(path: Path | None, repo_root: Path) -> Policy:
     """The policy at `path`, or `<repo_root>/.gobaseline.yml` when it exists, or the default policy."""
     if path is None:
         candidate = repo_root / POLICY_FILENAME
-        if not candidate.is_file():
+        if not os.path.lexists(candidate):
             return Policy()
-        path = candidate
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as e:
-        raise PolicyError("policy file not found", path=str(path)) from e
-    except (OSError, UnicodeDecodeError) as e:
-        raise PolicyError(f"cannot read the policy file: {e}", path=str(path)) from e
+        path = candidate  # a directory, a FIFO or a dangling link there is an error, not "no policy"
+    text = document.read(path)
     source = str(path)
     with contextlib.suppress(ValueError):  # a policy outside the repository keeps its path as given
         source = path.resolve().relative_to(repo_root.resolve()).as_posix()

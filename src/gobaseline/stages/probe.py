@@ -315,6 +315,7 @@ def _examine(checks: Checks, svc: _Service, ready: Ready, port: int, workdir: st
     """Record every check for a started service, stopping it on the way."""
     checks.result.facts["probe.address"] = svc.address
     if ready.exited:
+        svc.join()  # the process is gone: let the readers take in what it wrote before quoting it
         ended = describe_exit(svc.proc.returncode)
         checks.started(ready, svc.address, svc.how, ended=ended, tail=svc.output_tail(workdir))
     else:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import gzip
 import json
-import math
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -364,9 +363,3 @@ class _translate:
             raise ForgeError(self.what, _describe_response(exc.status, json.dumps(data)), status=exc.status) from None
         if isinstance(exc, requests.RequestException):
             raise ForgeError(self.what, _describe_exception(exc)) from None
-
-
-def expected_requests(findings: int) -> int:
-    """Requests a check run with `findings` annotations takes: look-up, create, ceil(n/50) updates (at least
-    1)."""
-    return 2 + max(1, math.ceil(findings / ANNOTATIONS_PER_REQUEST))

@@ -13,14 +13,14 @@ import pytest
 
 from gobaseline.cli import main
 from gobaseline.model import ExitCode
-from support.examples import LEFT_BY_RUNS
-from support.github_api import BASE_SHA, HEAD_SHA, MERGE_SHA, FakeGitHub, forbidden, github_api, github_env
-from support.gitlab_api import FakeGitLab, gitlab_api
-from support.sarif import assert_valid_sarif
+from tests.support.examples import LEFT_BY_RUNS
+from tests.support.github_api import BASE_SHA, HEAD_SHA, MERGE_SHA, FakeGitHub, forbidden, github_api, github_env
+from tests.support.gitlab_api import FakeGitLab, gitlab_api
+from tests.support.sarif import assert_valid_sarif
 
 __all__ = ["github_api", "gitlab_api"]
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 PROBE_FIXTURES = REPO / "tests" / "fixtures" / "probe"
 
 
@@ -85,16 +85,17 @@ def test_run_on_a_pull_request_posts_to_the_head_and_sarif_to_the_merge_ref(
     for key, value in github_env(github_api, tmp_path, event="pull_request").items():
         ci_env.setenv(key, value)
 
-    assert main(["run", str(repo), "--no-build"]) == ExitCode.WARNINGS
+    # The base commit is not in this clone and cannot be fetched: the run fails closed (GB002).
+    assert main(["run", str(repo), "--no-build"]) == ExitCode.ERRORS
 
     [run] = github_api.check_runs.values()
     assert run["head_sha"] == HEAD_SHA
     [sarif] = github_api.sarifs.values()
     assert sarif["commit_sha"] == MERGE_SHA and sarif["ref"] == "refs/pull/7/merge"
-    # The base commit is not in this clone: the working tree's policy is used, and the report says so.
-    rules = [f["rule_id"] for f in report_of(repo)["findings"]]  # type: ignore[attr-defined]
+    # The report says why, and the change's own policy was not used in place of the target's.
+    findings = [(f["rule_id"], f["severity"]) for f in report_of(repo)["findings"]]  # type: ignore[attr-defined]
     assert BASE_SHA not in (repo / ".git" / "HEAD").read_text()
-    assert "GB002" in rules or not (repo / ".gobaseline.yml").exists()
+    assert ("GB002", "error") in findings and report_of(repo)["policy_source"] == "default"
 
 
 def test_a_fork_pull_request_degrades_to_files_and_keeps_the_verdict(

@@ -8,6 +8,7 @@ import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,12 +16,14 @@ from gobaseline.errors import PolicyError
 from gobaseline.golang.gotool import Go
 from gobaseline.model import CheckStatus, Stage
 from gobaseline.policy import Policy, ProbePolicy, load, parse
-from gobaseline.stages import Context, StageResult, probe, probe_checks, probe_http, probe_logs
-from support.toolchains import isolated_go_env
+from gobaseline.stages import StageResult, probe, probe_checks, probe_http, probe_logs
+from tests.conftest import make_ctx
+from tests.support.toolchains import isolated_go_env
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "probe"
 HELLO_POLICY = FIXTURES / "hello-probe.yml"
+HELLO = REPO / "examples" / "hello"
 HELLO_MAIN = "examples/hello/main.go"
 STAMPED = "1.2.3"
 BAD = ("neverlisten", "crash", "plainlog", "jsonmetrics", "hangstop")
@@ -88,18 +91,7 @@ def private_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp
 
 
-def _ctx(policy: Policy, tmp_path: Path) -> Context:
-    return Context(
-        repo_root=REPO,
-        module_dir=REPO / "examples" / "hello",
-        policy=policy,
-        go=None,
-        targets=("linux/amd64",),
-        output_dir=tmp_path / "out",
-    )
-
-
-def _hello_policy(**changes: object) -> Policy:
+def _hello_policy(**changes: Any) -> Policy:
     policy = load(HELLO_POLICY, REPO)
     return dataclasses.replace(policy, probe=dataclasses.replace(policy.probe, **changes))
 
@@ -112,16 +104,16 @@ def _rules(result: StageResult) -> list[str]:
     return sorted(f.rule_id for f in result.findings)
 
 
-def _probe_bad(name: str, services: Path, tmp_path: Path, **changes: object) -> StageResult:
+def _probe_bad(name: str, services: Path, **changes: object) -> StageResult:
     main = f"tests/fixtures/probe/cmd/{name}/main.go"
-    return probe.run(_ctx(_hello_policy(**changes), tmp_path), services / name, main_file=main)
+    return probe.run(make_ctx(HELLO, repo_root=REPO, policy=_hello_policy(**changes)), services / name, main_file=main)
 
 
-def test_compliant_example_passes(services: Path, tmp_path: Path, private_tmp: Path) -> None:
+def test_compliant_example_passes(services: Path, private_tmp: Path) -> None:
     policy = load(HELLO_POLICY, REPO)
     assert policy.probe.enabled and policy.probe.port_flag == "-listen"
     result = probe.run(
-        _ctx(policy, tmp_path),
+        make_ctx(HELLO, repo_root=REPO, policy=policy),
         services / "hello",
         main_file=HELLO_MAIN,
         stamped_version=STAMPED,
@@ -138,9 +130,9 @@ def test_compliant_example_passes(services: Path, tmp_path: Path, private_tmp: P
     assert result.seconds < 3
 
 
-def test_stamped_version_mismatch(services: Path, tmp_path: Path) -> None:
+def test_stamped_version_mismatch(services: Path) -> None:
     result = probe.run(
-        _ctx(load(HELLO_POLICY, REPO), tmp_path),
+        make_ctx(HELLO, repo_root=REPO, policy=load(HELLO_POLICY, REPO)),
         services / "hello",
         main_file=HELLO_MAIN,
         stamped_version="9.9",
@@ -152,31 +144,32 @@ def test_stamped_version_mismatch(services: Path, tmp_path: Path) -> None:
     assert finding.location.line == probe.main_line(REPO / HELLO_MAIN)
 
 
-def test_no_stamped_version_skips_the_version_check(services: Path, tmp_path: Path) -> None:
-    result = probe.run(_ctx(load(HELLO_POLICY, REPO), tmp_path), services / "hello")
+def test_no_stamped_version_skips_the_version_check(services: Path) -> None:
+    result = probe.run(make_ctx(HELLO, repo_root=REPO, policy=load(HELLO_POLICY, REPO)), services / "hello")
     assert result.findings == []
     assert _status(result)["version"] is CheckStatus.SKIPPED
 
 
-def test_address_through_placeholder_args(services: Path, tmp_path: Path) -> None:
+def test_address_through_placeholder_args(services: Path) -> None:
     result = probe.run(
-        _ctx(_hello_policy(port_flag=None, args=("-listen=127.0.0.1:{port}",)), tmp_path), services / "hello"
+        make_ctx(HELLO, repo_root=REPO, policy=_hello_policy(port_flag=None, args=("-listen=127.0.0.1:{port}",))),
+        services / "hello",
     )
     assert result.findings == []
 
 
-def test_proxy_settings_do_not_reach_loopback(services: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_proxy_settings_do_not_reach_loopback(services: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "ALL_PROXY"):
         monkeypatch.setenv(name, "http://127.0.0.1:9")
     monkeypatch.delenv("NO_PROXY", raising=False)
     monkeypatch.delenv("no_proxy", raising=False)
-    result = probe.run(_ctx(load(HELLO_POLICY, REPO), tmp_path), services / "hello", stamped_version=STAMPED)
+    result = probe.run(
+        make_ctx(HELLO, repo_root=REPO, policy=load(HELLO_POLICY, REPO)), services / "hello", stamped_version=STAMPED
+    )
     assert result.findings == []
 
 
-def test_port_taken_between_choice_and_bind_is_retried(
-    services: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_port_taken_between_choice_and_bind_is_retried(services: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -184,13 +177,13 @@ def test_port_taken_between_choice_and_bind_is_retried(
         ports = iter([taken])
         real = probe_http.free_port
         monkeypatch.setattr(probe, "free_port", lambda: next(ports, None) or real())
-        result = probe.run(_ctx(load(HELLO_POLICY, REPO), tmp_path), services / "hello")
+        result = probe.run(make_ctx(HELLO, repo_root=REPO, policy=load(HELLO_POLICY, REPO)), services / "hello")
     assert result.findings == []
     assert result.facts["probe.address"] != f"127.0.0.1:{taken}"
 
 
-def test_never_listens(services: Path, tmp_path: Path) -> None:
-    result = _probe_bad("neverlisten", services, tmp_path, startup_timeout=1.5)
+def test_never_listens(services: Path) -> None:
+    result = _probe_bad("neverlisten", services, startup_timeout=1.5)
     assert _rules(result) == ["GB702"]
     status = _status(result)
     assert status["start"] is CheckStatus.FAILED
@@ -200,8 +193,8 @@ def test_never_listens(services: Path, tmp_path: Path) -> None:
     assert result.seconds < 1.5 + 2
 
 
-def test_crashes_at_start(services: Path, tmp_path: Path) -> None:
-    result = _probe_bad("crash", services, tmp_path)
+def test_crashes_at_start(services: Path) -> None:
+    result = _probe_bad("crash", services)
     assert _rules(result) == ["GB701"]
     (finding,) = result.findings
     assert "code 2" in finding.message
@@ -215,21 +208,21 @@ def test_crashes_at_start(services: Path, tmp_path: Path) -> None:
     assert result.seconds < 3
 
 
-def test_plain_text_logs(services: Path, tmp_path: Path) -> None:
-    result = _probe_bad("plainlog", services, tmp_path)
+def test_plain_text_logs(services: Path) -> None:
+    result = _probe_bad("plainlog", services)
     assert _rules(result) == ["GB703"]
     assert "stderr line 1 is not a JSON object" in result.findings[0].message
     assert _status(result)["log-fields"] is CheckStatus.SKIPPED
 
 
-def test_metrics_in_another_format(services: Path, tmp_path: Path) -> None:
-    result = _probe_bad("jsonmetrics", services, tmp_path)
+def test_metrics_in_another_format(services: Path) -> None:
+    result = _probe_bad("jsonmetrics", services)
     assert _rules(result) == ["GB706"]
     assert "JSON" in result.findings[0].message
 
 
-def test_hangs_on_shutdown(services: Path, tmp_path: Path) -> None:
-    result = _probe_bad("hangstop", services, tmp_path)
+def test_hangs_on_shutdown(services: Path) -> None:
+    result = _probe_bad("hangstop", services)
     assert _rules(result) == ["GB707"]
     shutdown = next(c for c in result.checks if c.name == "shutdown")
     assert shutdown.status is CheckStatus.FAILED
@@ -237,14 +230,14 @@ def test_hangs_on_shutdown(services: Path, tmp_path: Path) -> None:
     assert result.seconds < 3 + 1 + 2
 
 
-def test_required_fields_come_from_the_policy(services: Path, tmp_path: Path) -> None:
-    result = _probe_bad("jsonmetrics", services, tmp_path, required_fields=("ts", "level", "region"))
+def test_required_fields_come_from_the_policy(services: Path) -> None:
+    result = _probe_bad("jsonmetrics", services, required_fields=("ts", "level", "region"))
     assert _rules(result) == ["GB704", "GB706"]
     assert any("`region` is missing on stdout line 1" in f.message for f in result.findings)
 
 
 def test_missing_binary(tmp_path: Path) -> None:
-    result = probe.run(_ctx(load(HELLO_POLICY, REPO), tmp_path), tmp_path / "nope")
+    result = probe.run(make_ctx(HELLO, repo_root=REPO, policy=load(HELLO_POLICY, REPO)), tmp_path / "nope")
     assert _rules(result) == ["GB701"]
     assert sum(c.status is CheckStatus.SKIPPED for c in result.checks) == len(probe_checks.CHECKS) - 1
 
@@ -253,7 +246,7 @@ def test_binary_that_cannot_run(tmp_path: Path) -> None:
     bogus = tmp_path / "service"
     bogus.write_bytes(b"\x00not an executable")
     bogus.chmod(0o755)
-    result = probe.run(_ctx(load(HELLO_POLICY, REPO), tmp_path), bogus)
+    result = probe.run(make_ctx(HELLO, repo_root=REPO, policy=load(HELLO_POLICY, REPO)), bogus)
     assert _rules(result) == ["GB701"]
     assert "cannot start" in result.findings[0].message
 

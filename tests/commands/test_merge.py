@@ -10,7 +10,6 @@ from typing import TypeVar
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.support.reports import sample_report
 
 from gobaseline.commands.merge import merge
 from gobaseline.formats import json_report
@@ -25,6 +24,7 @@ from gobaseline.model import (
     Stage,
     Verdict,
 )
+from tests.support.reports import sample_report
 
 T = TypeVar("T")
 TARGETS = ["linux/amd64", "linux/arm64", "darwin/arm64", "windows/amd64"]

@@ -46,7 +46,7 @@ def test_change_that_relaxes_the_policy_gets_the_base_policy_and_gb001(tmp_path:
     root, base = repo_with_base(tmp_path, STRICT)
     (root / ".gobaseline.yml").write_text(LOOSE, encoding="utf-8")
     policy, findings = policy_in_force(root, mr_env(base))
-    assert policy.fail_on == "warning" and policy.source == f"base:{base}"
+    assert policy.fail_on == "warning" and policy.source == f"base:{base}:.gobaseline.yml"
     (gb001,) = findings
     assert gb001.rule_id == "GB001" and gb001.severity.value == "warning"
     assert gb001.location is not None and (gb001.location.path, gb001.location.line) == (".gobaseline.yml", 1)
@@ -67,12 +67,12 @@ def test_policy_added_by_the_change_is_not_in_force(tmp_path: Path) -> None:
     assert "adds" in findings[0].message
 
 
-def test_base_not_in_the_clone_uses_the_working_tree_with_gb002(tmp_path: Path) -> None:
+def test_base_not_in_the_clone_fails_closed_with_gb002(tmp_path: Path) -> None:
     root, _ = repo_with_base(tmp_path, STRICT)
     (root / ".gobaseline.yml").write_text(LOOSE, encoding="utf-8")
     policy, findings = policy_in_force(root, mr_env("f" * 40))
-    assert policy.fail_on == "never"
-    assert [(f.rule_id, f.severity.value) for f in findings] == [("GB002", "note")]
+    assert policy == Policy() and policy.fail_on != "never"  # the change's own policy never applies
+    assert [(f.rule_id, f.severity.value) for f in findings] == [("GB002", "error")]
 
 
 def test_given_policy_path_inside_the_repo_is_read_at_base(tmp_path: Path) -> None:

@@ -17,11 +17,10 @@ from pytest_httpserver import HTTPServer
 from gobaseline.golang.gotool import Go, goroot_of
 from gobaseline.model import CheckStatus, Severity, Stage
 from gobaseline.policy import Policy
-from gobaseline.stages import Context, Platform, StageResult, toolchain
+from gobaseline.stages import Platform, StageResult, toolchain
+from tests.conftest import make_ctx
 
 VENV_BIN = Path(sys.executable).parent
-NOT_SYSTEM = Platform(system="windows", system_drive="Q:")
-"""Nothing on this Linux machine has a drive letter, so no path is on this platform's system disk."""
 
 
 @pytest.fixture
@@ -38,7 +37,7 @@ def goroot_127() -> Path:
 
 @pytest.fixture(scope="module")
 def goroot_125() -> Path:
-    from support.toolchains import goroot
+    from tests.support.toolchains import goroot
 
     return goroot("1.25.5").resolve()
 
@@ -49,24 +48,6 @@ def module(tmp_path: Path) -> Path:
     mod.mkdir()
     (mod / "go.mod").write_text("module example.com/m\n\ngo 1.26\n", encoding="utf-8")
     return mod
-
-
-def make_ctx(
-    module: Path,
-    go: Go | None,
-    *,
-    policy: Policy | None = None,
-    platform: Platform = NOT_SYSTEM,
-) -> Context:
-    return Context(
-        repo_root=module,
-        module_dir=module,
-        policy=policy or Policy(),
-        go=go,
-        targets=("linux/amd64",),
-        output_dir=module / "out",
-        platform=platform,
-    )
 
 
 def rules_of(result: StageResult) -> list[str]:
@@ -83,7 +64,7 @@ def the(result: StageResult, rule_id: str) -> str:
 
 
 def test_clean_toolchain_passes_every_check(module: Path, env: dict[str, str], goroot_127: Path) -> None:
-    result = toolchain.run(make_ctx(module, Go.discover(environ=env)))
+    result = toolchain.run(make_ctx(module, go=Go.discover(environ=env)))
     assert result.stage is Stage.TOOLCHAIN
     assert result.findings == []
     names = {c.name for c in result.checks}
@@ -119,12 +100,12 @@ def test_runs_go_once(module: Path, env: dict[str, str], monkeypatch: pytest.Mon
         return real(cmd, *a, **kw)  # type: ignore[call-overload]
 
     monkeypatch.setattr(subprocess, "run", counting)
-    toolchain.run(make_ctx(module, Go.discover(environ=env)))
+    toolchain.run(make_ctx(module, go=Go.discover(environ=env)))
     assert [c[1:3] for c in calls] == [["env", "-json"]]  # one go call: `go env -json NAMES...`
 
 
 def test_no_go_command(module: Path) -> None:
-    result = toolchain.run(make_ctx(module, None))
+    result = toolchain.run(make_ctx(module))
     assert rules_of(result) == ["GB112"]
     assert result.findings[0].severity is Severity.ERROR
     assert result.findings[0].location is None
@@ -135,7 +116,7 @@ def test_no_go_command(module: Path) -> None:
 
 def test_out_of_support_release(module: Path, env: dict[str, str], goroot_125: Path) -> None:
     go = Go(goroot_125 / "bin" / "go", env)
-    result = toolchain.run(make_ctx(module, go))
+    result = toolchain.run(make_ctx(module, go=go))
     msg = the(result, "GB103")
     assert msg.startswith("go1.25.5 is out of support; the policy allows Go 1.27 or 1.26 (")
     assert "bundled snapshot" in msg
@@ -148,9 +129,9 @@ def test_out_of_support_release(module: Path, env: dict[str, str], goroot_125: P
 
 def test_explicit_policy_allows_old_release(module: Path, env: dict[str, str], goroot_125: Path) -> None:
     go = Go(goroot_125 / "bin" / "go", env)
-    result = toolchain.run(make_ctx(module, go, policy=Policy(go_versions=("1.25",))))
+    result = toolchain.run(make_ctx(module, go=go, policy=Policy(go_versions=("1.25",))))
     assert "GB103" not in rules_of(result)
-    result = toolchain.run(make_ctx(module, go, policy=Policy(go_versions=("1.27", "1.25.4"))))
+    result = toolchain.run(make_ctx(module, go=go, policy=Policy(go_versions=("1.27", "1.25.4"))))
     assert "not in the policy's go_versions; the policy allows Go 1.27, 1.25.4" in the(result, "GB103")
 
 
@@ -158,7 +139,7 @@ def test_toolchain_line_newer_than_installed(module: Path, env: dict[str, str]) 
     (module / "go.mod").write_text(
         "// comment\nmodule example.com/m\n\ngo 1.27.3\n\ntoolchain go1.27.9 // pinned\n", encoding="utf-8"
     )
-    result = toolchain.run(make_ctx(module, Go.discover(environ=env)))
+    result = toolchain.run(make_ctx(module, go=Go.discover(environ=env)))
     assert rules_of(result) == ["GB110"]
     assert str(result.findings[0].location) == "go.mod:6"
 
@@ -170,7 +151,7 @@ def _release_json(*versions: str) -> list[dict[str, object]]:
 def test_refresh_finds_newer_patch(module: Path, env: dict[str, str], httpserver: HTTPServer) -> None:
     httpserver.expect_request("/dl/").respond_with_json(_release_json("go1.27.5", "go1.26.8"))
     policy = Policy(releases_refresh=True, releases_url=httpserver.url_for("/dl/"))
-    result = toolchain.run(make_ctx(module, Go.discover(environ=env), policy=policy))
+    result = toolchain.run(make_ctx(module, go=Go.discover(environ=env), policy=policy))
     assert rules_of(result) == ["GB106"]
     assert result.findings[0].severity is Severity.NOTE
     assert "go1.27.5 is" in result.findings[0].message
@@ -180,7 +161,7 @@ def test_refresh_finds_newer_patch(module: Path, env: dict[str, str], httpserver
 def test_refresh_failure_falls_back_to_snapshot(module: Path, env: dict[str, str], httpserver: HTTPServer) -> None:
     httpserver.expect_request("/dl/").respond_with_data("no", status=503)
     policy = Policy(releases_refresh=True, releases_url=httpserver.url_for("/dl/"))
-    result = toolchain.run(make_ctx(module, Go.discover(environ=env), policy=policy))
+    result = toolchain.run(make_ctx(module, go=Go.discover(environ=env), policy=policy))
     assert rules_of(result) == ["GB114"]
     assert "cannot fetch Go release data" in result.findings[0].message
     assert result.facts["releases_source"] == "bundled snapshot"
@@ -213,7 +194,7 @@ def _partial_goroot(real: Path, dst: Path, *, skip: set[str]) -> Path:
 def test_trimmed_goroot(module: Path, env: dict[str, str], goroot_127: Path, tmp_path: Path) -> None:
     fake = _partial_goroot(goroot_127, tmp_path / "goroot", skip={"pkg/tool/linux_amd64/link", "src/cmd/go"})
     go = Go(goroot_127 / "bin" / "go", {**env, "GOROOT": str(fake)})
-    result = toolchain.run(make_ctx(module, go))
+    result = toolchain.run(make_ctx(module, go=go))
     msg = the(result, "GB102")
     assert "pkg/tool/linux_amd64/link, src/cmd/go" in msg
     assert str(fake) in msg
@@ -222,7 +203,7 @@ def test_trimmed_goroot(module: Path, env: dict[str, str], goroot_127: Path, tmp
 
 def test_relative_goroot(module: Path, env: dict[str, str], goroot_127: Path, tmp_path: Path) -> None:
     go = Go(goroot_127 / "bin" / "go", {**env, "GOROOT": "no/such/goroot"})
-    result = toolchain.run(make_ctx(module, go))
+    result = toolchain.run(make_ctx(module, go=go))
     assert rules_of(result) == ["GB101"]
     assert {c.name for c in result.checks if c.status is CheckStatus.SKIPPED} >= {
         "goroot-complete",
@@ -236,7 +217,7 @@ def test_relative_goroot_that_exists(
     (module / "gr").symlink_to(goroot_127)
     monkeypatch.chdir(module)
     go = Go(goroot_127 / "bin" / "go", {**env, "GOROOT": "gr"})
-    result = toolchain.run(make_ctx(module, go))
+    result = toolchain.run(make_ctx(module, go=go))
     assert rules_of(result) == ["GB101"]
     assert "'gr'" in result.findings[0].message
 
@@ -263,7 +244,7 @@ def _fake_go(goroot: Path, real: Path, version: str, version_file: str) -> Go:
 
 def test_prerelease(module: Path, goroot_127: Path, tmp_path: Path) -> None:
     go = _fake_go(tmp_path / "goroot", goroot_127, "go1.28rc1", "go1.28rc1")
-    result = toolchain.run(make_ctx(module, go))
+    result = toolchain.run(make_ctx(module, go=go))
     assert rules_of(result) == ["GB104"]
     assert "go1.28rc1" in result.findings[0].message
     skipped = {c.name for c in result.checks if c.status is CheckStatus.SKIPPED}
@@ -272,13 +253,13 @@ def test_prerelease(module: Path, goroot_127: Path, tmp_path: Path) -> None:
 
 def test_devel_build(module: Path, goroot_127: Path, tmp_path: Path) -> None:
     go = _fake_go(tmp_path / "goroot", goroot_127, "devel go1.28-abc123 Mon Nov 2", "devel go1.28-abc123")
-    result = toolchain.run(make_ctx(module, go))
+    result = toolchain.run(make_ctx(module, go=go))
     assert "GB104" in rules_of(result)
 
 
 def test_version_file_mismatch(module: Path, goroot_127: Path, tmp_path: Path) -> None:
     go = _fake_go(tmp_path / "goroot", goroot_127, "go1.27.3", "go1.26.6")
-    result = toolchain.run(make_ctx(module, go))
+    result = toolchain.run(make_ctx(module, go=go))
     msg = the(result, "GB105")
     assert "'go1.26.6'" in msg and "'go1.27.3'" in msg
 
@@ -287,7 +268,7 @@ def test_go_that_does_not_run(module: Path, tmp_path: Path) -> None:
     broken = tmp_path / "go"
     broken.write_text("#!/bin/sh\necho 'go: cannot find GOROOT directory' >&2\nexit 2\n", encoding="utf-8")
     broken.chmod(0o755)
-    result = toolchain.run(make_ctx(module, Go(broken, {"PATH": "/usr/bin:/bin"})))
+    result = toolchain.run(make_ctx(module, go=Go(broken, {"PATH": "/usr/bin:/bin"})))
     assert rules_of(result) == ["GB112"]
     assert "cannot find GOROOT directory" in result.findings[0].message
 
@@ -297,7 +278,7 @@ def test_go_that_does_not_run(module: Path, tmp_path: Path) -> None:
 
 def test_second_distinct_go_on_path(module: Path, env: dict[str, str], goroot_125: Path) -> None:
     env["PATH"] = os.pathsep.join([str(VENV_BIN), str(goroot_125 / "bin"), "/usr/bin"])
-    result = toolchain.run(make_ctx(module, Go.discover(environ=env)))
+    result = toolchain.run(make_ctx(module, go=Go.discover(environ=env)))
     msg = the(result, "GB107")
     assert msg.startswith(f"{goroot_125 / 'bin' / 'go'} is another go command on PATH (GOROOT {goroot_125};")
 
@@ -311,7 +292,7 @@ def test_same_go_through_symlinks_is_not_flagged(
     links.mkdir()
     (links / "go").symlink_to(goroot_127 / "bin" / "go")  # the real binary behind the wrapper
     env["PATH"] = os.pathsep.join([str(VENV_BIN), str(alias_dir), str(links), str(goroot_127 / "bin")])
-    result = toolchain.run(make_ctx(module, Go.discover(environ=env)))
+    result = toolchain.run(make_ctx(module, go=Go.discover(environ=env)))
     assert "GB107" not in rules_of(result)
 
 
@@ -325,7 +306,7 @@ def test_shell_shim_is_resolved_by_asking_it(
     shim.chmod(0o755)
     assert goroot_of(shim, env) == goroot_125
     env["PATH"] = os.pathsep.join([str(VENV_BIN), str(shims)])
-    result = toolchain.run(make_ctx(module, Go.discover(environ=env)))
+    result = toolchain.run(make_ctx(module, go=Go.discover(environ=env)))
     assert f"(GOROOT {goroot_125};" in the(result, "GB107")
 
 
@@ -339,7 +320,7 @@ def test_unanswering_go_is_reported(module: Path, env: dict[str, str], tmp_path:
     (other / "go").write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
     (other / "go").chmod(0o755)
     env["PATH"] = os.pathsep.join([str(VENV_BIN), str(other)])
-    result = toolchain.run(make_ctx(module, Go.discover(environ=env)))
+    result = toolchain.run(make_ctx(module, go=Go.discover(environ=env)))
     assert "a GOROOT that could not be determined" in the(result, "GB107")
 
 
@@ -355,19 +336,19 @@ def goenv_file(env: dict[str, str], tmp_path: Path) -> Iterator[Path]:
 
 def test_gopath_in_environment(module: Path, env: dict[str, str], tmp_path: Path) -> None:
     env["GOPATH"] = str(tmp_path / "gopath")
-    result = toolchain.run(make_ctx(module, Go.discover(environ=env)))
+    result = toolchain.run(make_ctx(module, go=Go.discover(environ=env)))
     assert "in the environment" in the(result, "GB108")
 
 
 def test_gopath_in_goenv_file(module: Path, env: dict[str, str], goenv_file: Path, tmp_path: Path) -> None:
     goenv_file.write_text(f"GOPATH={tmp_path / 'gopath'}\n", encoding="utf-8")
-    result = toolchain.run(make_ctx(module, Go.discover(environ=env)))
+    result = toolchain.run(make_ctx(module, go=Go.discover(environ=env)))
     assert f"GOPATH is set in {goenv_file}" in the(result, "GB108")
 
 
 def test_goflags_in_environment(module: Path, env: dict[str, str]) -> None:
     env["GOFLAGS"] = "-trimpath -toolexec=/usr/bin/true"
-    result = toolchain.run(make_ctx(module, Go.discover(environ=env)))
+    result = toolchain.run(make_ctx(module, go=Go.discover(environ=env)))
     msg = the(result, "GB109")
     assert "from the GOFLAGS environment variable contains -toolexec=/usr/bin/true" in msg
     assert "-trimpath" not in msg
@@ -375,7 +356,7 @@ def test_goflags_in_environment(module: Path, env: dict[str, str]) -> None:
 
 def test_goflags_in_goenv_file(module: Path, env: dict[str, str], goenv_file: Path) -> None:
     goenv_file.write_text("GOFLAGS=-mod=mod -ldflags=-X=main.v=1\n", encoding="utf-8")
-    result = toolchain.run(make_ctx(module, Go.discover(environ=env)))
+    result = toolchain.run(make_ctx(module, go=Go.discover(environ=env)))
     msg = the(result, "GB109")
     assert f"from {goenv_file} contains -mod=mod -ldflags=-X=main.v=1" in msg
     assert result.findings[0].severity is Severity.ERROR
@@ -384,7 +365,7 @@ def test_goflags_in_goenv_file(module: Path, env: dict[str, str], goenv_file: Pa
 def test_goenv_off_hides_the_file(module: Path, env: dict[str, str], tmp_path: Path) -> None:
     (tmp_path / "goenv").write_text("GOFLAGS=-toolexec=x\n", encoding="utf-8")
     env["GOENV"] = "off"
-    result = toolchain.run(make_ctx(module, Go.discover(environ=env)))
+    result = toolchain.run(make_ctx(module, go=Go.discover(environ=env)))
     assert result.findings == []
 
 
@@ -405,7 +386,7 @@ def test_injecting_flags(goflags: str, bad: list[str]) -> None:
 
 def test_gomod_version_lines(tmp_path: Path) -> None:
     (tmp_path / "go.mod").write_text("module m\n go 1.26 // lang\ntoolchain\tgo1.27.1\n// go 1.99\nrequire x v1.0.0\n")
-    ctx = Context(tmp_path, tmp_path, Policy(), None, (), tmp_path / "out")
+    ctx = make_ctx(tmp_path, targets=())
     assert list(toolchain.gomod_version_lines(ctx)) == [("go", "1.26", 2), ("toolchain", "go1.27.1", 3)]
 
 
@@ -417,7 +398,7 @@ def test_system_disk_linux(module: Path, env: dict[str, str]) -> None:
     if not shm.is_dir() or shm.stat().st_dev == Path("/").stat().st_dev:
         pytest.skip("no separate tmpfs at /dev/shm")
     env["GOCACHE"] = str(shm / "gobaseline-test-gocache-unused")
-    result = toolchain.run(make_ctx(module, Go.discover(environ=env), platform=Platform(system="linux")))
+    result = toolchain.run(make_ctx(module, go=Go.discover(environ=env), platform=Platform(system="linux")))
     msgs = [f.message for f in result.findings if f.rule_id == "GB111"]
     assert [m.split(" ")[0] for m in msgs] == ["GOROOT", "GOMODCACHE"]
     assert all(f.location is None for f in result.findings)
@@ -425,5 +406,5 @@ def test_system_disk_linux(module: Path, env: dict[str, str]) -> None:
 
 def test_system_disk_windows(module: Path, env: dict[str, str]) -> None:
     # POSIX paths have no drive: with an empty system drive every directory counts as on it.
-    result = toolchain.run(make_ctx(module, Go.discover(environ=env), platform=Platform("windows", "")))
+    result = toolchain.run(make_ctx(module, go=Go.discover(environ=env), platform=Platform("windows", "")))
     assert rules_of(result) == ["GB111"] * 3

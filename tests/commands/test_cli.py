@@ -50,7 +50,7 @@ def test_rules_json_carries_help_links(capsys: pytest.CaptureFixture[str]) -> No
 def test_docs_rules_md_is_generated_from_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
     main(["rules", "--format", "markdown"])
     generated = capsys.readouterr().out
-    committed = (Path(__file__).resolve().parents[1] / "docs" / "rules.md").read_text(encoding="utf-8")
+    committed = (Path(__file__).resolve().parents[2] / "docs" / "rules.md").read_text(encoding="utf-8")
     assert generated == committed, "docs/rules.md is stale: gobaseline rules --format markdown > docs/rules.md"
 
 

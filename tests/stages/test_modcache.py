@@ -11,24 +11,16 @@ import pytest
 from gobaseline.golang import dirhash
 from gobaseline.golang.gotool import Go
 from gobaseline.model import CheckStatus, Location
-from gobaseline.policy import Policy
-from gobaseline.stages import Context, StageResult
+from gobaseline.stages import StageResult
 from gobaseline.stages import modcache as mc
-from support.goproxy import ModuleSpec, World, make_writable, modcache_world, run_checked, world
+from tests.conftest import make_ctx
+from tests.support.goproxy import ModuleSpec, World, make_writable, modcache_world, run_checked, world
 
 __all__ = ["modcache_world", "world"]  # fixtures
 
 
 def check(w: World, go: Go | None = None) -> StageResult:
-    ctx = Context(
-        repo_root=w.module_dir,
-        module_dir=w.module_dir,
-        policy=Policy(),
-        go=go or w.go,
-        targets=(),
-        output_dir=w.root / "out",
-    )
-    return mc.run(ctx)
+    return mc.run(make_ctx(w.module_dir, go=go or w.go, targets=()))
 
 
 def ids(res: StageResult) -> list[str]:
@@ -340,8 +332,7 @@ def test_go_mod_syntax_error_is_gb208_sanitised(world: World) -> None:
 
 
 def test_no_go_command(world: World) -> None:
-    ctx = Context(world.module_dir, world.module_dir, Policy(), None, (), world.root / "out")
-    res = mc.run(ctx)
+    res = mc.run(make_ctx(world.module_dir, targets=()))
     assert res.findings == []
     assert all(c.status is CheckStatus.SKIPPED for c in res.checks)
 
@@ -546,7 +537,7 @@ def test_vendored_go_error_that_is_not_about_vendoring(vendored_offline: World) 
 
 
 def test_vendored_without_go_command(vendored: World) -> None:
-    ctx = Context(vendored.module_dir, vendored.module_dir, Policy(), None, (), vendored.root / "out")
+    ctx = make_ctx(vendored.module_dir, targets=(), output_dir=vendored.root / "out")
     res = mc.run(ctx)
     assert res.findings == []
     assert all(c.status is CheckStatus.SKIPPED for c in res.checks)

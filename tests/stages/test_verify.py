@@ -7,40 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from gobaseline.binaries import buildinfo
 from gobaseline.golang.gotool import Go
 from gobaseline.golang.releases import Baseline, Releases
 from gobaseline.model import Finding
 from gobaseline.stages.verify import verify_binary, verify_files
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "build"
-PINNED = ("-trimpath", "-buildmode=pie", "-ldflags=-s -w -bindnow")
-EXT = {"windows": ".exe"}
-
-
-def gobuild(
-    go: Go,
-    tmp: Path,
-    *,
-    fixture: str = "hello",
-    target: str = "linux/amd64",
-    flags: tuple[str, ...] = PINNED,
-    cgo: str = "0",
-    name: str = "bin",
-) -> Path:
-    """Build a fixture like someone else's pipeline would, and return the binary."""
-    module = tmp / fixture
-    if not module.exists():
-        shutil.copytree(FIXTURES / fixture, module)
-    goos, goarch = target.split("/")
-    out = tmp / "out" / (name + EXT.get(goos, ""))
-    res = go.run(
-        ["build", *flags, "-o", str(out), "."],
-        cwd=module,
-        extra_env={"CGO_ENABLED": cgo, "GOOS": goos, "GOARCH": goarch},
-    )
-    assert res.ok, res.stderr
-    return out
+from tests.support.toolchains import PINNED, gobuild
 
 
 def ids(findings: list[Finding]) -> list[str]:
@@ -71,15 +42,6 @@ def test_a_pinned_build_from_elsewhere_passes_but_for_the_loader(tmp_path: Path,
     assert (a.path, a.target, a.format) == ("out/bin", "linux/amd64", "elf")
     assert a.pie and a.stripped and a.static and a.go_version == go.version
     assert [c.name for c in result.checks] == ["verify-binary"]
-
-
-def test_build_info_read_from_the_file_matches_go_version_m(tmp_path: Path, go: Go) -> None:
-    binary = gobuild(go, tmp_path)
-    ours = buildinfo.parse_inline(binary.read_bytes())
-    theirs = buildinfo.parse_go_version_m(go.build_info(binary).stdout)
-    assert ours is not None and ours == theirs
-    assert ours.settings["-buildmode"] == "pie" and ours.settings["CGO_ENABLED"] == "0"
-    assert ours.path == "example.com/fixture" and ours.target == "linux/amd64"
 
 
 # -- bad binaries -------------------------------------------------------------------------------------------------

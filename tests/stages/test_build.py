@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import shutil
@@ -17,32 +16,19 @@ from gobaseline.golang import naming
 from gobaseline.golang.gotool import Go
 from gobaseline.golang.platform import Source, parse_dist_info, pie_support
 from gobaseline.model import CheckStatus, Finding, Severity, Stage
-from gobaseline.policy import BuildPolicy, Policy, parse
+from gobaseline.policy import BuildPolicy, parse
 from gobaseline.stages import BuildOutput, Built, Context, StageResult, build, verify
-from support.stages import BuildAndVerify, build_and_verify
-from support.toolchains import isolated_go_env
+from tests.conftest import make_ctx
+from tests.support.stages import BuildAndVerify, build_and_verify
+from tests.support.toolchains import isolated_go_env
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures" / "build"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "build"
 MATRIX = ("linux/amd64", "linux/arm64", "windows/amd64", "darwin/arm64")
 
 
 def session_go(tmp: Path, cache: Path) -> Go:
     """A real go in an isolated environment (the session-scoped twin of conftest's `go`)."""
     return Go.discover(environ=isolated_go_env(tmp, cache))
-
-
-def make_ctx(
-    module: Path, go: Go, *, targets: tuple[str, ...], policy: Policy | None = None, out: Path | None = None
-) -> Context:
-    pol = policy or Policy()
-    return Context(
-        repo_root=module,
-        module_dir=module,
-        policy=pol,
-        go=go,
-        targets=targets,
-        output_dir=out or module / "gobaseline-out",
-    )
 
 
 def copy_fixture(name: str, dst: Path) -> Path:
@@ -66,7 +52,7 @@ def matrix(tmp_path_factory: pytest.TempPathFactory, go_shared_cache: Path) -> M
     module = copy_fixture("hello", tmp)
     go = session_go(tmp, go_shared_cache)
     policy = parse("build:\n  ldflags: ['-X main.version=1.2.3']\n", ".gobaseline.yml")
-    ctx = make_ctx(module, go, targets=MATRIX, policy=policy)
+    ctx = make_ctx(module, go=go, targets=MATRIX, policy=policy)
     lines: list[str] = []
     start = time.perf_counter()
     outcome = build_and_verify(ctx, progress=lines.append)
@@ -159,7 +145,7 @@ def test_a_binary_built_by_gobaseline_verifies_again_through_its_manifest(matrix
 
 
 def test_targets_without_cgo_free_pie_are_reported_before_compiling(example: Path, go: Go) -> None:
-    ctx = make_ctx(example, go, targets=("linux/386", "linux/riscv64"))
+    ctx = make_ctx(example, go=go, targets=("linux/386", "linux/riscv64"))
     start = time.perf_counter()
     out = build_and_verify(ctx)
     elapsed = time.perf_counter() - start
@@ -174,7 +160,7 @@ def test_targets_without_cgo_free_pie_are_reported_before_compiling(example: Pat
 
 def test_gb502_points_at_the_policy_targets_line(example: Path, go: Go) -> None:
     policy = parse("# hardened\ntargets:\n  - linux/arm\n", ".gobaseline.yml")
-    out = build_and_verify(make_ctx(example, go, targets=policy.targets, policy=policy))
+    out = build_and_verify(make_ctx(example, go=go, targets=policy.targets, policy=policy))
     (finding,) = out.build.findings
     assert finding.rule_id == "GB502"
     assert finding.location is not None and (finding.location.path, finding.location.line) == (".gobaseline.yml", 2)
@@ -182,7 +168,7 @@ def test_gb502_points_at_the_policy_targets_line(example: Path, go: Go) -> None:
 
 def test_weakening_policy_builds_nothing(example: Path, go: Go) -> None:
     policy = parse("build:\n  env: {CGO_ENABLED: '1'}\n", ".gobaseline.yml")
-    out = build_and_verify(make_ctx(example, go, targets=("linux/amd64",), policy=policy))
+    out = build_and_verify(make_ctx(example, go=go, targets=("linux/amd64",), policy=policy))
     assert rule_ids(out.build.findings) == ["GB503"]
     assert out.build.findings[0].location is not None and out.build.findings[0].location.line == 1
     assert not (example / "gobaseline-out").exists()
@@ -195,8 +181,7 @@ def test_weakening_policy_builds_nothing(example: Path, go: Go) -> None:
 def test_compile_error_is_reported_at_its_line(tmp_path: Path, go: Go) -> None:
     repo = tmp_path / "repo"
     module = copy_fixture("broken", repo)
-    ctx = make_ctx(module, go, targets=("linux/amd64",))
-    ctx = dataclasses.replace(ctx, repo_root=repo)
+    ctx = make_ctx(module, repo_root=repo, go=go, targets=("linux/amd64",))
     out = build_and_verify(ctx)
     gb501 = [f for f in out.build.findings if f.rule_id == "GB501"]
     assert len(gb501) == 1
@@ -208,7 +193,7 @@ def test_compile_error_is_reported_at_its_line(tmp_path: Path, go: Go) -> None:
 
 
 def test_unknown_package_is_a_go_command_failure(example: Path, go: Go) -> None:
-    out = build_and_verify(make_ctx(example, go, targets=("linux/amd64",)), packages=("./nonexistent",))
+    out = build_and_verify(make_ctx(example, go=go, targets=("linux/amd64",)), packages=("./nonexistent",))
     assert rule_ids(out.build.findings) == ["GB505"]
     assert "nonexistent" in out.build.findings[0].message
 
@@ -218,7 +203,7 @@ def test_unknown_package_is_a_go_command_failure(example: Path, go: Go) -> None:
 
 def test_wildcard_patterns_expand_to_main_packages_only(tmp_path: Path, go: Go) -> None:
     module = copy_fixture("multi", tmp_path)
-    out = build_and_verify(make_ctx(module, go, targets=("linux/amd64",)), packages=("./cmd/...",))
+    out = build_and_verify(make_ctx(module, go=go, targets=("linux/amd64",)), packages=("./cmd/...",))
     assert out.build.findings == []
     names = sorted(Path(a.path).name for a in out.artifacts)
     assert names == ["alpha", "beta"]  # cmd/beta/v2 is named like the go command names it
@@ -235,7 +220,7 @@ def test_a_v1_directory_builds_a_binary_named_v1(tmp_path: Path, go: Go) -> None
     module = copy_fixture("multi", tmp_path)
     (module / "cmd" / "v1").mkdir()
     shutil.copy(module / "cmd" / "alpha" / "main.go", module / "cmd" / "v1" / "main.go")
-    out = build_and_verify(make_ctx(module, go, targets=("linux/amd64",)), packages=("./cmd/v1",))
+    out = build_and_verify(make_ctx(module, go=go, targets=("linux/amd64",)), packages=("./cmd/v1",))
     assert out.build.findings == []
     assert "GB611" not in {f.rule_id for f in out.verify.findings}
     assert [Path(a.path).name for a in out.artifacts] == ["v1"]
@@ -247,7 +232,7 @@ def test_a_v1_directory_builds_a_binary_named_v1(tmp_path: Path, go: Go) -> None
 
 
 def test_an_unreadable_artifact_is_a_finding_and_no_checksum_line(tmp_path: Path, go: Go) -> None:
-    ctx = make_ctx(tmp_path, go, targets=("linux/amd64",))
+    ctx = make_ctx(tmp_path, go=go, targets=("linux/amd64",))
     gone = ctx.output_dir / "linux_amd64" / "gone"
     built = StageResult(Stage.BUILD)
     entry = {"target": "linux/amd64", "package": "./cmd/gone", "path": "linux_amd64/gone"}
@@ -358,7 +343,7 @@ def test_pie_support_is_read_from_the_toolchain_in_use(go: Go) -> None:
 
 @pytest.mark.slow
 def test_pie_support_differs_between_go_releases(go: Go) -> None:
-    from support.toolchains import goroot
+    from tests.support.toolchains import goroot
 
     old = goroot("1.21.13")
     assert pie_support(go.goroot, "linux", "s390x").supported is True
@@ -423,7 +408,7 @@ def test_sbom_lists_what_the_binary_was_built_from_and_is_valid_cyclonedx(tmp_pa
     from cyclonedx.validation.json import JsonStrictValidator
 
     module = copy_fixture("hello", tmp_path)
-    ctx = make_ctx(module, go, targets=("linux/amd64",), policy=parse("build:\n  sbom: true\n", "p.yml"))
+    ctx = make_ctx(module, go=go, targets=("linux/amd64",), policy=parse("build:\n  sbom: true\n", "p.yml"))
     outcome = build_and_verify(ctx)
     assert not [f for f in outcome.build.findings + outcome.verify.findings if f.severity is Severity.ERROR]
     manifest = json.loads(outcome.manifest_path.read_text()) if outcome.manifest_path else {}
@@ -451,7 +436,7 @@ def test_a_private_gocache_builds_cold_and_leaves_the_shared_cache_untouched(
 
     assert go.env  # `go env` itself records a few tool ids in GOCACHE: not the build's doing
     before = entries()
-    ctx = make_ctx(module, go, targets=("linux/amd64",), policy=parse("build:\n  gocache: private\n", "p.yml"))
+    ctx = make_ctx(module, go=go, targets=("linux/amd64",), policy=parse("build:\n  gocache: private\n", "p.yml"))
     lines: list[str] = []
 
     outcome = build_and_verify(ctx, progress=lines.append)

@@ -15,29 +15,18 @@ from gobaseline.golang import modfile as gomod
 from gobaseline.golang.gotool import Go
 from gobaseline.golang.releases import Releases
 from gobaseline.model import CheckStatus, Location, Severity, Stage
-from gobaseline.policy import Policy
 from gobaseline.stages import Context, StageResult
 from gobaseline.stages import gomod as stage
+from tests.conftest import make_ctx
+from tests.support.toolchains import mod_edit_json
 
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = Path(__file__).parent / "fixtures" / "gomod"
+REPO = Path(__file__).resolve().parents[2]
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "gomod"
 BROKEN = REPO / "examples" / "broken"
 TODAY = dt.date(2026, 11, 15)
 RELEASES = Releases.from_json(
     [{"version": "go1.27.3", "stable": True}, {"version": "go1.26.6", "stable": True}], "test data"
 )
-
-
-def context(root: Path, policy: Policy | None = None, *, go: Go | None = None, today: dt.date = TODAY) -> Context:
-    return Context(
-        repo_root=root,
-        module_dir=root,
-        policy=policy or Policy(),
-        go=go,
-        targets=("linux/amd64",),
-        output_dir=root / "out",
-        today=today,
-    )
 
 
 def module(tmp_path: Path, gomod_text: str, policy_text: str | None = None) -> Path:
@@ -70,7 +59,7 @@ def waiver(module_path: str, expires: str, ticket: str = "SEC-1") -> str:
 
 def test_policy_fixture_exact_places(tmp_path: Path) -> None:
     shutil.copy(FIXTURES / "policy.go.mod", tmp_path / "go.mod")
-    result = run(context(tmp_path))
+    result = run(make_ctx(tmp_path, today=TODAY))
     assert places(result) == [
         ("GB403", "go.mod:4:1"),
         ("GB404", "go.mod:13:1"),
@@ -107,7 +96,7 @@ def test_policy_fixture_exact_places(tmp_path: Path) -> None:
 
 def test_clean_module_passes(tmp_path: Path) -> None:
     shutil.copy(FIXTURES / "clean.go.mod", tmp_path / "go.mod")
-    result = run(context(tmp_path))
+    result = run(make_ctx(tmp_path, today=TODAY))
     assert result.findings == []
     assert statuses(result) == {
         "go-directive": CheckStatus.PASSED,
@@ -123,7 +112,7 @@ def test_findings_are_relative_to_the_repository_root(tmp_path: Path) -> None:
     mod_dir = tmp_path / "services" / "api"
     mod_dir.mkdir(parents=True)
     shutil.copy(FIXTURES / "nogo.go.mod", mod_dir / "go.mod")
-    ctx = Context(tmp_path, mod_dir, Policy(), None, (), tmp_path / "out", today=TODAY)
+    ctx = make_ctx(mod_dir, repo_root=tmp_path, targets=(), today=TODAY)
     assert places(stage.run(ctx, releases=RELEASES)) == [("GB401", "services/api/go.mod:3:1")]
 
 
@@ -132,7 +121,7 @@ def test_findings_are_relative_to_the_repository_root(tmp_path: Path) -> None:
 
 def test_missing_gomod_is_an_error_not_a_finding(tmp_path: Path) -> None:
     with pytest.raises(GoModError) as info:
-        run(context(tmp_path))
+        run(make_ctx(tmp_path, today=TODAY))
     assert info.value.message == f"no go.mod in {tmp_path}"
     assert "\n" not in str(info.value)
 
@@ -140,7 +129,7 @@ def test_missing_gomod_is_an_error_not_a_finding(tmp_path: Path) -> None:
 def test_unparsable_gomod_is_an_error_with_line(tmp_path: Path) -> None:
     module(tmp_path, "module example.com/x\n\ngo 1.26\nrequire example.com/y main\n")
     with pytest.raises(GoModError) as info:
-        run(context(tmp_path))
+        run(make_ctx(tmp_path, today=TODAY))
     assert (info.value.path, info.value.line) == ("go.mod", 4)
 
 
@@ -149,14 +138,14 @@ def test_unparsable_gomod_is_an_error_with_line(tmp_path: Path) -> None:
 
 def test_missing_go_line_points_at_module_line(tmp_path: Path) -> None:
     shutil.copy(FIXTURES / "nogo.go.mod", tmp_path / "go.mod")
-    result = run(context(tmp_path))
+    result = run(make_ctx(tmp_path, today=TODAY))
     assert places(result) == [("GB401", "go.mod:3:1")]
     assert "go mod edit -go=1.26" in result.findings[0].message
 
 
 def test_missing_go_and_module_lines_point_at_line_one(tmp_path: Path) -> None:
     module(tmp_path, "\n\nrequire example.com/y v1.0.0\n")
-    assert places(run(context(tmp_path))) == [("GB401", "go.mod:1:1")]
+    assert places(run(make_ctx(tmp_path, today=TODAY))) == [("GB401", "go.mod:1:1")]
 
 
 @pytest.mark.parametrize(
@@ -173,7 +162,7 @@ def test_missing_go_and_module_lines_point_at_line_one(tmp_path: Path) -> None:
 )
 def test_go_line_against_default_baseline(tmp_path: Path, line: str, allowed: bool) -> None:
     module(tmp_path, f"module example.com/x\n\n{line}\n")
-    result = run(context(tmp_path))
+    result = run(make_ctx(tmp_path, today=TODAY))
     if allowed:
         assert result.findings == []
         return
@@ -187,7 +176,7 @@ def test_go_line_against_default_baseline(tmp_path: Path, line: str, allowed: bo
 def test_go_line_against_explicit_versions(tmp_path: Path) -> None:
     module(tmp_path, "module example.com/x\n\n// language\ngo 1.27.1\n")
     policy = policy_mod.parse('go_versions: ["1.25", "1.26.6"]\n', ".gobaseline.yml")
-    result = run(context(tmp_path, policy))
+    result = run(make_ctx(tmp_path, policy=policy, today=TODAY))
     assert places(result) == [("GB402", "go.mod:4:1")]
     assert "Go 1.25, 1.26.6 (policy go_versions) is allowed" in result.findings[0].message
     assert "go mod edit -go=1.25" in result.findings[0].message
@@ -206,7 +195,7 @@ def test_go_line_against_explicit_versions(tmp_path: Path) -> None:
 )
 def test_toolchain_line(tmp_path: Path, line: str, finding: bool) -> None:
     module(tmp_path, f"module example.com/x\n\ngo 1.26\n\t{line} // pinned\n")
-    result = run(context(tmp_path))
+    result = run(make_ctx(tmp_path, today=TODAY))
     assert places(result) == ([("GB403", "go.mod:4:2")] if finding else [])
 
 
@@ -230,7 +219,7 @@ def test_valid_waivers_allow_replaces(tmp_path: Path) -> None:
     policy_text += waiver("github.com/b/pinned@v1.2.0", "2027-01-01")
     root = module(tmp_path, REPLACES, policy_text)
     policy = policy_mod.load(None, root)
-    result = run(context(root, policy))  # expires == today: still valid
+    result = run(make_ctx(root, policy=policy, today=TODAY))  # expires == today: still valid
     assert result.findings == []
     assert statuses(result)["waivers"] is CheckStatus.PASSED
 
@@ -238,7 +227,7 @@ def test_valid_waivers_allow_replaces(tmp_path: Path) -> None:
 def test_expired_waiver_is_reported_at_policy_line_and_no_longer_covers(tmp_path: Path) -> None:
     policy_text = "version: 1\nwaivers:\n" + waiver("github.com/a/pub", "2026-11-14", "SEC-9")
     root = module(tmp_path, REPLACES, policy_text)
-    result = run(context(root, policy_mod.load(None, root)))
+    result = run(make_ctx(root, policy=policy_mod.load(None, root), today=TODAY))
     assert places(result) == [
         ("GB404", "go.mod:5:1"),
         ("GB404", "go.mod:7:2"),
@@ -256,11 +245,11 @@ def test_expired_waiver_is_reported_at_policy_line_and_no_longer_covers(tmp_path
 def test_waiver_expiry_follows_injected_today(tmp_path: Path) -> None:
     root = module(tmp_path, REPLACES, "waivers:\n" + waiver("example.com/sibling", "2027-03-01"))
     policy = policy_mod.load(None, root)
-    assert [f.rule_id for f in run(context(root, policy, today=dt.date(2027, 3, 1))).findings] == [
+    assert [f.rule_id for f in run(make_ctx(root, policy=policy, today=dt.date(2027, 3, 1))).findings] == [
         "GB404",
         "GB404",
     ]
-    assert [f.rule_id for f in run(context(root, policy, today=dt.date(2027, 3, 2))).findings] == [
+    assert [f.rule_id for f in run(make_ctx(root, policy=policy, today=dt.date(2027, 3, 2))).findings] == [
         "GB404",
         "GB404",
         "GB405",
@@ -273,7 +262,7 @@ def test_unused_waivers(tmp_path: Path) -> None:
     policy_text += waiver("github.com/b/pinned@v9.9.9", "2027-01-01", "SEC-3")  # another version
     policy_text += waiver("github.com/gone/too", "2020-01-01", "SEC-4")  # expired and unused
     root = module(tmp_path, REPLACES, policy_text)
-    result = run(context(root, policy_mod.load(None, root)))
+    result = run(make_ctx(root, policy=policy_mod.load(None, root), today=TODAY))
     waivers = [(r, p) for r, p in places(result) if p.startswith(".gobaseline.yml")]
     assert waivers == [
         ("GB407", ".gobaseline.yml:2"),
@@ -292,7 +281,7 @@ def test_policy_file_path_is_relative_to_the_repository(tmp_path: Path) -> None:
     mod_dir.mkdir()
     module(mod_dir, REPLACES, "waivers:\n" + waiver("github.com/never/replaced", "2027-01-01"))
     policy = policy_mod.load(None, mod_dir)  # as the pipeline loads it: relative to the module directory
-    ctx = Context(tmp_path, mod_dir, policy, None, (), tmp_path / "out", today=TODAY)
+    ctx = make_ctx(mod_dir, repo_root=tmp_path, policy=policy, targets=(), today=TODAY)
     assert ("GB407", "svc/.gobaseline.yml:2") in places(stage.run(ctx, releases=RELEASES))
 
 
@@ -318,14 +307,14 @@ def test_waiver_matching(waived: str, old: str, matches: bool) -> None:
 def test_private_and_dotless_modules_are_not_public(tmp_path: Path, go_env: dict[str, str]) -> None:
     shutil.copy(FIXTURES / "policy.go.mod", tmp_path / "go.mod")
     go = Go.discover(environ={**go_env, "GOPRIVATE": "corp.example.com"})
-    result = run(context(tmp_path, go=go))
+    result = run(make_ctx(tmp_path, go=go, today=TODAY))
     public = [p for r, p in places(result) if r == "GB404"]
     assert public == ["go.mod:13:1", "go.mod:15:2"]  # not corp.example.com (GOPRIVATE), not nodot/module
 
 
 def test_local_replace_of_private_module_is_still_reported(tmp_path: Path) -> None:
     module(tmp_path, "module corp/svc\n\ngo 1.26\n\nreplace corp/lib => ./lib\n")
-    assert places(run(context(tmp_path))) == [("GB405", "go.mod:5:1")]
+    assert places(run(make_ctx(tmp_path, today=TODAY))) == [("GB405", "go.mod:5:1")]
 
 
 @pytest.mark.parametrize(
@@ -369,7 +358,7 @@ def test_incompatible_requirements(tmp_path: Path) -> None:
         "\tgithub.com/d/fine/v4 v4.0.0\n"
         ")\n",
     )
-    result = run(context(tmp_path))
+    result = run(make_ctx(tmp_path, today=TODAY))
     assert places(result) == [("GB408", "go.mod:5:1"), ("GB409", "go.mod:7:5")]
     assert result.findings[0].message.startswith("require github.com/a/direct v3.0.0+incompatible: a `+incompatible`")
     assert [f.severity for f in result.findings] == [Severity.ERROR, Severity.WARNING]
@@ -377,7 +366,7 @@ def test_incompatible_requirements(tmp_path: Path) -> None:
 
 def test_retractions_are_never_findings(tmp_path: Path) -> None:
     module(tmp_path, "module example.com/x\n\ngo 1.26\n\nretract (\n\tv1.0.0 // oops\n\t[v1.1.0, v1.9.9]\n)\n")
-    assert run(context(tmp_path)).findings == []
+    assert run(make_ctx(tmp_path, today=TODAY)).findings == []
 
 
 # -- the bundled broken example ------------------------------------------------------------------------------
@@ -393,7 +382,7 @@ def readme_table() -> list[tuple[str, str]]:
 def test_broken_example_matches_its_readme(tmp_path: Path) -> None:
     root = tmp_path / "broken"
     shutil.copytree(BROKEN, root)
-    result = run(context(root, policy_mod.load(None, root)))
+    result = run(make_ctx(root, policy=policy_mod.load(None, root), today=TODAY))
     assert sorted(places(result)) == sorted(readme_table())
     order = re.search(r"findings come out as ([^.]+)\.", " ".join((BROKEN / "README.md").read_text().split()))
     assert order is not None
@@ -401,4 +390,4 @@ def test_broken_example_matches_its_readme(tmp_path: Path) -> None:
 
 
 def test_broken_example_parses_like_go(go: Go) -> None:
-    assert gomod.to_edit_json(gomod.load(BROKEN / "go.mod")) == go.mod_edit_json(BROKEN / "go.mod")
+    assert gomod.to_edit_json(gomod.load(BROKEN / "go.mod")) == mod_edit_json(go, BROKEN / "go.mod")

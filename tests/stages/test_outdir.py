@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,10 +11,12 @@ import pytest
 from gobaseline.golang import naming
 from gobaseline.model import CheckStatus, Stage
 from gobaseline.policy import BuildPolicy, Policy
-from gobaseline.stages import Context, Platform, StageResult, outdir
+from gobaseline.stages import Platform, StageResult, outdir
+from tests.conftest import make_ctx
 
-NOT_SYSTEM = Platform(system="windows", system_drive="Q:")
 TARGETS = ("linux/amd64", "windows/amd64")
+ANY_FREE_SPACE = Policy(min_free_mb=0)
+"""The default policy without the free-space floor, so no test depends on how full the disk is."""
 
 
 @pytest.fixture
@@ -24,27 +25,6 @@ def repo(tmp_path: Path) -> Path:
     root.mkdir()
     (root / "go.mod").write_text("module example.com/tools/hello/v2\n\ngo 1.27\n", encoding="utf-8")
     return root
-
-
-def make_ctx(
-    repo: Path,
-    out: Path | None = None,
-    *,
-    packages: tuple[str, ...] = (".",),
-    min_free_mb: int = 0,
-    platform: Platform = NOT_SYSTEM,
-    targets: tuple[str, ...] = TARGETS,
-) -> Context:
-    policy = Policy(min_free_mb=min_free_mb, build=BuildPolicy(packages=packages))
-    return Context(
-        repo_root=repo,
-        module_dir=repo,
-        policy=policy,
-        go=None,
-        targets=targets,
-        output_dir=out if out is not None else repo / "gobaseline-out",
-        platform=platform,
-    )
 
 
 def rules_of(result: StageResult) -> list[str]:
@@ -57,7 +37,7 @@ def files_under(root: Path) -> set[str]:
 
 def test_creates_missing_directory(repo: Path) -> None:
     out = repo / "build" / "out"
-    result = outdir.run(make_ctx(repo, out))
+    result = outdir.run(make_ctx(repo, output_dir=out, policy=ANY_FREE_SPACE, targets=TARGETS))
     assert result.stage is Stage.OUTDIR
     assert result.findings == []
     assert out.is_dir()
@@ -71,7 +51,7 @@ def test_creates_missing_directory(repo: Path) -> None:
 def test_existing_directory_is_not_recreated(repo: Path) -> None:
     out = repo / "gobaseline-out"
     out.mkdir()
-    result = outdir.run(make_ctx(repo))
+    result = outdir.run(make_ctx(repo, policy=ANY_FREE_SPACE, targets=TARGETS))
     assert result.findings == []
     assert "output_dir_created" not in result.facts
 
@@ -80,7 +60,7 @@ def test_output_dir_is_a_symlink(repo: Path, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (repo / "gobaseline-out").symlink_to(elsewhere)
-    result = outdir.run(make_ctx(repo))
+    result = outdir.run(make_ctx(repo, policy=ANY_FREE_SPACE, targets=TARGETS))
     assert rules_of(result) == ["GB302"]
     f = result.findings[0]
     assert f.location is not None and f.location.path == "gobaseline-out"
@@ -92,12 +72,12 @@ def test_output_dir_is_a_symlink(repo: Path, tmp_path: Path) -> None:
 def test_symlink_inside_the_repo_is_still_refused(repo: Path) -> None:
     (repo / "real").mkdir()
     (repo / "gobaseline-out").symlink_to(repo / "real")
-    assert rules_of(outdir.run(make_ctx(repo))) == ["GB302"]
+    assert rules_of(outdir.run(make_ctx(repo, policy=ANY_FREE_SPACE, targets=TARGETS))) == ["GB302"]
 
 
 def test_output_dir_outside_the_repo(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "outside"
-    result = outdir.run(make_ctx(repo, out))
+    result = outdir.run(make_ctx(repo, output_dir=out, policy=ANY_FREE_SPACE, targets=TARGETS))
     assert rules_of(result) == ["GB302"]
     assert "outside the repository" in result.findings[0].message
     assert not out.exists()
@@ -106,7 +86,7 @@ def test_output_dir_outside_the_repo(repo: Path, tmp_path: Path) -> None:
 def test_parent_symlink_leading_outside(repo: Path, tmp_path: Path) -> None:
     (tmp_path / "far").mkdir()
     (repo / "link").symlink_to(tmp_path / "far")
-    result = outdir.run(make_ctx(repo, repo / "link" / "out"))
+    result = outdir.run(make_ctx(repo, output_dir=repo / "link" / "out", policy=ANY_FREE_SPACE, targets=TARGETS))
     assert rules_of(result) == ["GB302"]
     assert result.findings[0].location is not None
     assert result.findings[0].location.path == "link/out"
@@ -117,7 +97,7 @@ def test_target_subdir_symlink(repo: Path, tmp_path: Path) -> None:
     out.mkdir()
     (tmp_path / "t").mkdir()
     (out / "linux_amd64").symlink_to(tmp_path / "t")
-    result = outdir.run(make_ctx(repo))
+    result = outdir.run(make_ctx(repo, policy=ANY_FREE_SPACE, targets=TARGETS))
     assert rules_of(result) == ["GB302"]
     f = result.findings[0]
     assert f.target == "linux/amd64"
@@ -126,7 +106,7 @@ def test_target_subdir_symlink(repo: Path, tmp_path: Path) -> None:
 
 def test_output_dir_is_a_file(repo: Path) -> None:
     (repo / "gobaseline-out").write_text("x", encoding="utf-8")
-    result = outdir.run(make_ctx(repo))
+    result = outdir.run(make_ctx(repo, policy=ANY_FREE_SPACE, targets=TARGETS))
     assert rules_of(result) == ["GB301"]
     assert "not a directory" in result.findings[0].message
     assert (repo / "gobaseline-out").read_text(encoding="utf-8") == "x"
@@ -134,7 +114,7 @@ def test_output_dir_is_a_file(repo: Path) -> None:
 
 def test_output_dir_cannot_be_created(repo: Path) -> None:
     (repo / "blocker").write_text("x", encoding="utf-8")
-    result = outdir.run(make_ctx(repo, repo / "blocker" / "out"))
+    result = outdir.run(make_ctx(repo, output_dir=repo / "blocker" / "out", policy=ANY_FREE_SPACE, targets=TARGETS))
     assert rules_of(result) == ["GB301"]
     assert result.findings[0].message.startswith("Cannot create the output directory")
 
@@ -143,7 +123,7 @@ def test_target_path_is_a_file(repo: Path) -> None:
     out = repo / "gobaseline-out"
     out.mkdir()
     (out / "windows_amd64").write_text("", encoding="utf-8")
-    result = outdir.run(make_ctx(repo))
+    result = outdir.run(make_ctx(repo, policy=ANY_FREE_SPACE, targets=TARGETS))
     assert rules_of(result) == ["GB301"]
     assert result.findings[0].target == "windows/amd64"
 
@@ -170,7 +150,9 @@ def populated(repo: Path) -> Path:
 
 def test_stale_files(repo: Path, populated: Path) -> None:
     before = files_under(populated)
-    result = outdir.run(make_ctx(repo, packages=(".", "./cmd/foo")))
+    result = outdir.run(
+        make_ctx(repo, policy=Policy(min_free_mb=0, build=BuildPolicy(packages=(".", "./cmd/foo"))), targets=TARGETS)
+    )
     assert rules_of(result) == ["GB303"]
     f = result.findings[0]
     assert f.location is not None and f.location.path == "gobaseline-out"
@@ -191,14 +173,16 @@ def test_stale_list_is_capped(repo: Path) -> None:
     old.mkdir(parents=True)
     for i in range(13):
         (old / f"f{i:02d}").write_text("", encoding="utf-8")
-    result = outdir.run(make_ctx(repo))
+    result = outdir.run(make_ctx(repo, policy=ANY_FREE_SPACE, targets=TARGETS))
     assert "13 file(s)" in result.findings[0].message
     assert result.findings[0].message.count("freebsd_amd64/") == 10
     assert "and 3 more" in result.findings[0].message
 
 
 def test_wildcard_packages_only_flag_other_targets(repo: Path, populated: Path) -> None:
-    result = outdir.run(make_ctx(repo, packages=("./cmd/...",)))
+    result = outdir.run(
+        make_ctx(repo, policy=Policy(min_free_mb=0, build=BuildPolicy(packages=("./cmd/...",))), targets=TARGETS)
+    )
     assert rules_of(result) == ["GB303"]
     assert result.findings[0].message.startswith("1 file(s)")
     assert "darwin_arm64/hello" in result.findings[0].message
@@ -206,16 +190,18 @@ def test_wildcard_packages_only_flag_other_targets(repo: Path, populated: Path) 
 
 def test_expected_binaries(repo: Path) -> None:
     def names(*packages: str) -> frozenset[str] | None:
-        return outdir.expected_binaries(make_ctx(repo, packages=packages))
+        return outdir.expected_binaries(
+            make_ctx(repo, policy=Policy(min_free_mb=0, build=BuildPolicy(packages=packages)), targets=TARGETS)
+        )
 
-    assert names(".") == {"hello"}
-    assert names("./cmd/foo", "./cmd/bar/", "./cmd/baz/v3") == {"foo", "bar", "baz"}
-    assert names("example.com/other/cmd/x") == {"x"}
+    assert names(".") == frozenset({"hello"})
+    assert names("./cmd/foo", "./cmd/bar/", "./cmd/baz/v3") == frozenset({"foo", "bar", "baz"})
+    assert names("example.com/other/cmd/x") == frozenset({"x"})
     assert names("./cmd/...") is None
     assert names("../elsewhere") is None
     (repo / "go.mod").unlink()
     assert names(".") is None
-    assert names("example.com/x/y") == {"y"}
+    assert names("example.com/x/y") == frozenset({"y"})
 
 
 @pytest.mark.parametrize(
@@ -235,11 +221,11 @@ def test_exec_name(path: str, name: str) -> None:
 
 def test_module_line_forms(repo: Path) -> None:
     (repo / "go.mod").write_text('// c\nmodule "example.com/quoted" // x\n', encoding="utf-8")
-    assert outdir.module_path(make_ctx(repo)) == "example.com/quoted"
+    assert outdir.module_path(make_ctx(repo, policy=ANY_FREE_SPACE, targets=TARGETS)) == "example.com/quoted"
 
 
 def test_low_free_space(repo: Path) -> None:
-    result = outdir.run(make_ctx(repo, min_free_mb=1 << 40))
+    result = outdir.run(make_ctx(repo, policy=Policy(min_free_mb=1 << 40), targets=TARGETS))
     assert rules_of(result) == ["GB304"]
     assert "output.min_free_mb" in result.findings[0].message
     assert int(result.facts["output_free_mb"]) >= 0
@@ -256,24 +242,26 @@ def tmpfs_repo() -> Iterator[Path]:
 
 def test_system_disk_linux(repo: Path, tmpfs_repo: Path) -> None:
     linux = Platform(system="linux")
-    assert rules_of(outdir.run(make_ctx(repo, platform=linux))) == ["GB305"]
-    assert outdir.run(make_ctx(tmpfs_repo, platform=linux)).findings == []
+    assert rules_of(outdir.run(make_ctx(repo, policy=ANY_FREE_SPACE, targets=TARGETS, platform=linux))) == ["GB305"]
+    assert outdir.run(make_ctx(tmpfs_repo, policy=ANY_FREE_SPACE, targets=TARGETS, platform=linux)).findings == []
 
 
 def test_system_disk_windows(repo: Path) -> None:
-    assert rules_of(outdir.run(make_ctx(repo, platform=Platform("windows", "")))) == ["GB305"]
+    assert rules_of(
+        outdir.run(make_ctx(repo, policy=ANY_FREE_SPACE, targets=TARGETS, platform=Platform("windows", "")))
+    ) == ["GB305"]
 
 
 def test_a_run_that_only_checks_writes_nothing(repo: Path) -> None:
     before = sorted(repo.rglob("*"))
-    result = outdir.run(dataclasses.replace(make_ctx(repo, repo / "build" / "out"), builds=False))
+    result = outdir.run(make_ctx(repo, output_dir=repo / "build" / "out", policy=ANY_FREE_SPACE, builds=False))
     assert result.findings == []
     assert sorted(repo.rglob("*")) == before
 
 
 def test_an_output_dir_named_on_the_command_line_may_be_outside(repo: Path, tmp_path: Path) -> None:
     out = tmp_path / "runner-temp" / "out"
-    result = outdir.run(dataclasses.replace(make_ctx(repo, out), output_named=True))
+    result = outdir.run(make_ctx(repo, output_dir=out, policy=ANY_FREE_SPACE, output_named=True))
     assert result.findings == []
     assert out.is_dir() and not (out / ".gitignore").exists()  # outside the checkout: nothing to ignore
 
@@ -281,7 +269,7 @@ def test_an_output_dir_named_on_the_command_line_may_be_outside(repo: Path, tmp_
 def test_a_named_output_dir_still_may_not_redirect_a_workspace_directory(repo: Path, tmp_path: Path) -> None:
     (tmp_path / "far").mkdir()
     (repo / "link").symlink_to(tmp_path / "far")
-    ctx = dataclasses.replace(make_ctx(repo, repo / "link" / "out"), output_named=True)
+    ctx = make_ctx(repo, output_dir=repo / "link" / "out", policy=ANY_FREE_SPACE, output_named=True)
     assert rules_of(outdir.run(ctx)) == ["GB302"]
     assert not (tmp_path / "far" / "out").exists()
 
@@ -289,16 +277,16 @@ def test_a_named_output_dir_still_may_not_redirect_a_workspace_directory(repo: P
 @pytest.mark.parametrize("name", [".", ".git", ".git/out"])
 def test_the_repository_itself_or_its_git_dir_is_refused(repo: Path, name: str) -> None:
     (repo / ".git").mkdir(exist_ok=True)
-    ctx = dataclasses.replace(make_ctx(repo, repo / name), output_named=True)
+    ctx = make_ctx(repo, output_dir=repo / name, policy=ANY_FREE_SPACE, output_named=True)
     result = outdir.run(ctx)
     assert rules_of(result) == ["GB302"]
     assert not (repo / ".gitignore").exists() and not (repo / ".git" / "out").exists()
 
 
 def test_the_output_dir_ignores_itself(repo: Path) -> None:
-    result = outdir.run(make_ctx(repo))
+    result = outdir.run(make_ctx(repo, policy=ANY_FREE_SPACE))
     assert result.findings == []
     assert (repo / "gobaseline-out" / ".gitignore").read_text().splitlines()[-1] == "*"
     (repo / "gobaseline-out" / ".gitignore").write_text("mine\n")
-    outdir.run(make_ctx(repo))
+    outdir.run(make_ctx(repo, policy=ANY_FREE_SPACE))
     assert (repo / "gobaseline-out" / ".gitignore").read_text() == "mine\n"  # never overwritten
