@@ -54,7 +54,12 @@ def _common(p: argparse.ArgumentParser, *, build: bool) -> None:
     )
     if build:
         p.add_argument("--output", dest="output", type=Path, help="directory for the binaries")
-        p.add_argument("--package", dest="packages", action="append", help="package to build (repeatable; default: .)")
+        p.add_argument(
+            "--package",
+            dest="packages",
+            action="append",
+            help="package pattern to build (repeatable; default ./...: every main package)",
+        )
 
 
 class _Parser(argparse.ArgumentParser):
