@@ -4,8 +4,8 @@ Per target: `CGO_ENABLED=0 go build -trimpath -buildmode=pie -ldflags="-s -w [-b
 [-a] -o OUT/<goos>_<goarch>/ PKG...` with GOFLAGS emptied, GOENV=off and GOTOOLCHAIN=local (gotool's isolated
 run). All packages of a target go to one go command, so the package graph is loaded once per target. Options
 in the policy that would weaken the baseline are refused (GB503) before anything runs; a target whose
-toolchain cannot link a PIE without cgo is reported (GB502) before compiling, from the toolchain's own
-`internal/platform` rules.
+toolchain cannot link a PIE without cgo is reported (GB502) before compiling, as the toolchain itself answers
+(`Go.pie_check`, all targets at once).
 """
 
 from __future__ import annotations
@@ -401,15 +401,15 @@ def _plan_targets(
     bindnow: bool,
 ) -> list[_Job]:
     """One job per target that can be built; a target that cannot link a PIE without cgo is GB502 (unless
-    the policy allows it non-PIE), decided from the toolchain's own rules before anything compiles."""
-    from gobaseline.golang.platform import pie_support
-
+    the policy allows it non-PIE), as the toolchain answers before anything compiles (all targets at once)."""
     bp = ctx.policy.build
     jobs: list[_Job] = []
+    with ThreadPoolExecutor() as pool:
+        answers = {t: pool.submit(go.pie_check, *t.partition("/")[::2]) for t in dict.fromkeys(ctx.targets)}
     for target in ctx.targets:
         goos, _, goarch = target.partition("/")
         with result.check("pie-support", target=target) as found:
-            support = pie_support(go.goroot, goos, goarch)
+            support = answers[target].result()
             buildmode = "pie"
             if support.supported is False:
                 if target in bp.allow_non_pie:
