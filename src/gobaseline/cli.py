@@ -54,7 +54,12 @@ def _common(p: argparse.ArgumentParser, *, build: bool) -> None:
     )
     if build:
         p.add_argument("--output", dest="output", type=Path, help="directory for the binaries")
-        p.add_argument("--package", dest="packages", action="append", help="package to build (repeatable; default: .)")
+        p.add_argument(
+            "--package",
+            dest="packages",
+            action="append",
+            help="package pattern to build (repeatable; default ./...: every main package)",
+        )
 
 
 class _Parser(argparse.ArgumentParser):
@@ -113,6 +118,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _common_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The options `check`, `build` and `run` share."""
+    return {
+        "policy": args.policy,
+        "targets": args.targets,
+        "go_command": args.go_command,
+        "formats": args.formats,
+        "report_dir": args.report_dir,
+        "fail_on": args.fail_on,
+        "output": args.output,
+        "packages": tuple(args.packages) if getattr(args, "packages", None) else None,
+    }
+
+
 def options(args: argparse.Namespace) -> tuple[Callable[[Any], ExitCode], object]:
     """The command named in `args` and its typed options."""
     from gobaseline.commands import build, check, merge, publish, report, rules, run, verify
@@ -120,30 +139,10 @@ def options(args: argparse.Namespace) -> tuple[Callable[[Any], ExitCode], object
     match args.command:
         case "check" | "build":
             command = build.run if args.command == "build" else check.run
-            return command, check.Options(
-                args.path,
-                policy=args.policy,
-                targets=args.targets,
-                go_command=args.go_command,
-                formats=args.formats,
-                report_dir=args.report_dir,
-                fail_on=args.fail_on,
-                output=args.output,
-                packages=tuple(args.packages) if getattr(args, "packages", None) else None,
-            )
+            return command, check.Options(args.path, **_common_options(args))
         case "run":
             return run.run, run.Options(
-                args.path,
-                policy=args.policy,
-                targets=args.targets,
-                go_command=args.go_command,
-                formats=args.formats,
-                report_dir=args.report_dir,
-                fail_on=args.fail_on,
-                output=args.output,
-                packages=tuple(args.packages) if args.packages else None,
-                build=not args.no_build,
-                publish=not args.no_publish,
+                args.path, **_common_options(args), build=not args.no_build, publish=not args.no_publish
             )
         case "verify":
             return verify.run, verify.Options(

@@ -16,11 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from gobaseline.errors import GobaselineError
-from gobaseline.model import Finding, Report, Stage
+from gobaseline.model import Report, Stage
 from gobaseline.policy import Policy
 from gobaseline.stages import Context, StageRun
-from gobaseline.stages.context import discover_go, make_context, repository_root
+from gobaseline.stages.context import discover_go, make_context, policy_for
 from gobaseline.stages.record import RunRecord
 
 
@@ -67,7 +66,7 @@ class RunResult:
 
 def run(options: RunOptions) -> RunResult:
     """Run the stages in order; raises GobaselineError for what a person must fix (no go.mod, bad policy)."""
-    policy, extra = _policy(options)
+    policy, extra = policy_for(options.path, options.policy, in_force=options.in_force, environ=options.environ)
     go = discover_go(options.go_command, options.environ)
     ctx = make_context(
         options.path,
@@ -94,22 +93,6 @@ def run(options: RunOptions) -> RunResult:
         for stage, fn in _after_admission(options, policy):
             record.run(stage, fn)
     return RunResult(record.report(), record.ctx, record.files)
-
-
-def _policy(options: RunOptions) -> tuple[Policy, list[Finding]]:
-    from gobaseline import policy as policy_mod
-
-    module_dir = options.path.resolve()
-    if not module_dir.is_dir():
-        if options.in_force:
-            raise GobaselineError("not a directory", path=str(options.path))
-        return Policy(), []
-    if options.in_force:
-        from gobaseline.policy.in_force import policy_in_force
-
-        root = repository_root(module_dir)
-        return policy_in_force(root, options.environ, options.policy, module_dir=options.path)
-    return policy_mod.load(options.policy, module_dir), []
 
 
 def admission(record: RunRecord) -> None:

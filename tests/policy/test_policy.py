@@ -37,7 +37,7 @@ def test_defaults(text: str) -> None:
     assert p.system_disk == "warning"
     assert p.severity == {}
     assert p.waivers == ()
-    assert p.build.packages == (".",)
+    assert p.build.packages == ("./...",)  # every main package
     assert p.build.bindnow is True
     assert p.probe.enabled is False
     assert p.releases_refresh is False

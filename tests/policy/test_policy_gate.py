@@ -154,13 +154,13 @@ def test_a_module_directory_swapped_for_a_symlink_keeps_its_policy(tmp_path: Pat
 
 
 def test_the_pipeline_reads_the_policy_of_the_modules_directory(tmp_path: Path) -> None:
-    from gobaseline.pipeline import RunOptions, _policy
+    from gobaseline.stages.context import policy_for
 
     root, base = base_and_change(
         tmp_path, {".gobaseline.yml": LOOSE, "svc/go.mod": "module x/svc\n", "svc/.gobaseline.yml": STRICT},
         {"svc/.gobaseline.yml": None},
     )  # fmt: skip
-    policy, findings = _policy(RunOptions(root / "svc", in_force=True, environ=mr(base)))
+    policy, findings = policy_for(root / "svc", None, in_force=True, environ=mr(base))
     assert policy.fail_on == "warning" and rules(findings) == [("GB001", Severity.WARNING)]
 
 

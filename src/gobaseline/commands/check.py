@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gobaseline import pipeline
 from gobaseline.commands.output import emit, exit_code
@@ -27,19 +28,22 @@ class Options:
     packages: tuple[str, ...] | None = None
     build: bool = False
 
+    def pipeline_options(self, **more: Any) -> pipeline.RunOptions:
+        """What the pipeline needs of these options (and `more` of its own)."""
+        return pipeline.RunOptions(
+            self.path,
+            policy=self.policy,
+            go_command=self.go_command,
+            targets=self.targets,
+            output=self.output,
+            packages=self.packages,
+            build=self.build,
+            **more,
+        )
+
 
 def run(options: Options) -> ExitCode:
     """Run the stages, print or write the report, return the exit code."""
-    result = pipeline.run(
-        pipeline.RunOptions(
-            options.path,
-            policy=options.policy,
-            go_command=options.go_command,
-            targets=options.targets,
-            output=options.output,
-            packages=options.packages,
-            build=options.build,
-        )
-    )
+    result = pipeline.run(options.pipeline_options())
     emit(result.report, options.formats, options.report_dir, result.context)
     return exit_code(result.report.verdict, options.fail_on or result.policy.fail_on)

@@ -10,25 +10,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gobaseline import pipeline
+from gobaseline.commands import check
 from gobaseline.commands.output import REPORT_FORMATS, exit_code, log, render_options, write_reports
 from gobaseline.model import ExitCode, Report
 
 
 @dataclass(frozen=True)
-class Options:
-    """`gobaseline run` parameters."""
+class Options(check.Options):
+    """`gobaseline run` parameters: those of `check`, building by default; `formats` are written beside
+    REPORT_FORMATS, `report_dir` defaults to `<output dir>/reports`."""
 
-    path: Path = Path()
-    policy: Path | None = None
-    targets: tuple[str, ...] | None = None
-    go_command: str | None = None
-    formats: tuple[str, ...] = ("text",)
-    """Formats written beside REPORT_FORMATS."""
-    report_dir: Path | None = None
-    """Default: `<output dir>/reports`."""
-    fail_on: str | None = None
-    output: Path | None = None
-    packages: tuple[str, ...] | None = None
     build: bool = True
     publish: bool = True
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
@@ -48,20 +39,7 @@ def execute(options: Options) -> Outcome:
     from gobaseline.forges import detect
 
     environ = options.environ
-    result = pipeline.run(
-        pipeline.RunOptions(
-            options.path,
-            policy=options.policy,
-            in_force=True,
-            go_command=options.go_command,
-            targets=options.targets,
-            output=options.output,
-            packages=options.packages,
-            build=options.build,
-            probe=options.build,
-            environ=environ,
-        )
-    )
+    result = pipeline.run(options.pipeline_options(in_force=True, probe=options.build, environ=environ))
     ctx, report = result.context, result.report
     report_dir = options.report_dir or (ctx.output_dir / "reports")
     formats = tuple(dict.fromkeys((*REPORT_FORMATS, *options.formats)))

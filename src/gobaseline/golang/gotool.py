@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -41,6 +42,21 @@ CARRIED_SETTINGS = (
 )  # fmt: skip
 _PINNED = {"GOTOOLCHAIN": "local"}
 _ISOLATED = {"GOTOOLCHAIN": "local", "GOFLAGS": "", "GOENV": "off"}
+
+
+# How the go command refuses `CGO_ENABLED=0 go build -buildmode=pie` for a target (cmd/go/internal/work
+# `buildModeInit`, also for a pair it does not know; cmd/go/internal/load `LinkerDeps`). Anything else is no answer.
+_PIE_REFUSED = re.compile(r"-buildmode=pie not supported on |requires external \(cgo\) linking, but cgo is not enabled")
+
+
+@dataclass(frozen=True)
+class PieSupport:
+    """Whether `-buildmode=pie` links with CGO_ENABLED=0 on one target, as the go command in use answers."""
+
+    supported: bool | None
+    """None when the go command gave no answer (it could not run, or failed for another reason)."""
+    reason: str = ""
+    """Why not (the go command's words), or why unknown."""
 
 
 @dataclass(frozen=True)
@@ -224,6 +240,7 @@ class Go:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     """The environment the user's build would see; the pinned variables are laid over it per call."""
     timeout: float = 1800.0
+    _pie: dict[str, PieSupport] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
     def discover(cls, explicit: str | None = None, environ: Mapping[str, str] | None = None) -> Go:
@@ -343,12 +360,12 @@ class Go:
     def list_packages(
         self, module_dir: Path, patterns: Sequence[str], *, extra_env: Mapping[str, str] | None = None
     ) -> tuple[list[dict[str, Any]], str]:
-        """`go list -e -json=ImportPath,Name,Dir,Error PATTERNS` in `module_dir`, one call for all patterns.
+        """`go list -e -json=ImportPath,Name,Dir,GoFiles,Error PATTERNS` in `module_dir`, one call for all patterns.
 
         Returns the packages and stderr when the command failed.
         """
         res = self.run(
-            ["list", "-e", "-json=ImportPath,Name,Dir,Error", "--", *patterns],
+            ["list", "-e", "-json=ImportPath,Name,Dir,GoFiles,Error", "--", *patterns],
             cwd=module_dir,
             extra_env=extra_env,
         )
@@ -358,3 +375,37 @@ class Go:
     def build_info(self, binary: Path) -> GoResult:
         """`go version -m BINARY`: the build info the linker embedded, as text (works on every Go we support)."""
         return self.run(["version", "-m", str(binary)])
+
+    def pie_check(self, goos: str, goarch: str) -> PieSupport:
+        """Whether this toolchain builds a PIE for goos/goarch with CGO_ENABLED=0, asked of the go command itself.
+
+        `go list -buildmode=pie` of an empty main package runs the checks `go build` runs before compiling:
+        `-buildmode=pie not supported on ...`, and since Go 1.22 `... requires external (cgo) linking, but cgo
+        is not enabled` (Go 1.21 goes on to link externally instead). The same answers and words as `go build -n`
+        on every `go tool dist list` pair of Go 1.21-1.27, at a third of its cost: `go build -n` also plans and
+        prints every compile. The probe is a main package on purpose: the go command decides external linking
+        per main package, so `runtime` would pass linux/386. Answered once per target per `Go` (two threads asking
+        at once may both probe); safe to call from several threads.
+        """
+        target = f"{goos}/{goarch}"
+        if target not in self._pie:
+            self._pie[target] = self._pie_check(goos, goarch)
+        return self._pie[target]
+
+    def _pie_check(self, goos: str, goarch: str) -> PieSupport:
+        env = {"CGO_ENABLED": "0", "GOOS": goos, "GOARCH": goarch, "GOWORK": "off", "GO111MODULE": "on"}
+        try:
+            with tempfile.TemporaryDirectory(prefix="gobaseline-piecheck-") as tmp:
+                # No go line: the toolchain in use never switches, whatever its version.
+                Path(tmp, "go.mod").write_text("module gobaseline.invalid/piecheck\n", encoding="utf-8")
+                Path(tmp, "main.go").write_text("package main\n\nfunc main() {}\n", encoding="utf-8")
+                res = self.run(["list", "-buildmode=pie", "."], cwd=tmp, extra_env=env)
+        except (GoCommandError, OSError) as e:
+            return PieSupport(None, str(e))
+        if res.ok:
+            return PieSupport(True)
+        said = [line.strip() for line in res.stderr.splitlines() if line.strip()]
+        refusal = next((line for line in said if _PIE_REFUSED.search(line)), None)
+        if refusal is not None:
+            return PieSupport(False, refusal)
+        return PieSupport(None, f"`go list -buildmode=pie` for {goos}/{goarch} failed: {' '.join(said[-3:])}")

@@ -45,7 +45,7 @@ class Waiver:
 class BuildPolicy:
     """What the `build` section may add to the pinned build."""
 
-    packages: tuple[str, ...] = (".",)
+    packages: tuple[str, ...] = ("./...",)
     ldflags: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
@@ -189,7 +189,7 @@ def _build(data: dict[str, Any], root: Any, source: str) -> Policy:
 
     b = data.get("build", {})
     build = BuildPolicy(
-        packages=tuple(b.get("packages", (".",))),
+        packages=tuple(b.get("packages", ("./...",))),
         ldflags=tuple(b.get("ldflags", ())),
         tags=tuple(b.get("tags", ())),
         flags=tuple(b.get("flags", ())),

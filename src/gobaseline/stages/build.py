@@ -4,8 +4,8 @@ Per target: `CGO_ENABLED=0 go build -trimpath -buildmode=pie -ldflags="-s -w [-b
 [-a] -o OUT/<goos>_<goarch>/ PKG...` with GOFLAGS emptied, GOENV=off and GOTOOLCHAIN=local (gotool's isolated
 run). All packages of a target go to one go command, so the package graph is loaded once per target. Options
 in the policy that would weaken the baseline are refused (GB503) before anything runs; a target whose
-toolchain cannot link a PIE without cgo is reported (GB502) before compiling, from the toolchain's own
-`internal/platform` rules.
+toolchain cannot link a PIE without cgo is reported (GB502) before compiling, as the toolchain itself answers
+(`Go.pie_check`, all targets at once).
 """
 
 from __future__ import annotations
@@ -15,17 +15,19 @@ import re
 import shlex
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gobaseline.errors import GobaselineError
-from gobaseline.golang.naming import exec_name, module_path
-from gobaseline.model import Finding, Location, Stage, Target
+from gobaseline.golang.naming import module_path
+from gobaseline.model import CheckRecord, CheckStatus, Finding, Location, Stage, Target
 from gobaseline.rules import rule
 from gobaseline.stages import BuildOutput, Built, StageResult
+from gobaseline.stages.packages import DEFAULT_PATTERNS, MainPackage, Selection, select
 
 if TYPE_CHECKING:
     from gobaseline.golang.gotool import Go
@@ -56,14 +58,6 @@ class BuildOptions:
     env: Mapping[str, str] = field(default_factory=dict)
     rebuild: bool = False
     """Add `-a`."""
-
-
-@dataclass(frozen=True)
-class MainPackage:
-    """One main package to build: the argument given to go build and the binary's base name."""
-
-    arg: str
-    name: str
 
 
 # -- policy options ------------------------------------------------------------------------------------------
@@ -221,63 +215,6 @@ def build_flags(opts: BuildOptions, *, buildmode: str, bindnow: bool) -> list[st
 # -- packages ------------------------------------------------------------------------------------------------
 
 
-def resolve_packages(
-    go: Go, module_dir: Path, patterns: Sequence[str], opts: BuildOptions, *, module: str | None = None
-) -> tuple[list[MainPackage], list[str]]:
-    """Main packages for `patterns`: plain directories are named locally, `...` patterns take one `go list`.
-
-    Returns the packages and error messages (unknown patterns, go list failures).
-    """
-    mod = module if module is not None else module_path(module_dir)
-    out: list[MainPackage] = []
-    errors: list[str] = []
-    wild = [p for p in patterns if "..." in p]
-    for p in patterns:
-        if "..." in p:
-            continue
-        rel = p.strip()
-        if rel in (".", "./"):
-            out.append(MainPackage(".", exec_name(mod) if mod else module_dir.name))
-        elif rel.startswith(("./", "../")):
-            sub = rel.removeprefix("./").rstrip("/")
-            out.append(MainPackage(rel, exec_name(f"{mod}/{sub}" if mod else sub)))
-        else:
-            out.append(MainPackage(rel, exec_name(rel)))
-    if wild:
-        env = {"CGO_ENABLED": "0", **opts.env}
-        if opts.tags:
-            env["GOFLAGS"] = "-tags=" + ",".join(opts.tags)
-        listed, err = go.list_packages(module_dir, wild, extra_env=env)
-        if err and not listed:
-            errors.append(err)
-        for pkg in listed:
-            if pkg.get("Error"):
-                e = pkg["Error"]
-                errors.append(str(e.get("Err", e)) if isinstance(e, dict) else str(e))
-                continue
-            if pkg.get("Name") != "main":
-                continue
-            directory = Path(str(pkg.get("Dir", "")))
-            try:
-                rel_dir = directory.relative_to(module_dir).as_posix()
-            except ValueError:
-                rel_dir = ""
-            arg = "." if rel_dir in ("", ".") else f"./{rel_dir}"
-            out.append(MainPackage(arg, exec_name(str(pkg.get("ImportPath", arg)))))
-    seen: dict[str, MainPackage] = {}
-    unique: list[MainPackage] = []
-    for mp in out:
-        if mp.arg in seen:
-            continue
-        other = next((m for m in seen.values() if m.name == mp.name), None)
-        if other is not None:
-            errors.append(f"{other.arg} and {mp.arg} would both build a binary named {mp.name}")
-            continue
-        seen[mp.arg] = mp
-        unique.append(mp)
-    return unique, errors
-
-
 # -- compiler output -----------------------------------------------------------------------------------------
 
 
@@ -324,9 +261,12 @@ class _Job:
     out_dir: Path
     packages: list[MainPackage]
     flags: list[str] = field(default_factory=list)
+    compile_only: tuple[str, ...] = ()
+    """A module without a main package: compile these patterns for the target, write nothing."""
     ok: bool = False
     seconds: float = 0.0
     findings: list[Finding] = field(default_factory=list)
+    commands: list[str] = field(default_factory=list)
 
 
 def run(ctx: Context, earlier: Earlier | None = None) -> StageResult:
@@ -354,7 +294,21 @@ def run(ctx: Context, earlier: Earlier | None = None) -> StageResult:
     if any(f.rule_id == "GB503" for f in option_findings):
         result.skip("compile", "the policy asks for options that weaken the baseline (GB503)")
         return result
+    with _gocache(ctx) as cache_env:
+        _build(ctx, result, go, opts=opts, log=log, cache_env=cache_env)
+    return result
 
+
+def _build(
+    ctx: Context,
+    result: StageResult,
+    go: Go,
+    *,
+    opts: BuildOptions,
+    log: Callable[[str], None],
+    cache_env: dict[str, str],
+) -> None:
+    bp = ctx.policy.build
     go_version = go.version
     bindnow = _uses_bindnow(go_version, bp.bindnow)
     out_root = ctx.output_dir if ctx.output_dir.is_absolute() else ctx.output_dir.absolute()
@@ -364,21 +318,42 @@ def run(ctx: Context, earlier: Earlier | None = None) -> StageResult:
     except GobaselineError:
         mod = module_path(ctx.module_dir)
 
+    patterns = ctx.packages or bp.packages
+    where = _policy_location(ctx, "build") if ctx.packages is None else None
     with result.check("packages") as found:
-        mains, errors = resolve_packages(go, ctx.module_dir, ctx.packages or bp.packages, opts, module=mod)
-        where = _policy_location(ctx, "build") if ctx.packages is None else None
-        for msg in errors:
+        env = {"CGO_ENABLED": "0", **opts.env, **cache_env}
+        if opts.tags:
+            env["GOFLAGS"] = "-tags=" + ",".join(opts.tags)
+        chosen = select(go, ctx.module_dir, patterns, ctx.targets, module=mod, env=env)
+        for msg in chosen.errors:
             found.append(rule("GB505").finding(f"Cannot resolve the packages to build: {msg}", where))
-        if not mains and not errors:
-            found.append(rule("GB505").finding("No main package matches build.packages.", where))
-    if not mains:
-        return result
+        library = not chosen.any_main and not chosen.errors and tuple(patterns) == DEFAULT_PATTERNS
+        if not chosen.any_main and not chosen.errors and not library:
+            found.append(
+                rule("GB505").finding(
+                    f"No main package matches build.packages ({', '.join(patterns)}). Set build.packages to your "
+                    "main packages (for example ./cmd/...), or leave it unset to build every main package.",
+                    where,
+                )
+            )
+    for target, excluded in chosen.excluded.items():
+        result.facts[f"excluded {target}"] = ", ".join(excluded)
+    if not chosen.any_main and not library:
+        return
 
-    jobs = _plan_targets(ctx, result, go, opts=opts, mains=mains, out_root=out_root, bindnow=bindnow)
-    done = _compile(ctx, go, jobs, log, opts=opts)
-    for job in done:
-        with result.check("compile", target=job.target) as found:
-            found.extend(job.findings)
+    jobs = _plan_targets(ctx, result, go, opts=opts, chosen=chosen, out_root=out_root, bindnow=bindnow)
+    if library:
+        jobs = [replace(j, packages=[], compile_only=tuple(patterns)) for j in jobs]
+    done = _compile(ctx, go, jobs, log, opts=opts, cache_env=cache_env)
+    _record_compiles(result, done)
+    if library:
+        with result.check("library") as found:
+            found.append(
+                rule("GB506").finding(
+                    f"{mod or 'The module'} has no main package: every package was compiled for "
+                    f"{', '.join(j.target for j in done)}; there is no binary to verify."
+                )
+            )
 
     ldflags = ldflags_value(opts, bindnow=bindnow)
     binaries: list[Built] = []
@@ -413,7 +388,6 @@ def run(ctx: Context, earlier: Earlier | None = None) -> StageResult:
             "env": {"CGO_ENABLED": "0", **opts.env},
         },
     )
-    return result
 
 
 def _plan_targets(
@@ -422,20 +396,20 @@ def _plan_targets(
     go: Go,
     *,
     opts: BuildOptions,
-    mains: list[MainPackage],
+    chosen: Selection,
     out_root: Path,
     bindnow: bool,
 ) -> list[_Job]:
     """One job per target that can be built; a target that cannot link a PIE without cgo is GB502 (unless
-    the policy allows it non-PIE), decided from the toolchain's own rules before anything compiles."""
-    from gobaseline.golang.platform import pie_support
-
+    the policy allows it non-PIE), as the toolchain answers before anything compiles (all targets at once)."""
     bp = ctx.policy.build
     jobs: list[_Job] = []
+    with ThreadPoolExecutor() as pool:
+        answers = {t: pool.submit(go.pie_check, *t.partition("/")[::2]) for t in dict.fromkeys(ctx.targets)}
     for target in ctx.targets:
         goos, _, goarch = target.partition("/")
         with result.check("pie-support", target=target) as found:
-            support = pie_support(go.goroot, goos, goarch)
+            support = answers[target].result()
             buildmode = "pie"
             if support.supported is False:
                 if target in bp.allow_non_pie:
@@ -452,60 +426,114 @@ def _plan_targets(
                     continue
         out_dir = out_root / Target(goos, goarch).dirname
         flags = build_flags(opts, buildmode=buildmode, bindnow=bindnow)
-        jobs.append(_Job(target, buildmode, out_dir, list(mains), flags))
+        jobs.append(_Job(target, buildmode, out_dir, list(chosen.mains.get(target, [])), flags))
     return jobs
 
 
-def _compile(ctx: Context, go: Go, jobs: list[_Job], log: Callable[[str], None], *, opts: BuildOptions) -> list[_Job]:
+def _compile(
+    ctx: Context, go: Go, jobs: list[_Job], log: Callable[[str], None], *, opts: BuildOptions, cache_env: dict[str, str]
+) -> list[_Job]:
     """Run one pinned `go build` per job, `parallel` at a time (default: one per CPU)."""
-    env_base = {"CGO_ENABLED": "0", **opts.env}
+    env_base = {"CGO_ENABLED": "0", **opts.env, **cache_env}
     parallel = ctx.policy.build.parallel
-    private_cache: Path | None = None
-    if ctx.policy.build.gocache == "private":
-        import tempfile
-
-        private_cache = Path(tempfile.mkdtemp(prefix="gobaseline-gocache-"))
-        env_base["GOCACHE"] = str(private_cache)
 
     def build_one(job: _Job) -> _Job:
         t = Target.parse(job.target)
+        if not job.packages and not job.compile_only:
+            job.ok = True
+            log(f"build {job.target}: no main package is built for this target (build constraints)")
+            return job
         job.out_dir.mkdir(parents=True, exist_ok=True)
         for m in job.packages:  # never leave last run's binary behind a failed build
             _binary_path(job.out_dir, m, job.target).unlink(missing_ok=True)
-        args = ["build", *job.flags, "-o", str(job.out_dir) + os.sep, *(m.arg for m in job.packages)]
-        log(f"build {job.target}: go {' '.join(shlex.quote(a) for a in args)}")
+        log(f"build {job.target}: {_describe(job)}")
         start = time.perf_counter()
-        try:
-            res = go.run(args, cwd=ctx.module_dir, extra_env={**env_base, **t.env()})
-        except GobaselineError as e:
-            job.seconds = time.perf_counter() - start
-            job.findings.append(rule("GB505").finding(f"`go build` for {job.target}: {e.message}", target=job.target))
-            log(f"build {job.target}: failed after {job.seconds:.1f} s")
-            return job
+        job.ok = True
+        for args in _invocations(job):
+            job.commands.append("go " + " ".join(shlex.quote(a) for a in args))
+            try:
+                res = go.run(args, cwd=ctx.module_dir, extra_env={**env_base, **t.env()})
+            except GobaselineError as e:
+                job.ok = False
+                job.findings.append(rule("GB505").finding(f"`go build`: {e.message}", target=job.target))
+                break
+            if not res.ok:
+                job.ok = False
+                job.findings.extend(_build_failures(ctx, job.target, res.stderr or res.stdout))
         job.seconds = time.perf_counter() - start
-        job.ok = res.ok
-        if not res.ok:
-            job.findings.extend(_build_failures(ctx, job.target, res.stderr or res.stdout))
+        if not job.ok:
             log(f"build {job.target}: failed after {job.seconds:.1f} s ({len(job.findings)} problems)")
         else:
             sizes = []
             for m in job.packages:
                 p = _binary_path(job.out_dir, m, job.target)
                 sizes.append(f"{p.name} {p.stat().st_size / 1e6:.1f} MB" if p.exists() else f"{p.name} missing")
-            log(f"build {job.target}: done in {job.seconds:.1f} s, {', '.join(sizes)}")
+            log(f"build {job.target}: done in {job.seconds:.1f} s" + (f", {', '.join(sizes)}" if sizes else ""))
         return job
 
     workers = max(1, min(len(jobs), parallel or os.cpu_count() or 1))
-    try:
-        if workers == 1:
-            return [build_one(j) for j in jobs]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(build_one, jobs))
-    finally:
-        if private_cache is not None:
-            import shutil
+    if workers == 1:
+        return [build_one(j) for j in jobs]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(build_one, jobs))
 
-            shutil.rmtree(private_cache, ignore_errors=True)
+
+@contextmanager
+def _gocache(ctx: Context) -> Iterator[dict[str, str]]:
+    """`GOCACHE` for this build's go commands: the user's (no change), or with `build.gocache: private` a fresh
+    directory removed afterwards."""
+    if ctx.policy.build.gocache != "private":
+        yield {}
+        return
+    import shutil
+    import tempfile
+
+    private = Path(tempfile.mkdtemp(prefix="gobaseline-gocache-"))
+    try:
+        yield {"GOCACHE": str(private)}
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _invocations(job: _Job) -> list[list[str]]:
+    """The go commands of one target: every main package with its Go name in one command (the package graph
+    loads once), each renamed one on its own with its file name; for a module without a main package, a compile
+    of its packages that writes nothing (no -buildmode: pie and exe ignore non-main packages)."""
+    if job.compile_only:
+        flags = [f for f in job.flags if not f.startswith("-buildmode=")]
+        return [["build", *flags, *job.compile_only]]
+    together = [m.arg for m in job.packages if not m.renamed]
+    out = [["build", *job.flags, "-o", str(job.out_dir) + os.sep, *together]] if together else []
+    for m in job.packages:
+        if m.renamed:
+            out.append(["build", *job.flags, "-o", str(_binary_path(job.out_dir, m, job.target)), m.arg])
+    return out
+
+
+def _describe(job: _Job) -> str:
+    """A short start line: what is built (the full commands go in the report's facts)."""
+    what = list(job.compile_only) if job.compile_only else [m.arg for m in job.packages]
+    shown = ", ".join(what[:4]) + (f" and {len(what) - 4} more" if len(what) > 4 else "")
+    if job.compile_only:
+        return f"compiling {shown} (no main package)"
+    return f"{len(what)} package{'s' if len(what) != 1 else ''} ({shown})"
+
+
+def _record_compiles(result: StageResult, done: list[_Job]) -> None:
+    """One `compile` check per target; a compile error seen on several targets is one finding naming them all."""
+    merged: dict[tuple[str, Location | None, str], list[str]] = {}
+    for job in done:
+        status = CheckStatus.PASSED if not job.findings else CheckStatus.FAILED
+        result.checks.append(CheckRecord(Stage.BUILD, "compile", status, job.seconds, job.target))
+        if job.commands:
+            result.facts[f"build_command {job.target}"] = " && ".join(job.commands)
+        for f in job.findings:
+            merged.setdefault((f.rule_id, f.location, f.message), []).append(job.target)
+    for (rule_id, location, message), targets in merged.items():
+        only = targets[0] if len(targets) == 1 else None
+        result.findings.append(
+            rule(rule_id).finding(f"{message} (GOOS/GOARCH {', '.join(targets)})", location, target=only)
+        )
 
 
 def _binary_path(out_dir: Path, m: MainPackage, target: str) -> Path:
@@ -520,8 +548,8 @@ def _build_failures(ctx: Context, target: str, stderr: str) -> list[Finding]:
         full = p if p.is_absolute() else ctx.module_dir / p
         loc = ctx.at(full, line, col) if full.exists() else None
         text = msg if loc is not None else f"{file}:{line}: {msg}"
-        findings.append(rule("GB501").finding(f"{text} (GOOS/GOARCH {target})", loc, target=target))
+        findings.append(rule("GB501").finding(text, loc, target=target))
     if not positions:
         detail = "; ".join(other[:5]) or "no output"
-        findings.append(rule("GB505").finding(f"`go build` for {target} failed: {detail}", target=target))
+        findings.append(rule("GB505").finding(f"`go build` failed: {detail}", target=target))
     return findings

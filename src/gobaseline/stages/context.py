@@ -12,6 +12,7 @@ from gobaseline.stages import Context
 
 if TYPE_CHECKING:
     from gobaseline.golang.gotool import Go
+    from gobaseline.model import Finding
     from gobaseline.policy import Policy
 
 
@@ -65,3 +66,25 @@ def make_context(
         packages=packages,
         progress=progress,
     )
+
+
+def policy_for(
+    path: Path, given: Path | None, *, in_force: bool, environ: Mapping[str, str]
+) -> tuple[Policy, list[Finding]]:
+    """The policy for the module at `path` (`given` names the file), and findings about it.
+
+    `in_force`: on a change under review, the target's policy read from git objects (a change cannot relax its own
+    gate); otherwise the file in the working tree, or the defaults.
+    """
+    from gobaseline import policy as policy_mod
+
+    module_dir = path.resolve()
+    if not module_dir.is_dir():
+        if in_force:
+            raise GobaselineError("not a directory", path=str(path))
+        return policy_mod.Policy(), []
+    if in_force:
+        from gobaseline.policy.in_force import policy_in_force
+
+        return policy_in_force(repository_root(module_dir), environ, given, module_dir=path)
+    return policy_mod.load(given, module_dir), []

@@ -87,14 +87,8 @@ def _pie_expected(target: str | None, go: Go | None, allow_non_pie: Collection[s
         return False
     if target is None or go is None:
         return True
-    from gobaseline.golang.platform import pie_support
-
     goos, _, goarch = target.partition("/")
-    try:
-        goroot = go.goroot
-    except GobaselineError:
-        return True
-    return pie_support(goroot, goos, goarch).supported is not False
+    return go.pie_check(goos, goarch).supported is not False
 
 
 def _check_build_info(
