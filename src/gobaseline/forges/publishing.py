@@ -6,7 +6,8 @@ refused or failed post becomes one notice line and one GB003 note, and every res
 annotations, the job summary and the files.
 
 The token is printed exactly once, inside `::add-mask::` on GitHub (GitHub then hides it in the log), and
-nowhere else: the log scrubs it out of every line.
+nowhere else: a forge's answer is scrubbed (`scrub`) before it is cut to a reason (`reason_text`), so no piece
+of the token survives a cut made in the middle of it, and the log scrubs every line again.
 """
 
 from __future__ import annotations
@@ -21,6 +22,50 @@ from gobaseline.forges.context import CIContext, ForgeKind
 from gobaseline.model import Finding, Report, Severity, Verdict
 
 Sleep = Callable[[float], None]
+
+FRAGMENT = 8
+"""A run of this many characters of the token is treated as the token: no such piece is ever printed."""
+REASON_LIMIT = 200
+"""A forge's own message is cut to this many characters (after the token is scrubbed out of it)."""
+
+
+def scrub(text: str, secret: str) -> str:
+    """`text` with `secret`, and every piece of it `FRAGMENT` or more characters long, replaced by `***`.
+
+    A piece is what a cut in the middle of the token leaves, or what a server echoes of a token it shortened.
+    """
+    if not secret:
+        return text
+    if len(secret) < FRAGMENT:
+        return text.replace(secret, "***")
+    # Every piece of FRAGMENT+ characters is covered by the FRAGMENT-long pieces it contains: mark those.
+    covered = bytearray(len(text))
+    for i in range(len(secret) - FRAGMENT + 1):
+        gram = secret[i : i + FRAGMENT]
+        at = text.find(gram)
+        while at != -1:
+            covered[at : at + FRAGMENT] = b"\x01" * FRAGMENT
+            at = text.find(gram, at + 1)
+    if not any(covered):
+        return text
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        if covered[i]:
+            while i < len(text) and covered[i]:
+                i += 1
+            out.append("***")
+        else:
+            j = covered.find(1, i)
+            j = len(text) if j == -1 else j
+            out.append(text[i:j])
+            i = j
+    return "".join(out)
+
+
+def reason_text(message: str, secret: str, limit: int = REASON_LIMIT) -> str:
+    """A forge's message as part of a reason: the token scrubbed out first, then cut to `limit` characters."""
+    return scrub(message, secret)[:limit]
 
 
 class ForgeError(Exception):
@@ -174,8 +219,8 @@ class Log:
         self.lines: list[str] = []
 
     def scrub(self, text: str) -> str:
-        """`text` with the token replaced by `***`."""
-        return text.replace(self.token, "***") if self.token else text
+        """`text` with the token, and any piece of it, replaced by `***`."""
+        return scrub(text, self.token)
 
     def notice(self, message: str) -> None:
         """Print and keep one notice line."""

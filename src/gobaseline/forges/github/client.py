@@ -22,7 +22,7 @@ import requests
 from gobaseline import __version__
 from gobaseline.forges.context import CIContext
 from gobaseline.forges.github.retry import forge_retry
-from gobaseline.forges.publishing import ForgeError, Posted, counts_line
+from gobaseline.forges.publishing import ForgeError, Posted, counts_line, reason_text
 from gobaseline.model import Finding, Location, Report, Severity
 
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ class GitHub:
 
     def find_check_run(self, name: str) -> CheckRun | None:
         """Our check run for this head commit and job attempt, if one exists."""
-        with _translate("check run"):
+        with _translate("check run", self.ctx.token):
             runs = self._repo.get_commit(self.ctx.head_sha).get_check_runs(check_name=name)
             for run in runs:
                 if run.name == name and run.external_id == self.external_id:
@@ -167,7 +167,7 @@ class GitHub:
         output: dict[str, Any] = {"title": title, "summary": summary}
 
         def create() -> CheckRun:
-            with _translate("check run"):
+            with _translate("check run", self.ctx.token):
                 return self._repo.create_check_run(
                     name=name,
                     head_sha=self.ctx.head_sha,
@@ -216,13 +216,13 @@ class GitHub:
         missing."""
         for attempt in range(3):
             try:
-                with _translate("check run"):
+                with _translate("check run", self.ctx.token):
                     run.edit(output=output, **extra)
                 return
             except ForgeError as e:
                 if e.forbidden or (e.status is not None and e.status < 500) or attempt == 2:
                     raise
-                with _translate("check run"):
+                with _translate("check run", self.ctx.token):
                     fresh = self._repo.get_check_run(run.id)
                     count = _annotations_count(fresh)
                 if count >= expect and not extra:
@@ -241,7 +241,7 @@ class GitHub:
         desc = description if len(description) <= STATUS_DESCRIPTION_LIMIT else description[:139] + "…"
         for attempt in range(2):
             try:
-                with _translate("commit status"):
+                with _translate("commit status", self.ctx.token):
                     status = commit.create_status(
                         state=state,
                         target_url=self.ctx.run_url or _unset(),
@@ -270,7 +270,7 @@ class GitHub:
         }
         if started_at:
             body["started_at"] = started_at
-        with _translate("SARIF upload"):
+        with _translate("SARIF upload", self.ctx.token):
             _, receipt = self._gh.requester.requestJsonAndCheck(
                 "POST", f"/repos/{self.ctx.repo}/code-scanning/sarifs", input=body
             )
@@ -281,7 +281,7 @@ class GitHub:
         waited, delay = 0.0, 1.0
         while True:
             try:
-                with _translate("SARIF upload"):
+                with _translate("SARIF upload", self.ctx.token):
                     _, data = self._gh.requester.requestJsonAndCheck("GET", url)
             except ForgeError as e:
                 # 404 for a moment after the upload is normal: the receipt exists before the analysis does.
@@ -324,15 +324,10 @@ def _unset() -> Any:
     return NotSet
 
 
-def _describe_response(status: int, text: str) -> str:
-    message = ""
-    try:
-        data = json.loads(text)
-        if isinstance(data, dict):
-            message = str(data.get("message", ""))
-    except ValueError:
-        message = ""
-    return f"HTTP {status}" + (f" ({message[:200]})" if message else "")
+def _describe_response(status: int, data: Any, token: str) -> str:
+    message = str(data.get("message", "")) if isinstance(data, dict) else ""
+    message = reason_text(message, token)
+    return f"HTTP {status}" + (f" ({message})" if message else "")
 
 
 def _describe_exception(e: BaseException) -> str:
@@ -348,8 +343,9 @@ class _translate:
     """Turn PyGithub and requests failures into ForgeError (status kept, no headers or token in the
     message)."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, token: str) -> None:
         self.what = what
+        self.token = token
 
     def __enter__(self) -> None:
         return None
@@ -360,8 +356,8 @@ class _translate:
         from github import GithubException
 
         if isinstance(exc, GithubException):
-            data = exc.data if isinstance(exc.data, dict) else {}
-            raise ForgeError(self.what, _describe_response(exc.status, json.dumps(data)), status=exc.status) from None
+            reason = _describe_response(exc.status, exc.data, self.token)
+            raise ForgeError(self.what, reason, status=exc.status) from None
         if isinstance(exc, requests.RequestException):
             raise ForgeError(self.what, _describe_exception(exc)) from None
 

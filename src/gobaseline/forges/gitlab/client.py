@@ -15,7 +15,7 @@ import requests
 
 from gobaseline import __version__
 from gobaseline.forges.context import CIContext
-from gobaseline.forges.publishing import ForgeError, Posted
+from gobaseline.forges.publishing import ForgeError, Posted, reason_text
 
 NOTE_MARKER = "<!-- gobaseline:report -->"
 NOTE_LIMIT = 1_000_000
@@ -80,7 +80,7 @@ class GitLab:
         commit = self._project.commits.get(self.ctx.head_sha, lazy=True)
         for attempt in range(2):
             try:
-                with _translate("commit status"):
+                with _translate("commit status", self.ctx.token):
                     status = commit.statuses.create(data, **_CREATE)
                 return Posted("status", str(status.get_id() or ""), self.ctx.run_url, state)
             except ForgeError as e:
@@ -93,7 +93,7 @@ class GitLab:
 
     def _find_note(self) -> Any:
         mr = self._project.mergerequests.get(self.ctx.change_number or 0, lazy=True)
-        with _translate("merge request note"):
+        with _translate("merge request note", self.ctx.token):
             for note in mr.notes.list(iterator=True, per_page=100, sort="asc", order_by="created_at", **_READ):
                 if str(getattr(note, "body", "")).startswith(NOTE_MARKER):
                     return note
@@ -105,11 +105,11 @@ class GitLab:
         mr = self._project.mergerequests.get(self.ctx.change_number or 0, lazy=True)
         note = self._find_note()
         if note is not None:
-            with _translate("merge request note"):
+            with _translate("merge request note", self.ctx.token):
                 mr.notes.update(note.id, {"body": body}, **_READ)
             return Posted("note", str(note.id), "", "updated")
         try:
-            with _translate("merge request note"):
+            with _translate("merge request note", self.ctx.token):
                 created = mr.notes.create({"body": body}, **_CREATE)
             return Posted("note", str(created.id), "", "created")
         except ForgeError as e:
@@ -119,7 +119,7 @@ class GitLab:
             note = self._find_note()
             if note is not None:
                 return Posted("note", str(note.id), "", "created")
-            with _translate("merge request note"):
+            with _translate("merge request note", self.ctx.token):
                 created = mr.notes.create({"body": body}, **_CREATE)
             return Posted("note", str(created.id), "", "created")
 
@@ -127,8 +127,9 @@ class GitLab:
 class _translate:
     """Turn python-gitlab and requests failures into ForgeError."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, token: str) -> None:
         self.what = what
+        self.token = token
 
     def __enter__(self) -> None:
         return None
@@ -140,7 +141,7 @@ class _translate:
 
         if isinstance(exc, gitlab.GitlabError):
             code = exc.response_code
-            message = str(exc.error_message or "")[:200]
+            message = reason_text(str(exc.error_message or ""), self.token)
             raise ForgeError(self.what, f"HTTP {code}" + (f" ({message})" if message else ""), status=code) from None
         if isinstance(exc, requests.Timeout):
             raise ForgeError(self.what, f"no answer in time ({type(exc).__name__})") from None
