@@ -9,13 +9,13 @@ finding stops before the build. The commands (`gobaseline.commands`) print, writ
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gobaseline import console
 from gobaseline.errors import GobaselineError
 from gobaseline.model import Finding, Report, Stage
 from gobaseline.policy import Policy
@@ -25,7 +25,7 @@ from gobaseline.stages.record import RunRecord
 
 
 def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    console.say(message)
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from gobaseline.commands.run import Options, execute
-from gobaseline.forges.publishing import FRAGMENT, REASON_LIMIT, reason_text, scrub
+from gobaseline.console import FRAGMENT, scrub
+from gobaseline.forges.publishing import REASON_LIMIT, reason_text
 from support.canned import canned_module, canned_pipeline
 from support.github_api import FakeGitHub, Fault, github_api, github_env, sample_report
 from support.gitlab_api import FakeGitLab, gitlab_api, gitlab_env

@@ -10,7 +10,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from gobaseline import pipeline
-from gobaseline.commands.output import REPORT_FORMATS, exit_code, log, render_options, write_reports
+from gobaseline.commands.output import (
+    REPORT_FORMATS,
+    exit_code,
+    log_written,
+    print_format,
+    render_options,
+    write_reports,
+)
 from gobaseline.model import ExitCode, Report
 
 
@@ -79,11 +86,10 @@ def execute(options: Options) -> Outcome:
     from gobaseline.formats import render
 
     opts = render_options(report, ctx, environ)
-    sys.stdout.write(render("text", report, options=opts))
+    print_format("text", render("text", report, options=opts))
     if ci.forge == "github":
-        sys.stdout.write(render("github", report, options=opts))
-    for fmt, path in files.items():
-        log(f"gobaseline: wrote {fmt} report to {path}")
+        print_format("github", render("github", report, options=opts))
+    log_written(files)
     return Outcome(exit_code(report.verdict, fail_on), report, {**files, **result.files})
 
 

@@ -17,50 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TextIO
 
+from gobaseline import console
+from gobaseline.console import scrub
 from gobaseline.errors import GobaselineError
 from gobaseline.forges.context import CIContext, ForgeKind
 from gobaseline.model import Finding, Report, Severity, Verdict
 
 Sleep = Callable[[float], None]
 
-FRAGMENT = 8
-"""A run of this many characters of the token is treated as the token: no such piece is ever printed."""
 REASON_LIMIT = 200
 """A forge's own message is cut to this many characters (after the token is scrubbed out of it)."""
-
-
-def scrub(text: str, secret: str) -> str:
-    """`text` with `secret`, and every piece of it `FRAGMENT` or more characters long, replaced by `***`.
-
-    A piece is what a cut in the middle of the token leaves, or what a server echoes of a token it shortened.
-    """
-    if not secret:
-        return text
-    if len(secret) < FRAGMENT:
-        return text.replace(secret, "***")
-    # Every piece of FRAGMENT+ characters is covered by the FRAGMENT-long pieces it contains: mark those.
-    covered = bytearray(len(text))
-    for i in range(len(secret) - FRAGMENT + 1):
-        gram = secret[i : i + FRAGMENT]
-        at = text.find(gram)
-        while at != -1:
-            covered[at : at + FRAGMENT] = b"\x01" * FRAGMENT
-            at = text.find(gram, at + 1)
-    if not any(covered):
-        return text
-    out: list[str] = []
-    i = 0
-    while i < len(text):
-        if covered[i]:
-            while i < len(text) and covered[i]:
-                i += 1
-            out.append("***")
-        else:
-            j = covered.find(1, i)
-            j = len(text) if j == -1 else j
-            out.append(text[i:j])
-            i = j
-    return "".join(out)
 
 
 def reason_text(message: str, secret: str, limit: int = REASON_LIMIT) -> str:
@@ -214,6 +180,7 @@ class Log:
 
     def __init__(self, token: str, stream: TextIO, line: Callable[[str], str]) -> None:
         self.token = token
+        console.secret(token)
         self.stream = stream
         self.line = line
         self.lines: list[str] = []
@@ -226,8 +193,7 @@ class Log:
         """Print and keep one notice line."""
         line = self.line(self.scrub(message))
         self.lines.append(line)
-        self.stream.write(line + "\n")
-        self.stream.flush()
+        console.commands(line, self.stream)
 
 
 def read_text(path: Path | None) -> str | None:

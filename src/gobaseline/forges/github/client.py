@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from gobaseline import __version__
+from gobaseline import __version__, console
 from gobaseline.forges.context import CIContext
 from gobaseline.forges.github.retry import forge_retry
 from gobaseline.forges.publishing import ForgeError, Posted, counts_line, reason_text
@@ -121,6 +121,7 @@ class GitHub:
     ) -> None:
         from github import Auth, Github
 
+        console.route_library_logs()
         self.ctx = ctx
         self.retry = retry or forge_retry(sleep=sleep)
         self.timeout = timeout

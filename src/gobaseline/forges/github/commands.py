@@ -12,6 +12,7 @@ delimiter, so no value (a path, a message) can end it early or add outputs of it
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -42,6 +43,33 @@ def command(name: str, message: str, properties: Mapping[str, str] | None = None
     props = ",".join(f"{k}={escape_property(v)}" for k, v in (properties or {}).items() if v)
     head = f"{name} {props}" if props else name
     return f"::{head}::{escape_data(message)}"
+
+
+def unescape_data(value: str) -> str:
+    """What the runner makes of a command's data (`%25` last, as it does)."""
+    return value.replace("%0D", "\r").replace("%0A", "\n").replace("%25", "%")
+
+
+def unescape_property(value: str) -> str:
+    """What the runner makes of a property value."""
+    return unescape_data(value.replace("%3A", ":").replace("%2C", ","))
+
+
+_COMMAND = re.compile(r"::(?P<name>[a-z][a-z-]*)(?: (?P<props>[^:]*))?::(?P<data>.*)", re.DOTALL)
+
+
+def is_command(line: str, names: frozenset[str]) -> bool:
+    """`line` is exactly what `command` makes of one of `names`: nothing else passes for one of our commands."""
+    m = _COMMAND.fullmatch(line)
+    if m is None or m["name"] not in names:
+        return False
+    props: dict[str, str] = {}
+    for item in (m["props"] or "").split(",") if m["props"] else ():
+        key, eq, value = item.partition("=")
+        if not eq or not key:
+            return False
+        props[key] = unescape_property(value)
+    return command(m["name"], unescape_data(m["data"]), props) == line
 
 
 STEP_SUMMARY_LIMIT = 1024 * 1024

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from gobaseline import console
 from gobaseline.forges.context import CIContext
 from gobaseline.forges.github import commands
 from gobaseline.forges.github.context import read
@@ -58,10 +59,8 @@ class GitHubPublisher:
         sleep: Sleep,
     ) -> PublishResult:
         """Mask the token, write the job files, post what `options` asks for."""
-        if ctx.token:
-            # First, before any call can fail and print: GitHub hides the value everywhere in the log after this.
-            stream.write(f"::add-mask::{ctx.token}\n")
-            stream.flush()
+        # First, before any call can fail and print: GitHub hides the value everywhere in the log after this.
+        console.mask(ctx.token, stream)
         log = Log(ctx.token, stream, notice_line)
         summary = summary_text(report, files)
         _github_files(report, files=files, environ=environ, options=options, summary=summary, log=log)

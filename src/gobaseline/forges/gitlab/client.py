@@ -13,7 +13,7 @@ from typing import Any
 
 import requests
 
-from gobaseline import __version__
+from gobaseline import __version__, console
 from gobaseline.forges.context import CIContext
 from gobaseline.forges.publishing import ForgeError, Posted, reason_text
 
@@ -54,6 +54,7 @@ class GitLab:
     ) -> None:
         import gitlab
 
+        console.route_library_logs()
         self.ctx = ctx
         self._gl = gitlab.Gitlab(
             api_base(ctx.api_url),
