@@ -78,7 +78,7 @@ def test_github_echoing_the_token_leaves_no_piece_of_it_anywhere(
 
     captured = capsys.readouterr()
     assert [f.rule_id for f in outcome.report.findings if f.rule_id == "GB003"] == ["GB003"]
-    assert "HTTP 422" in captured.err and "(403)" in captured.err and "HTTP 400" in captured.err
+    assert "HTTP 422" in captured.err and "(403, missing permission)" in captured.err and "HTTP 400" in captured.err
     masked = f"::add-mask::{token}"
     assert captured.err.count(masked) == 1
     texts = [captured.out, captured.err.replace(masked, "")]

@@ -37,18 +37,37 @@ def reason_text(message: str, secret: str, limit: int = REASON_LIMIT) -> str:
 class ForgeError(Exception):
     """A forge call failed after the retries the policy allows. The message never contains the token."""
 
-    def __init__(self, what: str, reason: str, *, status: int | None = None) -> None:
+    def __init__(
+        self, what: str, reason: str, *, status: int | None = None, unclear: bool = False, partly: bool = False
+    ) -> None:
         self.what = what
         """What we were doing: `check run`, `commit status`, `SARIF upload`, `merge request note`."""
         self.reason = reason
         self.status = status
-        """The HTTP status, or None for a connection failure or timeout."""
+        """The HTTP status, or None for a connection failure, a timeout or an answer that could not be read."""
+        self.unclear = unclear
+        """The forge answered success with something unreadable: the request may well have taken effect."""
+        self.partly = partly
+        """It was posted, but not all of it (`reason` says what is missing)."""
         super().__init__(f"{what}: {reason}")
 
     @property
+    def failure(self) -> str:
+        """`The commit status could not be posted (reason).`, or `may not have been posted` when unclear."""
+        if self.partly:
+            return f"The {self.what} was posted, but {self.reason}."
+        verb = "may not have been posted" if self.unclear else "could not be posted"
+        return f"The {self.what} {verb} ({self.reason})."
+
+    @property
+    def unauthorized(self) -> bool:
+        """401: the token itself was not accepted (expired, revoked, for another host); nothing will work."""
+        return self.status == 401
+
+    @property
     def forbidden(self) -> bool:
-        """The token may not do this (read-only token, fork, no Advanced Security): retrying cannot help."""
-        return self.status in (401, 403)
+        """403: the token is valid but may not do this (read-only token, fork, no Advanced Security)."""
+        return self.status == 403
 
 
 @dataclass(frozen=True)
@@ -91,8 +110,9 @@ class PublishOptions:
     """The check run's name."""
     http_timeout: int = 15
     """Seconds to wait for one API answer."""
-    sarif_poll_limit: float = 120.0
-    """Seconds to keep asking whether the SARIF upload was processed."""
+    sarif_poll_limit: float = 5.0
+    """Seconds (waits and answers together) to keep asking whether the SARIF upload was processed; then
+    publishing says so and goes on."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], *, fail_on: str = "error") -> PublishOptions:

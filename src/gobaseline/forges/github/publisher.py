@@ -64,7 +64,9 @@ class GitHubPublisher:
         log = Log(ctx.token, stream, notice_line)
         summary = summary_text(report, files)
         _github_files(report, files=files, environ=environ, options=options, summary=summary, log=log)
-        posted, failures = _post_github(report, files=files, ctx=ctx, options=options, summary=summary, sleep=sleep)
+        posted, failures = _post_github(
+            report, files=files, ctx=ctx, options=options, summary=summary, sleep=sleep, log=log
+        )
         return finish(ctx, log, posted, failures)
 
 
@@ -94,7 +96,14 @@ def _github_files(
         commands.append_outputs(Path(step_output), values)
 
 
-def _why_forbidden(ctx: CIContext, what: str) -> str:
+def _why_refused(ctx: CIContext, what: str, e: ForgeError) -> str:
+    if e.unauthorized:
+        return (
+            f"The {what} was refused (401, bad credentials): ${ctx.token_var} is not a token GitHub accepts "
+            "(expired, revoked, or for another GitHub host); nothing else was tried."
+        )
+    if "rate limit" in e.reason.lower():
+        return f"The {what} was refused by GitHub's rate limit ({e.reason}); try the job again later."
     if ctx.is_fork:
         return (
             f"The {what} was refused (403): this pull request comes from a fork, so its token is read-only; "
@@ -107,7 +116,10 @@ def _why_forbidden(ctx: CIContext, what: str) -> str:
             "files."
         )
     perm = "checks: write" if what == "check run" else "statuses: write"
-    return f"The {what} was refused (403): give the workflow token `{perm}` in the workflow's `permissions:`."
+    return (
+        f"The {what} was refused (403, missing permission): the token is valid but may not do this; give the "
+        f"workflow token `{perm}` in the workflow's `permissions:`."
+    )
 
 
 def _post_github(
@@ -118,6 +130,7 @@ def _post_github(
     options: PublishOptions,
     summary: str,
     sleep: Sleep,
+    log: Log,
 ) -> tuple[list[Posted], list[str]]:
     posted: list[Posted] = []
     failures: list[str] = []
@@ -137,7 +150,7 @@ def _post_github(
     from gobaseline.forges.github.client import GitHub
 
     client = GitHub(ctx, timeout=options.http_timeout, sleep=sleep, poll_limit=options.sarif_poll_limit)
-    forbidden = False
+    stop = False
     steps: list[tuple[str, Callable[[], Posted | None]]] = []
     if options.check_run:
         steps.append(
@@ -157,19 +170,24 @@ def _post_github(
         description = status_description(report)
         steps.append(("commit status", lambda: client.commit_status(options.status_context, state, description)))
     if options.sarif_upload:
-        steps.append(("SARIF upload", lambda: _sarif(client, report, files, options, failures)))
+        steps.append(
+            ("SARIF upload", lambda: _sarif(client, report, files=files, options=options, failures=failures, log=log))
+        )
     try:
         for what, step in steps:
-            if forbidden and ctx.is_fork:
-                continue  # The token is read-only: the rest would be refused the same way.
+            if stop:
+                continue  # A rejected or read-only token: the rest would be refused the same way.
             try:
                 result = step()
             except ForgeError as e:
-                if e.forbidden:
-                    forbidden = True
-                    failures.append(_why_forbidden(ctx, what))
+                if e.unauthorized or e.forbidden:
+                    stop = e.unauthorized or ctx.is_fork
+                    failures.append(_why_refused(ctx, what, e))
                 else:
-                    failures.append(f"The {what} could not be posted ({e.reason}).")
+                    failures.append(e.failure)
+                continue
+            except Exception as e:  # whatever happened, the results stay where they are
+                failures.append(f"The {what} could not be posted (an unexpected {type(e).__name__}).")
                 continue
             if result is not None:
                 posted.append(result)
@@ -183,7 +201,13 @@ def _post_github(
 
 
 def _sarif(
-    client: GitHub, report: Report, files: Mapping[str, Path], options: PublishOptions, failures: list[str]
+    client: GitHub,
+    report: Report,
+    *,
+    files: Mapping[str, Path],
+    options: PublishOptions,
+    failures: list[str],
+    log: Log,
 ) -> Posted | None:
     if not client.ctx.sarif_ref or not client.ctx.sarif_sha:
         failures.append(
@@ -199,4 +223,22 @@ def _sarif(
     if result.processing_status == "failed":
         errors = "; ".join(result.errors[:3]) or "no reason given"
         failures.append(f"Code scanning could not process the SARIF upload ({errors}).")
+    elif result.problem is not None:
+        failures.append(_sarif_unknown(client.ctx, result.problem))
+    elif result.processing_status == "pending":
+        log.notice(
+            f"Code scanning had not finished processing the SARIF upload after {client.poll_limit:g} s; it goes "
+            "on without waiting for it (its result shows in the repository's Security tab)."
+        )
     return Posted("sarif", result.id, "", result.processing_status)
+
+
+def _sarif_unknown(ctx: CIContext, e: ForgeError) -> str:
+    if e.unauthorized:
+        return _why_refused(ctx, "SARIF processing status", e)
+    if e.forbidden:
+        return (
+            "The SARIF file was uploaded, but reading its processing status was refused (403, missing "
+            "permission): give the workflow token `security-events: read`."
+        )
+    return f"The SARIF file was uploaded, but whether code scanning processed it could not be read ({e.reason})."

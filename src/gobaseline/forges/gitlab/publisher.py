@@ -102,14 +102,21 @@ def _post_gitlab(
             try:
                 posted.append(step())
             except ForgeError as e:
+                if e.unauthorized:
+                    failures.append(
+                        f"The {what} was refused (401, bad credentials): ${ctx.token_var} is not a token GitLab "
+                        "accepts (expired, revoked, or for another GitLab instance); nothing else was tried."
+                    )
+                    break
                 if e.forbidden:
                     failures.append(
-                        f"The {what} was refused ({e.reason}): the token needs the `api` scope and at least "
-                        f"the "
-                        "Developer role (Reporter for notes)."
+                        f"The {what} was refused ({e.reason}, missing permission): the token is valid but needs "
+                        "the `api` scope and at least the Developer role (Reporter for notes)."
                     )
                 else:
-                    failures.append(f"The {what} could not be posted ({e.reason}).")
+                    failures.append(e.failure)
+            except Exception as e:  # whatever happened, the results stay where they are
+                failures.append(f"The {what} could not be posted (an unexpected {type(e).__name__}).")
     finally:
         client.close()
     if failures:
