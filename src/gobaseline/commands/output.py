@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gobaseline import console
+from gobaseline import console, safefs
 from gobaseline.formats.logline import log_path
 from gobaseline.model import ExitCode, Report, Verdict
 
@@ -76,13 +76,12 @@ def write_reports(
     from gobaseline.formats import default_filename, render
 
     opts = options or render_options(report)
-    directory.mkdir(parents=True, exist_ok=True)
+    safefs.ensure_dir(directory)
     written: dict[str, Path] = {}
     for fmt in formats:
         path = directory / default_filename(fmt)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(render(fmt, report, options=opts), encoding="utf-8")
-        tmp.replace(path)
+        # Atomic and never through a link planted at the name (see safefs).
+        safefs.write_text(path, render(fmt, report, options=opts))
         written[fmt] = path
     return written
 

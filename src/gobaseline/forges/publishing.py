@@ -16,8 +16,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TextIO
+from urllib.parse import urlsplit
 
-from gobaseline import console
+from gobaseline import console, safefs
 from gobaseline.console import scrub
 from gobaseline.errors import GobaselineError
 from gobaseline.forges.context import CIContext, ForgeKind
@@ -216,13 +217,35 @@ class Log:
         console.commands(line, self.stream)
 
 
+READ_LIMIT = 256 * 1024 * 1024
+"""The largest report file publishing reads (a SARIF file GitHub takes gzips to 10 MB)."""
+
+
+def url_problem(var: str, value: str) -> str | None:
+    """Why `value`, the API base URL from `var`, cannot be used (`GITHUB_API_URL is empty`), or None."""
+    if not value.strip():
+        return f"{var} is empty"
+    shown = repr(value if len(value) <= 80 else value[:80] + "...")
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        return f"{var}={shown} is not a URL"
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        return f"{var}={shown} is not an http(s) URL with a host"
+    if any(c.isspace() or not c.isprintable() for c in value):
+        return f"{var}={shown} holds spaces or control characters"
+    return None
+
+
 def read_text(path: Path | None) -> str | None:
-    """The file's text, or None when there is no such file or it cannot be read."""
+    """The file's text, or None when there is no such file or it cannot be read (a special file, too large, not
+    UTF-8: publishing only reads what the run wrote)."""
     if path is None:
         return None
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return safefs.read_text(path, limit=READ_LIMIT, what="report file")
+    except GobaselineError:
         return None
 
 

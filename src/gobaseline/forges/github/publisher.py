@@ -26,13 +26,16 @@ from gobaseline.forges.publishing import (
     status_description,
     status_state,
     summary_text,
+    url_problem,
 )
 from gobaseline.model import Report, Severity
+from gobaseline.safefs import FileAccessError
 
 if TYPE_CHECKING:
     from gobaseline.forges.github.client import GitHub
 
 FORKS_DOC = "docs/forks.md"
+RESULTS_IN = "the annotations, the job summary and the report files"
 
 
 def notice_line(message: str) -> str:
@@ -63,10 +66,14 @@ class GitHubPublisher:
         console.mask(ctx.token, stream)
         log = Log(ctx.token, stream, notice_line)
         summary = summary_text(report, files)
-        _github_files(report, files=files, environ=environ, options=options, summary=summary, log=log)
+        problems = _github_files(report, files=files, environ=environ, options=options, summary=summary, log=log)
         posted, failures = _post_github(
             report, files=files, ctx=ctx, options=options, summary=summary, sleep=sleep, log=log
         )
+        failures[:0] = problems
+        if failures:
+            where = "the annotations and the report files" if any("SUMMARY" in p for p in problems) else RESULTS_IN
+            failures.append(f"Results are in {where}; the exit code is unchanged.")
         return finish(ctx, log, posted, failures)
 
 
@@ -78,10 +85,16 @@ def _github_files(
     options: PublishOptions,
     summary: str,
     log: Log,
-) -> None:
+) -> list[str]:
+    """Append to the job summary and the step outputs; what could not be written, one sentence each."""
+    problems: list[str] = []
     step_summary = environ.get("GITHUB_STEP_SUMMARY")
-    if options.summary and step_summary and commands.append_step_summary(Path(step_summary), summary):
-        log.notice("The job summary was cut to GitHub's 1 MiB limit; the report files have everything.")
+    if options.summary and step_summary:
+        try:
+            if commands.append_step_summary(Path(step_summary), summary):
+                log.notice("The job summary was cut to GitHub's 1 MiB limit; the report files have everything.")
+        except FileAccessError as e:
+            problems.append(f"GITHUB_STEP_SUMMARY ({e.path}) {e.message}; the job summary was not written.")
     step_output = environ.get("GITHUB_OUTPUT")
     if step_output:
         values = {
@@ -93,7 +106,11 @@ def _github_files(
             "sarif": str(files.get("sarif", "")),
             "manifest": str(files.get("manifest", "")),
         }
-        commands.append_outputs(Path(step_output), values)
+        try:
+            commands.append_outputs(Path(step_output), values)
+        except FileAccessError as e:
+            problems.append(f"GITHUB_OUTPUT ({e.path}) {e.message}; the step outputs were not written.")
+    return problems
 
 
 def _why_refused(ctx: CIContext, what: str, e: ForgeError) -> str:
@@ -138,18 +155,23 @@ def _post_github(
     if not wanted:
         return posted, failures
     if not ctx.token:
-        failures.append(
-            f"Nothing was posted to GitHub: ${ctx.token_var} is empty. Results are in the annotations, "
-            "the job summary and the report files."
-        )
+        failures.append(f"Nothing was posted to GitHub: ${ctx.token_var} is empty.")
         return posted, failures
     if not ctx.repo or not ctx.head_sha:
         failures.append("Nothing was posted to GitHub: GITHUB_REPOSITORY or the commit SHA is not set.")
         return posted, failures
+    problem = url_problem("GITHUB_API_URL", ctx.api_url)
+    if problem:
+        failures.append(f"Nothing was posted to GitHub: {problem}.")
+        return posted, failures
 
     from gobaseline.forges.github.client import GitHub
 
-    client = GitHub(ctx, timeout=options.http_timeout, sleep=sleep, poll_limit=options.sarif_poll_limit)
+    try:
+        client = GitHub(ctx, timeout=options.http_timeout, sleep=sleep, poll_limit=options.sarif_poll_limit)
+    except Exception as e:  # a client that cannot even be set up posts nothing; the results stay where they are
+        failures.append(f"Nothing was posted to GitHub: the API client could not be set up ({type(e).__name__}).")
+        return posted, failures
     stop = False
     steps: list[tuple[str, Callable[[], Posted | None]]] = []
     if options.check_run:
@@ -193,10 +215,6 @@ def _post_github(
                 posted.append(result)
     finally:
         client.close()
-    if failures:
-        failures.append(
-            "Results are in the annotations, the job summary and the report files; the exit code is unchanged."
-        )
     return posted, failures
 
 
