@@ -29,7 +29,7 @@ sys.path.insert(0, str(REPO / "src"))
 from gobaseline.golang.gotool import Go  # noqa: E402
 from gobaseline.model import Stage  # noqa: E402
 from gobaseline.policy import DEFAULT_TARGETS, Policy  # noqa: E402
-from gobaseline.stages import Context, StageResult, build  # noqa: E402
+from gobaseline.stages import Context, StageResult, build, build_options  # noqa: E402
 from gobaseline.stages.packages import Selection  # noqa: E402
 from tests.support.goproxy import rmtree  # noqa: E402
 from tests.support.toolchains import isolated_go_env  # noqa: E402
@@ -56,7 +56,7 @@ def main() -> int:
     root = Path(tempfile.mkdtemp(prefix="bench-pie-"))
     try:
         env = isolated_go_env(root, root / "gocache")
-        opts, _ = build.plan_options(Policy().build, None)
+        opts, _ = build_options.plan_options(Policy().build, None)
 
         def fresh() -> Go:
             go = Go.discover(environ=env)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from gobaseline import __version__
+from gobaseline import __version__, console
 from gobaseline.errors import GobaselineError
 from gobaseline.model import ExitCode
 
@@ -170,19 +170,16 @@ def guarded(fn: Callable[[], int]) -> int:
     try:
         return int(fn())
     except GobaselineError as e:
-        print(f"gobaseline: error: {e.explain()}", file=sys.stderr)
+        console.say(f"gobaseline: error: {e.explain()}")
         return ExitCode.INTERNAL
     except KeyboardInterrupt:
-        print("gobaseline: interrupted", file=sys.stderr)
+        console.say("gobaseline: interrupted")
         return ExitCode.INTERRUPTED
     except BrokenPipeError:
         return ExitCode.INTERNAL
     except Exception:
-        traceback.print_exc()
-        print(
-            "gobaseline: internal error (a bug in gobaseline); please report it with the traceback above",
-            file=sys.stderr,
-        )
+        console.say(traceback.format_exc())
+        console.say("gobaseline: internal error (a bug in gobaseline); please report it with the traceback above")
         return ExitCode.INTERNAL
 
 

@@ -10,12 +10,12 @@ before the build. The commands (`gobaseline.commands`) print, write and post the
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from gobaseline import console
 from gobaseline.model import Report, Stage
 from gobaseline.policy import Policy
 from gobaseline.stages import Context, StageRun
@@ -24,7 +24,7 @@ from gobaseline.stages.record import RunRecord
 
 
 def _log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    console.say(message)
 
 
 @dataclass(frozen=True)

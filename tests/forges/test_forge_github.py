@@ -55,4 +55,4 @@ def test_summary_cut_to_the_limit_with_a_note() -> None:
 
 
 def test_expected_requests() -> None:
-    assert [expected_requests(n) for n in (0, 1, 50, 51, 1000)] == [3, 3, 3, 4, 22]
+    assert [expected_requests(n) for n in (0, 1, 50, 51, 1000)] == [2, 2, 2, 3, 21]

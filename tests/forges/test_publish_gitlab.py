@@ -11,32 +11,9 @@ from gobaseline.forges import PublishOptions, PublishResult, publish
 from gobaseline.forges.gitlab.client import NOTE_MARKER
 from gobaseline.model import Report
 from tests.support.github_api import HEAD_SHA, MERGE_SHA, Fault, sample_report, write_files
-from tests.support.gitlab_api import FakeGitLab, gitlab_api
+from tests.support.gitlab_api import FakeGitLab, gitlab_api, gitlab_env
 
 __all__ = ["gitlab_api"]
-
-
-def gitlab_env(fake: FakeGitLab, *, mr: bool = True, fork: bool = False, token: bool = True) -> dict[str, str]:
-    env = {
-        "GITLAB_CI": "true",
-        "CI_API_V4_URL": fake.api_url,
-        "CI_PROJECT_ID": str(fake.project_id),
-        "CI_COMMIT_SHA": MERGE_SHA,
-        "CI_COMMIT_REF_NAME": "feature",
-        "CI_JOB_URL": "https://gitlab.example.com/octo/hello/-/jobs/99",
-        "CI_PIPELINE_SOURCE": "merge_request_event" if mr else "push",
-    }
-    if mr:
-        env |= {
-            "CI_MERGE_REQUEST_IID": "3",
-            "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA": HEAD_SHA,
-            "CI_MERGE_REQUEST_DIFF_BASE_SHA": "c" * 40,
-            "CI_MERGE_REQUEST_PROJECT_ID": str(fake.project_id),
-            "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": "43" if fork else str(fake.project_id),
-        }
-    if token:
-        env["GOBASELINE_GITLAB_TOKEN"] = fake.token
-    return env
 
 
 def run(

@@ -18,7 +18,7 @@ from gobaseline.golang import naming
 from gobaseline.golang.gotool import Go
 from gobaseline.model import CheckStatus, Finding, Severity, Stage
 from gobaseline.policy import BuildPolicy, parse
-from gobaseline.stages import BuildOutput, Built, Context, StageResult, build, verify
+from gobaseline.stages import BuildOutput, Built, Context, StageResult, build, build_options, verify
 from tests.conftest import make_ctx
 from tests.support.stages import BuildAndVerify, build_and_verify
 from tests.support.toolchains import isolated_go_env
@@ -250,8 +250,8 @@ def test_an_unreadable_artifact_is_a_finding_and_no_checksum_line(tmp_path: Path
 # -- policy options -----------------------------------------------------------------------------------------------
 
 
-def plan(**kwargs: object) -> tuple[build.BuildOptions, list[Finding]]:
-    return build.plan_options(BuildPolicy(**kwargs), None)  # type: ignore[arg-type]
+def plan(**kwargs: object) -> tuple[build_options.BuildOptions, list[Finding]]:
+    return build_options.plan_options(BuildPolicy(**kwargs), None)  # type: ignore[arg-type]
 
 
 def test_the_seed_recipe_is_recognised_and_rewritten() -> None:
@@ -259,7 +259,7 @@ def test_the_seed_recipe_is_recognised_and_rewritten() -> None:
     assert rule_ids(findings) == ["GB504"]
     assert findings[0].severity is Severity.NOTE
     assert opts.ldflags == ()
-    flags = build.build_flags(opts, buildmode="pie", bindnow=True)
+    flags = build_options.build_flags(opts, buildmode="pie", bindnow=True)
     assert flags == ["-trimpath", "-buildmode=pie", "-ldflags=-s -w -bindnow"]
 
 
@@ -302,13 +302,13 @@ def test_harmless_options_pass_through() -> None:
     assert opts.tags == ("osusergo", "netgo")
     assert opts.rebuild
     assert opts.flags == ("-pgo=off", "-gcflags=all=-B")
-    flags = build.build_flags(opts, buildmode="pie", bindnow=False)
+    flags = build_options.build_flags(opts, buildmode="pie", bindnow=False)
     assert "-tags=osusergo,netgo" in flags and "-a" in flags
 
 
 def test_ldflags_with_spaces_are_quoted_for_the_go_command() -> None:
     opts, _ = plan(ldflags=("-X 'main.banner=hello world'",))
-    assert build.ldflags_value(opts, bindnow=True) == "-s -w -bindnow -X 'main.banner=hello world'"
+    assert build_options.ldflags_value(opts, bindnow=True) == "-s -w -bindnow -X 'main.banner=hello world'"
 
 
 def test_bindnow_follows_the_toolchain_version() -> None:

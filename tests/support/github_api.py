@@ -51,10 +51,11 @@ class Fault:
     """One injected misbehaviour for one request on a route.
 
     kinds: `status` answers `status` without acting; `status-after` acts, then answers `status`; `reset` drops
-    the
-    connection without acting; `reset-after` acts, then drops it; `timeout` acts, then answers after `delay`
-    seconds
-    (longer than the client waits); `slow` waits `delay` seconds, then acts and answers normally.
+    the connection without acting; `reset-after` acts, then drops it; `timeout` acts, then answers after
+    `delay` seconds (longer than the client waits); `slow` waits `delay` seconds, then acts and answers
+    normally; `answer` answers `status` with the raw `body` (a str: HTML, a JSON list, ...) and `content_type`
+    without acting, `answer-after` acts first; `drip` acts, then sends its real answer a few bytes at a time
+    `delay` seconds apart; `stall` acts, sends half its answer and then nothing for `delay` seconds.
     """
 
     kind: str
@@ -62,6 +63,32 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     body: Any = None
     delay: float = 0.0
+    content_type: str = "application/json"
+
+
+HTML_PAGE = "<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body>Proxy login</body></html>\n"
+ODD_BODIES: dict[str, tuple[str, str]] = {
+    "HTML page": (HTML_PAGE, "text/html; charset=utf-8"),
+    "JSON list": ('[{"id": 1}, 2]', "application/json"),
+    "JSON string": ('"accepted"', "application/json"),
+    "JSON number": ("202", "application/json"),
+    "empty body": ("", "application/json"),
+    "broken JSON": ('{"id": 12, "url": ', "application/json"),
+}
+"""Bodies no API should answer with, by name: each with the content type it comes with."""
+
+
+def odd(name: str, status: int = 200, *, after: bool = True) -> Fault:
+    """An answer of `status` with one of `ODD_BODIES`, after acting (or, with `after=False`, without)."""
+    body, content_type = ODD_BODIES[name]
+    return Fault("answer-after" if after else "answer", status, body=body, content_type=content_type)
+
+
+def unauthorized() -> Fault:
+    """A 401: the token is not accepted (expired, revoked, for another host)."""
+    return Fault(
+        "status", 401, body={"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest"}
+    )
 
 
 def rate_limited(seconds: int = 1) -> Fault:
@@ -255,6 +282,8 @@ class ContractServer:
         if fault is not None:
             if fault.kind == "status":
                 return _json(fault.body or {"message": "Server Error"}, fault.status, fault.headers)
+            if fault.kind == "answer":
+                return _raw(fault)
             if fault.kind == "reset":
                 return _drop(request)
             if fault.kind == "slow":
@@ -264,10 +293,14 @@ class ContractServer:
         if fault is not None:
             if fault.kind == "status-after":
                 return _json(fault.body or {"message": "Server Error"}, fault.status, fault.headers)
+            if fault.kind == "answer-after":
+                return _raw(fault)
             if fault.kind == "reset-after":
                 return _drop(request)
             if fault.kind == "timeout":
                 time.sleep(fault.delay)
+            if fault.kind in ("drip", "stall"):
+                return _slow_body(response, fault)
         return response
 
 
@@ -281,6 +314,29 @@ def _openapi(spec_json: str) -> Any:
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(json.dumps(data), status=status, headers=headers or {}, content_type="application/json")
+
+
+def _raw(fault: Fault) -> Response:
+    return Response(fault.body or "", status=fault.status, headers=fault.headers, content_type=fault.content_type)
+
+
+def _slow_body(response: Response, fault: Fault) -> Response:
+    """`response` with its body sent slowly: `drip` a few bytes every `delay` seconds, `stall` half of it, then
+    a pause of `delay` seconds before the rest."""
+    data = response.get_data()
+
+    def chunks() -> Iterator[bytes]:
+        if fault.kind == "stall":
+            yield data[: len(data) // 2]
+            time.sleep(fault.delay)
+            yield data[len(data) // 2 :]
+            return
+        for i in range(0, len(data), max(1, len(data) // 4)):
+            yield data[i : i + max(1, len(data) // 4)]
+            time.sleep(fault.delay)
+
+    headers = {k: v for k, v in response.headers.items() if k.lower() not in ("content-length", "content-type")}
+    return Response(chunks(), status=response.status_code, headers=headers, content_type=response.content_type)
 
 
 def _drop(request: Request) -> Response:
@@ -494,9 +550,9 @@ BASE_SHA = "c" * 40
 
 
 def expected_requests(findings: int) -> int:
-    """Requests a check run with `findings` annotations takes: look-up, create, ceil(n/50) updates (at least
-    1)."""
-    return 2 + max(1, math.ceil(findings / ANNOTATIONS_PER_REQUEST))
+    """Requests a check run with `findings` annotations takes: look-up, create (with the first 50), then one
+    update per further 50."""
+    return 2 + max(0, math.ceil(findings / ANNOTATIONS_PER_REQUEST) - 1)
 
 
 def sample_report(errors: int = 1, warnings: int = 1, notes: int = 1) -> Report:

@@ -20,7 +20,7 @@ import pytest
 import yaml
 from werkzeug import Request, Response
 
-from tests.support.github_api import FIXTURES, ContractServer, _json, _now
+from tests.support.github_api import FIXTURES, HEAD_SHA, MERGE_SHA, ContractServer, _json, _now
 
 GITLAB_SPEC = FIXTURES / "gitlab.yml"
 BOT = {
@@ -159,3 +159,27 @@ def gitlab_api() -> Iterator[FakeGitLab]:
     finally:
         fake.stop()
     assert fake.problems == [], "requests outside the GitLab API description:\n" + "\n".join(fake.problems)
+
+
+def gitlab_env(fake: FakeGitLab, *, mr: bool = True, fork: bool = False, token: bool = True) -> dict[str, str]:
+    """The environment of a GitLab CI job talking to `fake` (a merge request pipeline unless `mr` is false)."""
+    env = {
+        "GITLAB_CI": "true",
+        "CI_API_V4_URL": fake.api_url,
+        "CI_PROJECT_ID": str(fake.project_id),
+        "CI_COMMIT_SHA": MERGE_SHA,
+        "CI_COMMIT_REF_NAME": "feature",
+        "CI_JOB_URL": "https://gitlab.example.com/octo/hello/-/jobs/99",
+        "CI_PIPELINE_SOURCE": "merge_request_event" if mr else "push",
+    }
+    if mr:
+        env |= {
+            "CI_MERGE_REQUEST_IID": "3",
+            "CI_MERGE_REQUEST_SOURCE_BRANCH_SHA": HEAD_SHA,
+            "CI_MERGE_REQUEST_DIFF_BASE_SHA": "c" * 40,
+            "CI_MERGE_REQUEST_PROJECT_ID": str(fake.project_id),
+            "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": "43" if fork else str(fake.project_id),
+        }
+    if token:
+        env["GOBASELINE_GITLAB_TOKEN"] = fake.token
+    return env

@@ -26,6 +26,7 @@ from collections.abc import Callable, MutableMapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gobaseline import console
 from gobaseline.action.environment import CONTAINER_WORKSPACE, fix_environment, hand_back, mark_safe, workspace_of
 from gobaseline.action.inputs import error_line, parse_inputs
 from gobaseline.action.outputs import step_outputs
@@ -50,9 +51,7 @@ def action(environ: MutableMapping[str, str], execute: Execute | None = None) ->
     workspace = workspace_of(environ)
     inputs, errors = parse_inputs(environ, workspace)
     if inputs is None:
-        for error in errors:
-            sys.stdout.write(error_line(error) + "\n")
-        sys.stdout.flush()
+        console.commands("".join(error_line(error) + "\n" for error in errors), sys.stdout)
         return ExitCode.INTERNAL
     for note in fix_environment(environ):
         log(f"gobaseline: {note} (the original was not writable)")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gobaseline import console, safefs
+from gobaseline.formats.logline import log_path
 from gobaseline.model import ExitCode, Report, Verdict
 
 if TYPE_CHECKING:
@@ -18,9 +19,37 @@ REPORT_FORMATS = ("json", "sarif", "codequality", "junit", "checkstyle", "summar
 """What `gobaseline run` always writes."""
 
 
+DOCUMENTS: Mapping[str, console.Syntax] = {
+    "json": "json",
+    "sarif": "json",
+    "codequality": "json",
+    "junit": "xml",
+    "checkstyle": "xml",
+    "summary": "markdown",
+}
+"""The formats that are documents rather than log lines, by the syntax `console.document` escapes in."""
+
+
 def log(message: str) -> None:
     """One progress or notice line on stderr."""
-    print(message, file=sys.stderr, flush=True)
+    console.say(message)
+
+
+def print_format(fmt: str, text: str) -> None:
+    """Print one rendered format on stdout through the console: the text report as lines, the `github` format
+    with its commands, the documents in their own syntax."""
+    if fmt == "github":
+        console.commands(text)
+    elif fmt in DOCUMENTS:
+        console.document(text, DOCUMENTS[fmt])
+    else:
+        console.show(text)
+
+
+def log_written(files: Mapping[str, Path]) -> None:
+    """`gobaseline: wrote FORMAT report to PATH`, one line each whatever the path holds."""
+    for fmt, path in files.items():
+        log(f"gobaseline: wrote {fmt} report to {log_path(str(path))}")
 
 
 def render_options(
@@ -47,13 +76,12 @@ def write_reports(
     from gobaseline.formats import default_filename, render
 
     opts = options or render_options(report)
-    directory.mkdir(parents=True, exist_ok=True)
+    safefs.ensure_dir(directory)
     written: dict[str, Path] = {}
     for fmt in formats:
         path = directory / default_filename(fmt)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(render(fmt, report, options=opts), encoding="utf-8")
-        tmp.replace(path)
+        # Atomic and never through a link planted at the name (see safefs).
+        safefs.write_text(path, render(fmt, report, options=opts))
         written[fmt] = path
     return written
 
@@ -68,13 +96,11 @@ def emit(
     written: dict[str, Path] = {}
     if report_dir is not None:
         written = write_reports(report, formats, report_dir, opts)
-        print(render("text", report, options=opts), end="")
-        for fmt, path in written.items():
-            log(f"gobaseline: wrote {fmt} report to {path}")
+        print_format("text", render("text", report, options=opts))
+        log_written(written)
     else:
         for fmt in formats:
-            sys.stdout.write(render(fmt, report, options=opts))
-    sys.stdout.flush()
+            print_format(fmt, render(fmt, report, options=opts))
     return written
 
 

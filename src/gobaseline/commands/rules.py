@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 
+from gobaseline import console
 from gobaseline.model import ExitCode
 
 
@@ -23,7 +23,7 @@ def run(options: Options) -> ExitCode:
     from gobaseline.rules import catalogue, to_markdown
 
     if options.format == "markdown":
-        sys.stdout.write(to_markdown())
+        console.document(to_markdown(), "markdown")
     elif options.format == "json":
         rules = [
             {
@@ -37,8 +37,8 @@ def run(options: Options) -> ExitCode:
             }
             for r in catalogue().values()
         ]
-        sys.stdout.write(json.dumps(rules, indent=2) + "\n")
+        console.document(json.dumps(rules, indent=2) + "\n", "json")
     else:
         for r in catalogue().values():
-            print(f"{r.id}  {r.severity.value:<7}  {r.name:<34} {r.title}")
+            console.show(f"{r.id}  {r.severity.value:<7}  {r.name:<34} {r.title}")
     return ExitCode.PASS

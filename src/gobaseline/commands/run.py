@@ -11,7 +11,14 @@ from pathlib import Path
 
 from gobaseline import pipeline
 from gobaseline.commands import check
-from gobaseline.commands.output import REPORT_FORMATS, exit_code, log, render_options, write_reports
+from gobaseline.commands.output import (
+    REPORT_FORMATS,
+    exit_code,
+    log_written,
+    print_format,
+    render_options,
+    write_reports,
+)
 from gobaseline.model import ExitCode, Report
 
 
@@ -57,11 +64,10 @@ def execute(options: Options) -> Outcome:
     from gobaseline.formats import render
 
     opts = render_options(report, ctx, environ)
-    sys.stdout.write(render("text", report, options=opts))
+    print_format("text", render("text", report, options=opts))
     if ci.forge == "github":
-        sys.stdout.write(render("github", report, options=opts))
-    for fmt, path in files.items():
-        log(f"gobaseline: wrote {fmt} report to {path}")
+        print_format("github", render("github", report, options=opts))
+    log_written(files)
     return Outcome(exit_code(report.verdict, fail_on), report, {**files, **result.files})
 
 

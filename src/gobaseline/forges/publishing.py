@@ -6,7 +6,8 @@ refused or failed post becomes one notice line and one GB003 note, and every res
 annotations, the job summary and the files.
 
 The token is printed exactly once, inside `::add-mask::` on GitHub (GitHub then hides it in the log), and
-nowhere else: the log scrubs it out of every line.
+nowhere else: a forge's answer is scrubbed (`scrub`) before it is cut to a reason (`reason_text`), so no piece
+of the token survives a cut made in the middle of it, and the log scrubs every line again.
 """
 
 from __future__ import annotations
@@ -15,29 +16,59 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TextIO
+from urllib.parse import urlsplit
 
+from gobaseline import console, safefs
+from gobaseline.console import scrub
 from gobaseline.errors import GobaselineError
 from gobaseline.forges.context import CIContext, ForgeKind
 from gobaseline.model import Finding, Report, Severity, Verdict
 
 Sleep = Callable[[float], None]
 
+REASON_LIMIT = 200
+"""A forge's own message is cut to this many characters (after the token is scrubbed out of it)."""
+
+
+def reason_text(message: str, secret: str, limit: int = REASON_LIMIT) -> str:
+    """A forge's message as part of a reason: the token scrubbed out first, then cut to `limit` characters."""
+    return scrub(message, secret)[:limit]
+
 
 class ForgeError(Exception):
     """A forge call failed after the retries the policy allows. The message never contains the token."""
 
-    def __init__(self, what: str, reason: str, *, status: int | None = None) -> None:
+    def __init__(
+        self, what: str, reason: str, *, status: int | None = None, unclear: bool = False, partly: bool = False
+    ) -> None:
         self.what = what
         """What we were doing: `check run`, `commit status`, `SARIF upload`, `merge request note`."""
         self.reason = reason
         self.status = status
-        """The HTTP status, or None for a connection failure or timeout."""
+        """The HTTP status, or None for a connection failure, a timeout or an answer that could not be read."""
+        self.unclear = unclear
+        """The forge answered success with something unreadable: the request may well have taken effect."""
+        self.partly = partly
+        """It was posted, but not all of it (`reason` says what is missing)."""
         super().__init__(f"{what}: {reason}")
 
     @property
+    def failure(self) -> str:
+        """`The commit status could not be posted (reason).`, or `may not have been posted` when unclear."""
+        if self.partly:
+            return f"The {self.what} was posted, but {self.reason}."
+        verb = "may not have been posted" if self.unclear else "could not be posted"
+        return f"The {self.what} {verb} ({self.reason})."
+
+    @property
+    def unauthorized(self) -> bool:
+        """401: the token itself was not accepted (expired, revoked, for another host); nothing will work."""
+        return self.status == 401
+
+    @property
     def forbidden(self) -> bool:
-        """The token may not do this (read-only token, fork, no Advanced Security): retrying cannot help."""
-        return self.status in (401, 403)
+        """403: the token is valid but may not do this (read-only token, fork, no Advanced Security)."""
+        return self.status == 403
 
 
 @dataclass(frozen=True)
@@ -80,8 +111,9 @@ class PublishOptions:
     """The check run's name."""
     http_timeout: int = 15
     """Seconds to wait for one API answer."""
-    sarif_poll_limit: float = 120.0
-    """Seconds to keep asking whether the SARIF upload was processed."""
+    sarif_poll_limit: float = 5.0
+    """Seconds (waits and answers together) to keep asking whether the SARIF upload was processed; then
+    publishing says so and goes on."""
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str], *, fail_on: str = "error") -> PublishOptions:
@@ -164,29 +196,51 @@ class Log:
 
     def __init__(self, token: str, stream: TextIO, line: Callable[[str], str]) -> None:
         self.token = token
+        console.secret(token)
         self.stream = stream
         self.line = line
         self.lines: list[str] = []
 
     def scrub(self, text: str) -> str:
-        """`text` with the token replaced by `***`."""
-        return text.replace(self.token, "***") if self.token else text
+        """`text` with the token, and any piece of it, replaced by `***`."""
+        return scrub(text, self.token)
 
     def notice(self, message: str) -> None:
         """Print and keep one notice line."""
         line = self.line(self.scrub(message))
         self.lines.append(line)
-        self.stream.write(line + "\n")
-        self.stream.flush()
+        console.commands(line, self.stream)
+
+
+READ_LIMIT = 256 * 1024 * 1024
+"""The largest report file publishing reads (a SARIF file GitHub takes gzips to 10 MB)."""
+
+
+def url_problem(var: str, value: str) -> str | None:
+    """Why `value`, the API base URL from `var`, cannot be used (`GITHUB_API_URL is empty`), or None."""
+    if not value.strip():
+        return f"{var} is empty"
+    shown = repr(value if len(value) <= 80 else value[:80] + "...")
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        return f"{var}={shown} is not a URL"
+    if parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+        return f"{var}={shown} is not an http(s) URL with a host"
+    if any(c.isspace() or not c.isprintable() for c in value):
+        return f"{var}={shown} holds spaces or control characters"
+    return None
 
 
 def read_text(path: Path | None) -> str | None:
-    """The file's text, or None when there is no such file or it cannot be read."""
+    """The file's text, or None when there is no such file or it cannot be read (a special file, too large, not
+    UTF-8: publishing only reads what the run wrote)."""
     if path is None:
         return None
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        return safefs.read_text(path, limit=READ_LIMIT, what="report file")
+    except GobaselineError:
         return None
 
 

@@ -1,9 +1,13 @@
-"""GitHub's API through PyGithub: check runs, commit statuses, and SARIF uploads (through PyGithub's requester).
+"""GitHub's API through PyGithub's requester: check runs, commit statuses and SARIF uploads.
 
-PyGithub runs with `GithubRetry` set up not to repeat POSTs (`forges.github.retry`). Creating a
-check
-run is not idempotent, so a failed or timed-out create is followed by a look-up before any second attempt; an
-annotation batch (PATCH appends) is resent only when the run's `annotations_count` shows it did not land.
+PyGithub runs with `GithubRetry` set up not to repeat POSTs (`forges.github.retry`). Every answer is checked
+for the shape it must have before anything is read from it (`forges.github.answers`): a proxy's HTML page, a
+list, a string or a body cut short is a `ForgeError` with a reason, never a crash.
+
+A check run is created completed, its conclusion and first 50 annotations in the create, so a run that exists
+is never left in progress whatever fails later; the other annotations follow 50 per PATCH (PATCHes append).
+Creating is not idempotent, so a failed or unreadable create is followed by a look-up before any second
+attempt; a batch is resent only when the run's `annotations_count` shows it did not land.
 """
 
 from __future__ import annotations
@@ -14,19 +18,15 @@ import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
+from urllib.parse import quote
 
-import requests
-
-from gobaseline import __version__
+from gobaseline import __version__, console
 from gobaseline.forges.context import CIContext
+from gobaseline.forges.github.answers import annotations_count, field, json_object, run_id, translate
 from gobaseline.forges.github.retry import forge_retry
 from gobaseline.forges.publishing import ForgeError, Posted, counts_line
 from gobaseline.model import Finding, Location, Report, Severity
-
-if TYPE_CHECKING:
-    from github.CheckRun import CheckRun
-    from github.Repository import Repository
 
 ANNOTATIONS_PER_REQUEST = 50
 OUTPUT_TEXT_LIMIT = 65535
@@ -35,6 +35,10 @@ TITLE_LIMIT = 255
 STATUS_DESCRIPTION_LIMIT = 140
 STATUS_CONTEXT_LIMIT = 255
 SARIF_GZIP_LIMIT = 10 * 1024 * 1024
+SARIF_POLL_LIMIT = 5.0
+"""Seconds (waits and answers together) to keep asking whether code scanning has processed an upload."""
+LIST_PAGES = 10
+"""Pages of 100 check runs to look through for ours."""
 SUMMARY_CUT_NOTE = (
     "\n\n*This summary was cut to GitHub's 65,535-character limit; "
     "the job summary and the report files have all of it.*"
@@ -101,8 +105,10 @@ class SarifResult:
 
     id: str
     processing_status: str
-    """`complete`, `failed`, or `pending` when the poll bound ran out first."""
+    """`complete`, `failed`, `pending` when the poll budget ran out first, `unknown` when the status could not
+    be read (`problem` says why)."""
     errors: tuple[str, ...] = ()
+    problem: ForgeError | None = None
 
 
 class GitHub:
@@ -116,15 +122,18 @@ class GitHub:
         timeout: int = 15,
         write_interval: float = 0.0,
         sleep: Callable[[float], None] = time.sleep,
-        poll_limit: float = 120.0,
+        poll_limit: float = SARIF_POLL_LIMIT,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         from github import Auth, Github
 
+        console.route_library_logs()
         self.ctx = ctx
         self.retry = retry or forge_retry(sleep=sleep)
         self.timeout = timeout
         self.sleep = sleep
         self.poll_limit = poll_limit
+        self.clock = clock
         self._gh = Github(
             base_url=ctx.api_url,
             auth=Auth.Token(ctx.token),
@@ -135,14 +144,21 @@ class GitHub:
             seconds_between_writes=write_interval or None,
             lazy=True,
         )
+        self._repo_path = f"/repos/{quote(ctx.repo, safe='/')}"
 
     def close(self) -> None:
         """Release connections."""
         self._gh.close()
 
-    @property
-    def _repo(self) -> Repository:
-        return self._gh.get_repo(self.ctx.repo)
+    def _call(
+        self, what: str, verb: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """One request; its answer, which must be a JSON object."""
+        with translate(what, self.ctx.token):
+            _, data = self._gh.requester.requestJsonAndCheck(
+                verb, self._repo_path + path, parameters=params, input=body
+            )
+        return json_object(what, data)
 
     @property
     def external_id(self) -> str:
@@ -153,81 +169,108 @@ class GitHub:
 
     # --- check runs -----------------------------------------------------------------------------------------
 
-    def find_check_run(self, name: str) -> CheckRun | None:
+    def find_check_run(self, name: str) -> dict[str, Any] | None:
         """Our check run for this head commit and job attempt, if one exists."""
-        with _translate("check run"):
-            runs = self._repo.get_commit(self.ctx.head_sha).get_check_runs(check_name=name)
+        path = f"/commits/{quote(self.ctx.head_sha, safe='')}/check-runs"
+        for page in range(1, LIST_PAGES + 1):
+            data = self._call("check run", "GET", path, params={"check_name": name, "per_page": 100, "page": page})
+            runs = field("check run", data, "check_runs", list)
             for run in runs:
-                if run.name == name and run.external_id == self.external_id:
+                if isinstance(run, dict) and run.get("name") == name and run.get("external_id") == self.external_id:
+                    run_id("check run", run)
                     return run
+            if len(runs) < 100:
+                break
         return None
 
-    def _create_check_run(self, name: str, title: str, summary: str) -> CheckRun:
-        output: dict[str, Any] = {"title": title, "summary": summary}
+    def _create_check_run(self, name: str, output: dict[str, Any], final: str) -> tuple[dict[str, Any], bool]:
+        """The run created (its conclusion set), and whether it was found by a look-up after an unclear create."""
+        body: dict[str, Any] = {
+            "name": name,
+            "head_sha": self.ctx.head_sha,
+            "status": "completed",
+            "conclusion": final,
+            "external_id": self.external_id,
+            "output": output,
+        }
+        if self.ctx.run_url:
+            body["details_url"] = self.ctx.run_url
 
-        def create() -> CheckRun:
-            with _translate("check run"):
-                return self._repo.create_check_run(
-                    name=name,
-                    head_sha=self.ctx.head_sha,
-                    status="in_progress",
-                    external_id=self.external_id,
-                    details_url=self.ctx.run_url or _unset(),
-                    output=output,
-                )
+        def create() -> dict[str, Any]:
+            run = self._call("check run", "POST", "/check-runs", body=body)
+            run_id("check run", run)
+            return run
 
         try:
-            return create()
+            return create(), False
         except ForgeError as e:
-            if e.forbidden or (e.status is not None and e.status < 500):
+            if e.status is not None and e.status < 500:
                 raise
-            # The create may have landed before the failure: look before creating again.
+            # The create may have landed before the failure or the unreadable answer: look before creating again.
             found = self.find_check_run(name)
-            return found if found is not None else create()
+            return (found, True) if found is not None else (create(), False)
 
     def check_run(self, name: str, report: Report, summary: str, *, fail_on: str, annotations: bool = True) -> Posted:
-        """Create (or find) the check run, add the annotations 50 at a time, complete it with the conclusion.
+        """Create (or find) the check run, completed with its conclusion, then add the other annotations 50 at a
+        time.
 
-        Requests: 1 look-up + 1 create + max(1, ceil(n/50)) updates; the last update carries the conclusion.
+        Requests: 1 look-up + 1 create + ceil(n/50) - 1 updates (a run found again: 1 update at least).
         """
         title = f"gobaseline: {counts_line(report)}"
         summary = cut_summary(summary)
-        run = self.find_check_run(name) or self._create_check_run(name, title, summary)
-        items = [annotation(f) for f in report.findings] if annotations else []
-        # A run we found again may already hold the first batches (a retried job step): send only the rest.
-        already = _annotations_count(run)
-        pending = items[already:] if already <= len(items) else []
-        batches = list(_batches(pending, ANNOTATIONS_PER_REQUEST)) or [[]]
         final = conclusion(report, fail_on)
-        sent = already
-        for i, batch in enumerate(batches):
+        items = [annotation(f) for f in report.findings] if annotations else []
+        run = self.find_check_run(name)
+        if run is None:
+            first = items[:ANNOTATIONS_PER_REQUEST]
             output: dict[str, Any] = {"title": title, "summary": summary}
-            if batch:
-                output["annotations"] = list(batch)
-            last = i == len(batches) - 1
-            extra: dict[str, Any] = {"status": "completed", "conclusion": final} if last else {}
-            self._patch(run, output, extra, expect=sent + len(batch))
-            sent += len(batch)
-        return Posted("check-run", str(run.id), run.html_url or "", final)
+            if first:
+                output["annotations"] = first
+            run, found = self._create_check_run(name, output, final)
+            # A run found after an unclear create holds what its listing counts; a created one, the first batch.
+            already = annotations_count(run) if found else len(first)
+            updates_needed = False
+        else:
+            already = annotations_count(run)
+            updates_needed = True  # a run from an earlier try of this job: bring its conclusion up to date
+        # A run found again may already hold the first batches (a retried job step): send only the rest.
+        pending = items[already:] if already <= len(items) else []
+        batches = list(_batches(pending, ANNOTATIONS_PER_REQUEST)) or ([[]] if updates_needed else [])
+        rid = run_id("check run", run)
+        sent = already
+        try:
+            for batch in batches:
+                output = {"title": title, "summary": summary}
+                if batch:
+                    output["annotations"] = list(batch)
+                self._patch(rid, output, final, expect=sent + len(batch))
+                sent += len(batch)
+        except ForgeError as e:
+            if e.unauthorized or e.forbidden:
+                raise
+            missing = (
+                f"only {sent} of its {len(items)} annotations were added"
+                if pending
+                else "its summary and conclusion could not be brought up to date"
+            )
+            raise ForgeError("check run", f"{missing} ({e.reason})", status=e.status, partly=True) from None
+        html_url = run.get("html_url")
+        return Posted("check-run", str(rid), html_url if isinstance(html_url, str) else "", final)
 
-    def _patch(self, run: CheckRun, output: dict[str, Any], extra: dict[str, Any], *, expect: int) -> None:
-        """PATCH the run; after a failure, send again only if its annotation count shows the batch is
-        missing."""
+    def _patch(self, rid: int, output: dict[str, Any], final: str, *, expect: int) -> None:
+        """PATCH the run (the conclusion with every batch); after a failure, send again only if the run shows
+        the batch or the conclusion missing."""
+        body = {"output": output, "status": "completed", "conclusion": final}
         for attempt in range(3):
             try:
-                with _translate("check run"):
-                    run.edit(output=output, **extra)
+                self._call("check run", "PATCH", f"/check-runs/{rid}", body=body)
                 return
             except ForgeError as e:
-                if e.forbidden or (e.status is not None and e.status < 500) or attempt == 2:
+                if (e.status is not None and e.status < 500) or attempt == 2:
                     raise
-                with _translate("check run"):
-                    fresh = self._repo.get_check_run(run.id)
-                    count = _annotations_count(fresh)
-                if count >= expect and not extra:
+                fresh = self._call("check run", "GET", f"/check-runs/{rid}")
+                if annotations_count(fresh) >= expect and fresh.get("conclusion") == final:
                     return
-                if count >= expect:
-                    output = {k: v for k, v in output.items() if k != "annotations"}
                 self.sleep(self.retry.backoff_factor * (2**attempt))
         # The loop returns or raises.
 
@@ -236,29 +279,32 @@ class GitHub:
     def commit_status(self, context: str, state: str, description: str) -> Posted:
         """Set the commit status `context` on the head commit. Repeating it is harmless, so one resend is
         allowed."""
-        commit = self._repo.get_commit(self.ctx.head_sha)
-        desc = description if len(description) <= STATUS_DESCRIPTION_LIMIT else description[:139] + "…"
+        body: dict[str, Any] = {
+            "state": state,
+            "description": description if len(description) <= STATUS_DESCRIPTION_LIMIT else description[:139] + "…",
+            "context": context[:STATUS_CONTEXT_LIMIT],
+        }
+        if self.ctx.run_url:
+            body["target_url"] = self.ctx.run_url
+        path = f"/statuses/{quote(self.ctx.head_sha, safe='')}"
         for attempt in range(2):
             try:
-                with _translate("commit status"):
-                    status = commit.create_status(
-                        state=state,
-                        target_url=self.ctx.run_url or _unset(),
-                        description=desc,
-                        context=context[:STATUS_CONTEXT_LIMIT],
-                    )
-                return Posted("status", str(status.id), status.target_url or "", state)
+                status = self._call("commit status", "POST", path, body=body)
+                url = status.get("target_url")
+                return Posted("status", str(status.get("id", "")), url if isinstance(url, str) else "", state)
             except ForgeError as e:
-                if e.forbidden or (e.status is not None and e.status < 500) or attempt == 1:
+                if (e.status is not None and e.status < 500) or attempt == 1:
                     raise
         raise AssertionError("unreachable")
 
     # --- SARIF ----------------------------------------------------------------------------------------------
 
     def upload_sarif(self, sarif_text: str, *, category: str = "", started_at: str = "") -> SarifResult:
-        """Upload SARIF for the SARIF commit and ref, then poll until it is processed or the poll bound runs
-        out."""
-        payload = _prepare_sarif(sarif_text, category)
+        """Upload SARIF for the SARIF commit and ref, then poll until it is processed or the budget runs out."""
+        try:
+            payload = _prepare_sarif(sarif_text, category)
+        except (ValueError, AttributeError, TypeError):
+            raise ForgeError("SARIF upload", "the SARIF file is not a SARIF JSON document") from None
         if len(payload) > SARIF_GZIP_LIMIT * 4 // 3 + 4:
             raise ForgeError("SARIF upload", "the gzipped SARIF is larger than GitHub's 10 MB limit")
         body: dict[str, Any] = {
@@ -269,31 +315,35 @@ class GitHub:
         }
         if started_at:
             body["started_at"] = started_at
-        with _translate("SARIF upload"):
-            _, receipt = self._gh.requester.requestJsonAndCheck(
-                "POST", f"/repos/{self.ctx.repo}/code-scanning/sarifs", input=body
-            )
-        return self._poll_sarif(str(receipt.get("id", "")))
+        receipt = self._call("SARIF upload", "POST", "/code-scanning/sarifs", body=body)
+        sarif_id = field("SARIF upload", receipt, "id", str)
+        try:
+            return self._poll_sarif(sarif_id)
+        except ForgeError as e:
+            return SarifResult(sarif_id, "unknown", problem=e)
 
     def _poll_sarif(self, sarif_id: str) -> SarifResult:
-        url = f"/repos/{self.ctx.repo}/code-scanning/sarifs/{sarif_id}"
-        waited, delay = 0.0, 1.0
+        path = f"/code-scanning/sarifs/{quote(sarif_id, safe='')}"
+        spent, delay = 0.0, 1.0
         while True:
+            started = self.clock()
             try:
-                with _translate("SARIF upload"):
-                    _, data = self._gh.requester.requestJsonAndCheck("GET", url)
+                data = self._call("SARIF processing", "GET", path)
             except ForgeError as e:
                 # 404 for a moment after the upload is normal: the receipt exists before the analysis does.
                 if e.status != 404:
                     raise
             else:
-                state = str(data.get("processing_status", "pending"))
-                if state != "pending":
-                    return SarifResult(sarif_id, state, tuple(str(e) for e in data.get("errors") or ()))
-            if waited + delay > self.poll_limit:
+                state = field("SARIF processing", data, "processing_status", str)
+                if state in ("complete", "failed"):
+                    errors = data.get("errors")
+                    listed = tuple(str(x) for x in errors) if isinstance(errors, list) else ()
+                    return SarifResult(sarif_id, state, listed)
+            spent += self.clock() - started
+            if spent + delay > self.poll_limit:
                 return SarifResult(sarif_id, "pending")
             self.sleep(delay)
-            waited += delay
+            spent += delay
             delay = min(delay * 2, 30.0)
 
 
@@ -307,59 +357,3 @@ def _prepare_sarif(text: str, category: str) -> str:
             details.setdefault("id", category if category.endswith("/") else f"{category}/")
         text = json.dumps(data, ensure_ascii=False)
     return base64.b64encode(gzip.compress(text.encode("utf-8"), mtime=0)).decode("ascii")
-
-
-def _annotations_count(run: CheckRun) -> int:
-    try:
-        count = run.output.annotations_count
-    except AttributeError:  # No output on the object: nothing was sent.
-        return 0
-    return int(count or 0)
-
-
-def _unset() -> Any:
-    from github.GithubObject import NotSet
-
-    return NotSet
-
-
-def _describe_response(status: int, text: str) -> str:
-    message = ""
-    try:
-        data = json.loads(text)
-        if isinstance(data, dict):
-            message = str(data.get("message", ""))
-    except ValueError:
-        message = ""
-    return f"HTTP {status}" + (f" ({message[:200]})" if message else "")
-
-
-def _describe_exception(e: BaseException) -> str:
-    name = type(e).__name__
-    if isinstance(e, requests.Timeout):
-        return f"no answer in time ({name})"
-    if isinstance(e, requests.ConnectionError):
-        return f"connection failed ({name})"
-    return name
-
-
-class _translate:
-    """Turn PyGithub and requests failures into ForgeError (status kept, no headers or token in the
-    message)."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, typ: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
-        if exc is None:
-            return
-        from github import GithubException
-
-        if isinstance(exc, GithubException):
-            data = exc.data if isinstance(exc.data, dict) else {}
-            raise ForgeError(self.what, _describe_response(exc.status, json.dumps(data)), status=exc.status) from None
-        if isinstance(exc, requests.RequestException):
-            raise ForgeError(self.what, _describe_exception(exc)) from None

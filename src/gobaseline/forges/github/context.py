@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from gobaseline import safefs
+from gobaseline.errors import GobaselineError
 from gobaseline.forges.context import CIContext, ForgeKind
 
 TOKEN_VAR = "GITHUB_TOKEN"  # noqa: S105 (a variable name, not a secret)
@@ -25,11 +27,13 @@ def read(env: Mapping[str, str], token_var: str | None = None) -> CIContext | No
 
 
 def _load_event(path: str) -> dict[str, Any]:
+    """The event payload; {} when there is none or it cannot be read (a FIFO or a device is refused, not
+    waited on)."""
     if not path:
         return {}
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        data = json.loads(safefs.read_text(Path(path), limit=safefs.TEXT_LIMIT, what="event payload"))
+    except (GobaselineError, json.JSONDecodeError):
         return {}
     return data if isinstance(data, dict) else {}
 

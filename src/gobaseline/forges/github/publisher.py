@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from gobaseline import console
 from gobaseline.forges.context import CIContext
 from gobaseline.forges.github import commands
 from gobaseline.forges.github.context import read
@@ -25,13 +26,16 @@ from gobaseline.forges.publishing import (
     status_description,
     status_state,
     summary_text,
+    url_problem,
 )
 from gobaseline.model import Report
+from gobaseline.safefs import FileAccessError
 
 if TYPE_CHECKING:
     from gobaseline.forges.github.client import GitHub
 
 FORKS_DOC = "docs/forks.md"
+RESULTS_IN = "the annotations, the job summary and the report files"
 
 
 def notice_line(message: str) -> str:
@@ -58,14 +62,18 @@ class GitHubPublisher:
         sleep: Sleep,
     ) -> PublishResult:
         """Mask the token, write the job files, post what `options` asks for."""
-        if ctx.token:
-            # First, before any call can fail and print: GitHub hides the value everywhere in the log after this.
-            stream.write(f"::add-mask::{ctx.token}\n")
-            stream.flush()
+        # First, before any call can fail and print: GitHub hides the value everywhere in the log after this.
+        console.mask(ctx.token, stream)
         log = Log(ctx.token, stream, notice_line)
         summary = summary_text(report, files)
-        _github_files(report, files=files, environ=environ, options=options, summary=summary, log=log)
-        posted, failures = _post_github(report, files=files, ctx=ctx, options=options, summary=summary, sleep=sleep)
+        problems = _github_files(report, files=files, environ=environ, options=options, summary=summary, log=log)
+        posted, failures = _post_github(
+            report, files=files, ctx=ctx, options=options, summary=summary, sleep=sleep, log=log
+        )
+        failures[:0] = problems
+        if failures:
+            where = "the annotations and the report files" if any("SUMMARY" in p for p in problems) else RESULTS_IN
+            failures.append(f"Results are in {where}; the exit code is unchanged.")
         return finish(ctx, log, posted, failures)
 
 
@@ -77,16 +85,33 @@ def _github_files(
     options: PublishOptions,
     summary: str,
     log: Log,
-) -> None:
+) -> list[str]:
+    """Append to the job summary and the step outputs; what could not be written, one sentence each."""
+    problems: list[str] = []
     step_summary = environ.get("GITHUB_STEP_SUMMARY")
-    if options.summary and step_summary and commands.append_step_summary(Path(step_summary), summary):
-        log.notice("The job summary was cut to GitHub's 1 MiB limit; the report files have everything.")
+    if options.summary and step_summary:
+        try:
+            if commands.append_step_summary(Path(step_summary), summary):
+                log.notice("The job summary was cut to GitHub's 1 MiB limit; the report files have everything.")
+        except FileAccessError as e:
+            problems.append(f"GITHUB_STEP_SUMMARY ({e.path}) {e.message}; the job summary was not written.")
     step_output = environ.get("GITHUB_OUTPUT")
     if step_output:
-        commands.append_outputs(Path(step_output), commands.step_outputs(report, files))
+        try:
+            commands.append_outputs(Path(step_output), commands.step_outputs(report, files))
+        except FileAccessError as e:
+            problems.append(f"GITHUB_OUTPUT ({e.path}) {e.message}; the step outputs were not written.")
+    return problems
 
 
-def _why_forbidden(ctx: CIContext, what: str) -> str:
+def _why_refused(ctx: CIContext, what: str, e: ForgeError) -> str:
+    if e.unauthorized:
+        return (
+            f"The {what} was refused (401, bad credentials): ${ctx.token_var} is not a token GitHub accepts "
+            "(expired, revoked, or for another GitHub host); nothing else was tried."
+        )
+    if "rate limit" in e.reason.lower():
+        return f"The {what} was refused by GitHub's rate limit ({e.reason}); try the job again later."
     if ctx.is_fork:
         return (
             f"The {what} was refused (403): this pull request comes from a fork, so its token is read-only; "
@@ -99,7 +124,10 @@ def _why_forbidden(ctx: CIContext, what: str) -> str:
             "files."
         )
     perm = "checks: write" if what == "check run" else "statuses: write"
-    return f"The {what} was refused (403): give the workflow token `{perm}` in the workflow's `permissions:`."
+    return (
+        f"The {what} was refused (403, missing permission): the token is valid but may not do this; give the "
+        f"workflow token `{perm}` in the workflow's `permissions:`."
+    )
 
 
 def _post_github(
@@ -110,6 +138,7 @@ def _post_github(
     options: PublishOptions,
     summary: str,
     sleep: Sleep,
+    log: Log,
 ) -> tuple[list[Posted], list[str]]:
     posted: list[Posted] = []
     failures: list[str] = []
@@ -117,19 +146,24 @@ def _post_github(
     if not wanted:
         return posted, failures
     if not ctx.token:
-        failures.append(
-            f"Nothing was posted to GitHub: ${ctx.token_var} is empty. Results are in the annotations, "
-            "the job summary and the report files."
-        )
+        failures.append(f"Nothing was posted to GitHub: ${ctx.token_var} is empty.")
         return posted, failures
     if not ctx.repo or not ctx.head_sha:
         failures.append("Nothing was posted to GitHub: GITHUB_REPOSITORY or the commit SHA is not set.")
         return posted, failures
+    problem = url_problem("GITHUB_API_URL", ctx.api_url)
+    if problem:
+        failures.append(f"Nothing was posted to GitHub: {problem}.")
+        return posted, failures
 
     from gobaseline.forges.github.client import GitHub
 
-    client = GitHub(ctx, timeout=options.http_timeout, sleep=sleep, poll_limit=options.sarif_poll_limit)
-    forbidden = False
+    try:
+        client = GitHub(ctx, timeout=options.http_timeout, sleep=sleep, poll_limit=options.sarif_poll_limit)
+    except Exception as e:  # a client that cannot even be set up posts nothing; the results stay where they are
+        failures.append(f"Nothing was posted to GitHub: the API client could not be set up ({type(e).__name__}).")
+        return posted, failures
+    stop = False
     steps: list[tuple[str, Callable[[], Posted | None]]] = []
     if options.check_run:
         steps.append(
@@ -149,33 +183,40 @@ def _post_github(
         description = status_description(report)
         steps.append(("commit status", lambda: client.commit_status(options.status_context, state, description)))
     if options.sarif_upload:
-        steps.append(("SARIF upload", lambda: _sarif(client, report, files, options, failures)))
+        steps.append(
+            ("SARIF upload", lambda: _sarif(client, report, files=files, options=options, failures=failures, log=log))
+        )
     try:
         for what, step in steps:
-            if forbidden and ctx.is_fork:
-                continue  # The token is read-only: the rest would be refused the same way.
+            if stop:
+                continue  # A rejected or read-only token: the rest would be refused the same way.
             try:
                 result = step()
             except ForgeError as e:
-                if e.forbidden:
-                    forbidden = True
-                    failures.append(_why_forbidden(ctx, what))
+                if e.unauthorized or e.forbidden:
+                    stop = e.unauthorized or ctx.is_fork
+                    failures.append(_why_refused(ctx, what, e))
                 else:
-                    failures.append(f"The {what} could not be posted ({e.reason}).")
+                    failures.append(e.failure)
+                continue
+            except Exception as e:  # whatever happened, the results stay where they are
+                failures.append(f"The {what} could not be posted (an unexpected {type(e).__name__}).")
                 continue
             if result is not None:
                 posted.append(result)
     finally:
         client.close()
-    if failures:
-        failures.append(
-            "Results are in the annotations, the job summary and the report files; the exit code is unchanged."
-        )
     return posted, failures
 
 
 def _sarif(
-    client: GitHub, report: Report, files: Mapping[str, Path], options: PublishOptions, failures: list[str]
+    client: GitHub,
+    report: Report,
+    *,
+    files: Mapping[str, Path],
+    options: PublishOptions,
+    failures: list[str],
+    log: Log,
 ) -> Posted | None:
     if not client.ctx.sarif_ref or not client.ctx.sarif_sha:
         failures.append(
@@ -191,4 +232,22 @@ def _sarif(
     if result.processing_status == "failed":
         errors = "; ".join(result.errors[:3]) or "no reason given"
         failures.append(f"Code scanning could not process the SARIF upload ({errors}).")
+    elif result.problem is not None:
+        failures.append(_sarif_unknown(client.ctx, result.problem))
+    elif result.processing_status == "pending":
+        log.notice(
+            f"Code scanning had not finished processing the SARIF upload after {client.poll_limit:g} s; it goes "
+            "on without waiting for it (its result shows in the repository's Security tab)."
+        )
     return Posted("sarif", result.id, "", result.processing_status)
+
+
+def _sarif_unknown(ctx: CIContext, e: ForgeError) -> str:
+    if e.unauthorized:
+        return _why_refused(ctx, "SARIF processing status", e)
+    if e.forbidden:
+        return (
+            "The SARIF file was uploaded, but reading its processing status was refused (403, missing "
+            "permission): give the workflow token `security-events: read`."
+        )
+    return f"The SARIF file was uploaded, but whether code scanning processed it could not be read ({e.reason})."

@@ -13,9 +13,9 @@ from typing import Any
 
 import requests
 
-from gobaseline import __version__
+from gobaseline import __version__, console
 from gobaseline.forges.context import CIContext
-from gobaseline.forges.publishing import ForgeError, Posted
+from gobaseline.forges.publishing import ForgeError, Posted, reason_text
 
 NOTE_MARKER = "<!-- gobaseline:report -->"
 NOTE_LIMIT = 1_000_000
@@ -54,6 +54,7 @@ class GitLab:
     ) -> None:
         import gitlab
 
+        console.route_library_logs()
         self.ctx = ctx
         self._gl = gitlab.Gitlab(
             api_base(ctx.api_url),
@@ -80,69 +81,106 @@ class GitLab:
         commit = self._project.commits.get(self.ctx.head_sha, lazy=True)
         for attempt in range(2):
             try:
-                with _translate("commit status"):
+                with _translate("commit status", self.ctx.token):
                     status = commit.statuses.create(data, **_CREATE)
-                return Posted("status", str(status.get_id() or ""), self.ctx.run_url, state)
+                    sid = status.get_id()
+                return Posted("status", str(sid or ""), self.ctx.run_url, state)
             except ForgeError as e:
                 if e.status == 400 and "transition" in e.reason:
                     # The status already has this state (a retried job): nothing to change.
                     return Posted("status", "", self.ctx.run_url, state)
-                if e.forbidden or (e.status is not None and e.status < 500) or attempt == 1:
+                if (e.status is not None and e.status < 500) or attempt == 1:
                     raise
         raise AssertionError("unreachable")
 
-    def _find_note(self) -> Any:
+    def _find_note(self) -> tuple[int, str] | None:
+        """The id and body of our note on the merge request, if there is one."""
+        what = "merge request note"
         mr = self._project.mergerequests.get(self.ctx.change_number or 0, lazy=True)
-        with _translate("merge request note"):
+        with _translate(what, self.ctx.token):
             for note in mr.notes.list(iterator=True, per_page=100, sort="asc", order_by="created_at", **_READ):
-                if str(getattr(note, "body", "")).startswith(NOTE_MARKER):
-                    return note
+                attributes = getattr(note, "attributes", None)
+                body = attributes.get("body") if isinstance(attributes, dict) else None
+                if isinstance(body, str) and body.startswith(NOTE_MARKER):
+                    return _note_id(what, note), body
         return None
+
+    def _create_note(self, body: str) -> int:
+        what = "merge request note"
+        mr = self._project.mergerequests.get(self.ctx.change_number or 0, lazy=True)
+        with _translate(what, self.ctx.token):
+            created = mr.notes.create({"body": body}, **_CREATE)
+        return _note_id(what, created)
 
     def upsert_note(self, markdown: str) -> Posted:
         """Edit our note on the merge request, or add it when there is none yet. Never adds a second one."""
         body = note_body(markdown)
         mr = self._project.mergerequests.get(self.ctx.change_number or 0, lazy=True)
-        note = self._find_note()
-        if note is not None:
-            with _translate("merge request note"):
-                mr.notes.update(note.id, {"body": body}, **_READ)
-            return Posted("note", str(note.id), "", "updated")
+        found = self._find_note()
+        if found is not None:
+            nid = found[0]
+            try:
+                with _translate("merge request note", self.ctx.token):
+                    mr.notes.update(nid, {"body": body}, **_READ)
+            except ForgeError as e:
+                # An answer that could not be read, or a failure after the edit landed: look at the note.
+                if (e.status is not None and e.status < 500) or self._find_note() != (nid, body):
+                    raise
+            return Posted("note", str(nid), "", "updated")
         try:
-            with _translate("merge request note"):
-                created = mr.notes.create({"body": body}, **_CREATE)
-            return Posted("note", str(created.id), "", "created")
+            return Posted("note", str(self._create_note(body)), "", "created")
         except ForgeError as e:
-            if e.forbidden or (e.status is not None and e.status < 500):
+            if e.status is not None and e.status < 500:
                 raise
-            # The create may have landed: look before adding another.
-            note = self._find_note()
-            if note is not None:
-                return Posted("note", str(note.id), "", "created")
-            with _translate("merge request note"):
-                created = mr.notes.create({"body": body}, **_CREATE)
-            return Posted("note", str(created.id), "", "created")
+            # The create may have landed (a failure, or an answer that could not be read): look before adding.
+            found = self._find_note()
+            if found is not None:
+                return Posted("note", str(found[0]), "", "created")
+            return Posted("note", str(self._create_note(body)), "", "created")
+
+
+def _note_id(what: str, note: Any) -> int:
+    """A note's id, which must be a positive number, read from the object python-gitlab made of the answer."""
+    nid = getattr(note, "attributes", {}).get("id") if hasattr(note, "attributes") else None
+    if not isinstance(nid, int) or isinstance(nid, bool) or nid <= 0:
+        raise ForgeError(what, "GitLab's answer has no usable note `id`", unclear=True)
+    return nid
+
+
+def _message(message: Any, token: str) -> str:
+    """GitLab's error message as part of a reason: an HTML page named as such, the token scrubbed, then cut."""
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else str(message or "")
+    if text.lstrip().startswith("<"):
+        return "an HTML page"
+    return reason_text(text, token)
 
 
 class _translate:
-    """Turn python-gitlab and requests failures into ForgeError."""
+    """Turn whatever python-gitlab or requests raised into a ForgeError (status kept, token scrubbed)."""
 
-    def __init__(self, what: str) -> None:
+    def __init__(self, what: str, token: str) -> None:
         self.what = what
+        self.token = token
 
     def __enter__(self) -> None:
         return None
 
     def __exit__(self, typ: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
-        if exc is None:
+        if exc is None or not isinstance(exc, Exception) or isinstance(exc, ForgeError):
             return
         import gitlab
 
+        if isinstance(exc, gitlab.GitlabParsingError) or (
+            isinstance(exc, gitlab.GitlabError) and exc.response_code is None
+        ):
+            reason = "GitLab's answer is not the JSON the API describes (a proxy's page, or a body empty or cut short)"
+            raise ForgeError(self.what, reason, unclear=True) from None
         if isinstance(exc, gitlab.GitlabError):
             code = exc.response_code
-            message = str(exc.error_message or "")[:200]
+            message = _message(exc.error_message, self.token)
             raise ForgeError(self.what, f"HTTP {code}" + (f" ({message})" if message else ""), status=code) from None
         if isinstance(exc, requests.Timeout):
             raise ForgeError(self.what, f"no answer in time ({type(exc).__name__})") from None
         if isinstance(exc, requests.RequestException):
             raise ForgeError(self.what, f"connection failed ({type(exc).__name__})") from None
+        raise ForgeError(self.what, f"an unexpected answer ({type(exc).__name__})") from None

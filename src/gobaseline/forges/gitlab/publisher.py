@@ -22,6 +22,7 @@ from gobaseline.forges.publishing import (
     status_description,
     status_state,
     summary_text,
+    url_problem,
 )
 from gobaseline.model import Report
 
@@ -83,13 +84,21 @@ def _post_gitlab(
             "report artifacts."
         )
         return posted, failures
-    if not ctx.api_url or not ctx.repo or not ctx.head_sha:
-        failures.append("Nothing was posted to GitLab: CI_API_V4_URL, CI_PROJECT_ID or CI_COMMIT_SHA is not set.")
+    problem = url_problem("CI_API_V4_URL", ctx.api_url)
+    if problem:
+        failures.append(f"Nothing was posted to GitLab: {problem}.")
+        return posted, failures
+    if not ctx.repo or not ctx.head_sha:
+        failures.append("Nothing was posted to GitLab: CI_PROJECT_ID or CI_COMMIT_SHA is not set.")
         return posted, failures
 
     from gobaseline.forges.gitlab.client import GitLab
 
-    client = GitLab(ctx, timeout=float(options.http_timeout))
+    try:
+        client = GitLab(ctx, timeout=float(options.http_timeout))
+    except Exception as e:  # a client that cannot even be set up posts nothing; the results stay where they are
+        failures.append(f"Nothing was posted to GitLab: the API client could not be set up ({type(e).__name__}).")
+        return posted, failures
     try:
         steps: list[tuple[str, Callable[[], Posted]]] = []
         if options.commit_status:
@@ -102,14 +111,21 @@ def _post_gitlab(
             try:
                 posted.append(step())
             except ForgeError as e:
+                if e.unauthorized:
+                    failures.append(
+                        f"The {what} was refused (401, bad credentials): ${ctx.token_var} is not a token GitLab "
+                        "accepts (expired, revoked, or for another GitLab instance); nothing else was tried."
+                    )
+                    break
                 if e.forbidden:
                     failures.append(
-                        f"The {what} was refused ({e.reason}): the token needs the `api` scope and at least "
-                        f"the "
-                        "Developer role (Reporter for notes)."
+                        f"The {what} was refused ({e.reason}, missing permission): the token is valid but needs "
+                        "the `api` scope and at least the Developer role (Reporter for notes)."
                     )
                 else:
-                    failures.append(f"The {what} could not be posted ({e.reason}).")
+                    failures.append(e.failure)
+            except Exception as e:  # whatever happened, the results stay where they are
+                failures.append(f"The {what} could not be posted (an unexpected {type(e).__name__}).")
     finally:
         client.close()
     if failures:
