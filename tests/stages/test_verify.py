@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -199,3 +200,21 @@ def test_text_empty_and_missing_files_are_unreadable(tmp_path: Path) -> None:
     assert "text" in result.findings[0].message
     assert "empty" in result.findings[1].message
     assert len(artifacts) == len(paths) - 2  # the missing file and the directory have no checksum to report
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "loop", "directory"])
+def test_special_files_are_refused_before_reading(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "bin"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        path = Path("/dev/zero")
+    elif kind == "loop":
+        (tmp_path / "a").symlink_to(tmp_path / "b")
+        (tmp_path / "b").symlink_to(tmp_path / "a")
+        path = tmp_path / "a"
+    else:
+        path.mkdir()
+    result, artifacts = verify_files([path], go=None, baseline=None, manifest=None, root=tmp_path)
+    assert [f.rule_id for f in result.findings] == ["GB611"]  # one finding, no hang, no traceback
+    assert all(not a.sha256 for a in artifacts)  # nothing checksummed

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,10 +159,10 @@ def inspect_binary(
 ) -> Verification:
     """Verify one file and keep everything learnt on the way (build info, format facts)."""
     loc = Location(location_path)
-    try:
-        data = path.read_bytes()
-    except OSError as e:
-        msg = f"Cannot read the file: {e.strerror or e}."
+    try:  # a regular file of at most 2 GiB: never a FIFO, a device or /dev/zero
+        data = safefs.read_bytes(path, limit=safefs.BINARY_LIMIT, what="binary")
+    except FileAccessError as e:
+        msg = e.message[0].upper() + e.message[1:] + "."
         found = rule("GB611").finding(msg, loc, target=target)
         return Verification([found], Artifact(target or "", location_path, 0, ""))
     sha256 = hashlib.sha256(data).hexdigest()
@@ -313,7 +314,7 @@ def verify_files(
     result = StageResult(Stage.VERIFY)
     artifacts: list[Artifact] = []
     for p in paths:
-        resolved = p.resolve()
+        resolved = Path(os.path.realpath(p))  # a symlink loop stays a path (its read is the GB611)
         try:
             where = resolved.relative_to(base).as_posix()
         except ValueError:
