@@ -119,7 +119,7 @@ def main() -> int:
             f"{dl_bytes / 1e6:.0f} MB in cache/download ({dl_files} files)"
         )
 
-        ctx = Context(consumer.dir, consumer.dir, Policy(), go, (), root / "out")
+        ctx = Context(consumer.dir, consumer.dir, Policy(modules="offline"), go, (), root / "out")  # as go mod verify
 
         def ours() -> None:
             res = mc.run(ctx)

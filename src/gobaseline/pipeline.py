@@ -80,12 +80,12 @@ def run(options: RunOptions) -> RunResult:
     )
     record = RunRecord(ctx, extra_findings=extra)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        # go.mod's bytes were read up front (`go list -m all` may rewrite it under -mod=mod); the build list
-        # loads while the toolchain stage runs `go env`.
+        # go.mod's bytes were read up front (`go list -m all` may rewrite it under -mod=mod); the modules download
+        # and the build list loads while the toolchain stage runs `go env`.
         if ctx.module.gomod_bytes is not None and ctx.go is not None:
             from gobaseline.stages import modcache
 
-            record.ctx = replace(ctx, build_list=pool.submit(modcache.list_build, ctx))
+            record.ctx = replace(ctx, build_list=pool.submit(modcache.prepare, ctx))
         admission(record)
     if options.build and record.blocking:
         record.skipped(Stage.BUILD, "build", "admission found blocking problems")

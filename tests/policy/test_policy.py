@@ -310,3 +310,10 @@ def test_arbitrary_nested_mappings(data: dict[str, Any]) -> None:
 @pytest.mark.parametrize("text", ["~", "null", "# only a comment\n", ""])
 def test_an_empty_or_null_policy_is_the_defaults(text: str) -> None:
     assert parse(text, SRC) == parse("{}", SRC)
+
+
+def test_modules_download_by_default_or_offline() -> None:
+    assert parse("version: 1\n", SRC).modules == "download"
+    assert parse("modules: offline\n", SRC).modules == "offline"
+    with pytest.raises(PolicyError, match=r"key modules: 'online' is not one of \['download', 'offline'\]"):
+        parse("modules: online\n", SRC)

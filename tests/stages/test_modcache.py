@@ -11,16 +11,28 @@ import pytest
 from gobaseline.golang import dirhash
 from gobaseline.golang.gotool import Go
 from gobaseline.model import CheckStatus, Location
+from gobaseline.policy import Policy
 from gobaseline.stages import StageResult
 from gobaseline.stages import modcache as mc
 from tests.conftest import make_ctx
-from tests.support.goproxy import ModuleSpec, World, make_writable, modcache_world, run_checked, world
+from tests.support.goproxy import (
+    ModuleSpec,
+    World,
+    escape,
+    make_writable,
+    modcache_world,
+    proxy_url,
+    run_checked,
+    world,
+)
 
 __all__ = ["modcache_world", "world"]  # fixtures
 
 
-def check(w: World, go: Go | None = None) -> StageResult:
-    return mc.run(make_ctx(w.module_dir, go=go or w.go, targets=()))
+def check(w: World, go: Go | None = None, *, modules: str = "offline") -> StageResult:
+    """The stage on `w`; offline by default, so the tamper cases see the cache exactly as the test left it (with
+    `modules: download` the go command may first re-extract a zip or refuse a bad .ziphash itself)."""
+    return mc.run(make_ctx(w.module_dir, go=go or w.go, targets=(), policy=Policy(modules=modules)))
 
 
 def ids(res: StageResult) -> list[str]:
@@ -337,6 +349,95 @@ def test_no_go_command(world: World) -> None:
     assert all(c.status is CheckStatus.SKIPPED for c in res.checks)
 
 
+# -- modules: download ---------------------------------------------------------------------------------------
+
+
+def online(w: World, proxy: Path | None = None) -> Go:
+    """A Go for `w` whose GOPROXY (the user's setting) is a proxy directory: `w.proxy` unless given."""
+    return Go.discover(environ={**w.env, "GOPROXY": proxy_url(proxy or w.proxy)})
+
+
+@pytest.fixture
+def fresh(world: World, tmp_path: Path) -> World:
+    """The world on a fresh runner: an empty module cache, and a proxy of its own for the test to tamper with."""
+    empty = tmp_path / "fresh-modcache"
+    empty.mkdir()
+    proxy = shutil.copytree(world.proxy, tmp_path / "fresh-proxy")
+    return dataclasses.replace(world, modcache=empty, proxy=proxy)
+
+
+def test_download_fills_an_empty_cache_then_verifies_it_offline(fresh: World) -> None:
+    res = check(fresh, online(fresh), modules="download")
+    assert res.findings == []
+    st = status(res)
+    for name in ("module-download", "build-list", *mc.CACHE_CHECKS):
+        assert st[name] is CheckStatus.PASSED, name
+    assert res.facts["modules"] == "download"
+    assert res.facts["modcache_hashed"] == "5"
+    assert (fresh.tree("example.com/alpha") / "alpha.go").is_file()
+    assert fresh.download("example.com/nested", ".ziphash").is_file()
+
+
+def test_download_is_the_default(fresh: World) -> None:
+    res = mc.run(make_ctx(fresh.module_dir, go=online(fresh), targets=()))
+    assert res.findings == []
+    assert (fresh.tree("example.com/alpha") / "alpha.go").is_file()
+
+
+def test_module_missing_from_the_proxy_is_one_finding_in_go_words(fresh: World) -> None:
+    shutil.rmtree(fresh.proxy / "example.com" / "nested")
+    res = check(fresh, online(fresh), modules="download")
+    assert ids(res) == ["GB209"]
+    (finding,) = res.findings
+    assert finding.message.startswith("example.com/nested@v0.3.1 could not be downloaded: reading file://")
+    assert "no such file or directory" in finding.message
+    assert "GOPROXY=off" not in finding.message
+    assert finding.location == Location("go.mod", gomod_line(fresh, "example.com/nested v0.3.1"))
+    st = status(res)
+    assert st["module-download"] is CheckStatus.FAILED and st["build-list"] is CheckStatus.SKIPPED
+
+
+def test_tampered_zip_in_the_proxy_is_one_security_error(fresh: World) -> None:
+    alpha = fresh.spec("example.com/alpha")
+    (fresh.proxy / escape(alpha.path) / "@v" / f"{alpha.version}.zip").write_bytes(_evil_alpha(fresh))
+    res = check(fresh, online(fresh), modules="download")
+    assert ids(res) == ["GB210"]
+    (finding,) = res.findings
+    assert finding.severity.value == "error"
+    assert finding.message.startswith("SECURITY: example.com/alpha@v1.0.0 as downloaded does not match go.sum")
+    assert "checksum mismatch" in finding.message and "downloaded: h1:" in finding.message
+    assert finding.location == Location("go.sum", gosum_line(fresh, "example.com/alpha v1.0.0"))
+    assert not fresh.tree("example.com/alpha").exists()  # the go command kept none of it
+
+
+def test_offline_downloads_nothing(fresh: World) -> None:
+    """`modules: offline` is the pre-seeded cache's behaviour: GB201 per module though a proxy is reachable."""
+    res = check(fresh, online(fresh), modules="offline")
+    assert ids(res) == ["GB201"] * 5
+    assert status(res)["module-download"] is CheckStatus.SKIPPED
+    assert res.facts["modules"] == "offline"
+    assert list(fresh.modcache.iterdir()) == []
+
+
+def test_download_with_the_users_proxy_off_names_each_module_once(fresh: World) -> None:
+    """The user's own GOPROXY=off: one GB209 per module in Go's words, and no GB201 or GB208 repeating it."""
+    res = check(fresh, modules="download")
+    assert ids(res) == ["GB209"] * 5
+    assert len({f.message.split()[0] for f in res.findings}) == 5
+    assert all("module lookup disabled by GOPROXY=off" in f.message for f in res.findings)
+
+
+def test_swapped_zip_in_the_cache_is_still_caught_after_download(world: World) -> None:
+    """The go command re-extracts a swapped zip whose .ziphash go.sum accepts: the extracted tree is hashed."""
+    tree = world.tree("example.com/alpha")
+    make_writable(tree)
+    shutil.rmtree(tree)
+    writable(world.download("example.com/alpha", ".zip")).write_bytes(_evil_alpha(world))
+    res = check(world, online(world), modules="download")
+    assert ids(res) == ["GB204"]
+    assert "Evil" in (tree / "alpha.go").read_text()
+
+
 # -- vendoring -----------------------------------------------------------------------------------------------
 
 
@@ -441,9 +542,10 @@ def vendored_offline(vendored: World, tmp_path: Path) -> World:
 
 
 def test_vendored_with_an_empty_module_cache_passes(vendored_offline: World) -> None:
-    res = check(vendored_offline)
+    res = check(vendored_offline, online(vendored_offline), modules="download")
     assert res.findings == []
     assert status(res)["vendor-consistent"] is CheckStatus.PASSED
+    assert status(res)["module-download"] is CheckStatus.SKIPPED
     assert list(vendored_offline.modcache.iterdir()) == []  # nothing was looked up or downloaded
 
 

@@ -357,6 +357,20 @@ class Go:
         modules = list(iter_json_stream(res.stdout)) if res.stdout.strip() else []
         return modules, ("" if res.ok else res.stderr.strip())
 
+    def download_modules(self, module_dir: Path, modules: Sequence[str] = ()) -> GoResult:
+        """`go mod download -json [MODULE@VERSION...]` in `module_dir`, fetching with the user's own settings.
+
+        GOPROXY, GOPRIVATE, GONOPROXY, GONOSUMDB, GOSUMDB, GOAUTH come from the environment or the `go env -w`
+        file (`carried`), .netrc and git credentials from HOME and the environment, as for any isolated call;
+        only GOFLAGS is replaced (`-mod=mod`, as `list_modules`, so an untidy go.mod is not refused here: the
+        go.mod stage reports it). Without `modules` the whole build list, which stops at the first module whose
+        go.mod cannot be fetched; with them each module's error is in its JSON object and the rest still download
+        (a checksum mismatch stops the go command either way). The caller restores go.mod and go.sum if the go
+        command rewrote them; what was downloaded is then checked offline against go.sum.
+        """
+        args = ["mod", "download", "-json", *modules]
+        return self.run(args, cwd=module_dir, extra_env={"GOFLAGS": "-mod=mod"})
+
     def list_packages(
         self, module_dir: Path, patterns: Sequence[str], *, extra_env: Mapping[str, str] | None = None
     ) -> tuple[list[dict[str, Any]], str]:

@@ -91,6 +91,9 @@ class Policy:
     waivers: tuple[Waiver, ...] = ()
     build: BuildPolicy = field(default_factory=BuildPolicy)
     probe: ProbePolicy = field(default_factory=ProbePolicy)
+    modules: str = "download"
+    """download|offline: `go mod download` with the user's settings before the module cache is checked, or check
+    the cache as it is (pre-seeded, no network)."""
     releases_refresh: bool = False
     releases_url: str = "https://go.dev/dl/?mode=json"
     fail_on: str | None = None
@@ -242,6 +245,7 @@ def _build(data: dict[str, Any], root: Any, source: str) -> Policy:
         waivers=tuple(waivers),
         build=build,
         probe=probe,
+        modules=data.get("modules", "download"),
         releases_refresh=rel.get("refresh", False),
         releases_url=rel.get("url", "https://go.dev/dl/?mode=json"),
         fail_on=data.get("fail_on"),

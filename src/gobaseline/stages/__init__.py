@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from gobaseline.golang.modfile import GoMod
     from gobaseline.golang.releases import Releases
     from gobaseline.policy import Policy
+    from gobaseline.stages.moddownload import Prepared
 
 
 @dataclass(frozen=True)
@@ -120,8 +121,9 @@ class Context:
     """Packages to build instead of the policy's `build.packages` (the command line's `--package`)."""
     progress: Callable[[str], None] | None = field(default=None, compare=False)
     """Receives the build's progress lines."""
-    build_list: Future[tuple[list[dict[str, Any]], str]] | None = field(default=None, compare=False)
-    """`go list -m -json all`, started up front so it overlaps the toolchain stage's `go env`."""
+    build_list: Future[Prepared] | None = field(default=None, compare=False)
+    """`go mod download` (with `modules: download`) and `go list -m -json all`, started up front so they overlap
+    the toolchain stage."""
     _rel: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

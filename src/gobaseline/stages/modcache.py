@@ -6,6 +6,10 @@ go.sum, so a wrong go.sum line passes it. This stage hashes what will be compile
 present, else the zip) and every cached `.mod` against go.sum itself, with the h1 algorithm in
 `gobaseline.golang.dirhash`, in parallel.
 
+With `modules: download` (the default) `go mod download` first fetches the build list with the user's own proxy,
+private-module and credential settings; one GB209 per module it could not download, GB210 for a checksum mismatch,
+and the cache checks do not repeat them. `modules: offline` checks the cache as it is.
+
 When the module vendors its dependencies (a vendor directory and `go 1.14` or later) the build compiles vendor/,
 so the cache is not hashed and nothing is looked up: the go command itself checks vendor/modules.txt against go.mod
 (`go list -mod=vendor -m`), and each module its "inconsistent vendoring" explanation names is one finding.
@@ -21,7 +25,6 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from gobaseline.errors import GoModError
 from gobaseline.golang import buildlist, vendor
@@ -31,7 +34,7 @@ from gobaseline.golang.modcache_layout import CachedModule, HashJob, Listing, Pr
 from gobaseline.golang.modfile import Require
 from gobaseline.model import Location, Stage
 from gobaseline.rules import rule
-from gobaseline.stages import Context, Earlier, StageResult
+from gobaseline.stages import Context, Earlier, StageResult, moddownload
 
 CACHE_CHECKS = ("go-sum-entries", "cache-present", "ziphash-vs-go-sum", "gomod-files", "hash-compiled-source")
 """The checks that look at the module cache, in the order they are recorded."""
@@ -92,24 +95,30 @@ def _run(ctx: Context, result: StageResult) -> None:
         return
     mod = _gomod(ctx)
     if mod is not None and vendor.vendor_mode(ctx.module_dir, mod.go_version):
+        result.skip("module-download", "vendoring: the build compiles vendor/, nothing is downloaded")
         _check_vendor(ctx, result, mod)
         _skip_cache(result, "vendoring: the build compiles vendor/, not the module cache")
         return
     result.skip("vendor-consistent", "no vendor directory (or go.mod older than go 1.14): not vendoring")
     if ctx.go is None:
+        result.skip("module-download", "no go command")
         result.skip("build-list", "no go command")
         _skip_cache(result, "no go command to compute the build list")
         return
 
     # First the build list (maybe already loading in the background): `go list` may rewrite go.sum and restores
     # it afterwards, so go.sum is read only once it has finished.
-    modules, error = ctx.build_list.result() if ctx.build_list is not None else list_build(ctx)
+    prepared = ctx.build_list.result() if ctx.build_list is not None else prepare(ctx)
+    modules, error = prepared.modules, prepared.error
     gosum_path = ctx.module_dir / "go.sum"
     gosum_bytes = gosum_path.read_bytes() if gosum_path.is_file() else None
     gosum = GoSum.parse(gosum_bytes.decode("utf-8", "replace") if gosum_bytes is not None else "")
     modcache = _modcache(ctx)
     result.facts["GOMODCACHE"] = str(modcache)
     requires = {r.path: r for r in mod.requires} if mod is not None else {}
+    failed = moddownload.check(
+        ctx, result, prepared, gosum, requires, explained=bool(error), message=lambda t: _go_message(ctx, t)
+    )
 
     if error and not modules:
         # Still check what go.mod names (all of the build list from go 1.17 on): a tampered .mod is one reason
@@ -121,8 +130,10 @@ def _run(ctx: Context, result: StageResult) -> None:
     listing = Listing()
     presence = {(t.module.path, t.module.version): listing.presence(t.module) for t in targets}
 
-    if error and _only_missing(error, targets, presence):
+    if error and _only_missing(error, targets, presence, failed):
         result.skip("build-list", "`go list -m all` needs modules missing from the cache: cache-present names them")
+    elif error and failed:
+        result.skip("build-list", "`go list -m all` needs modules that could not be downloaded: see module-download")
     else:
         with result.check("build-list") as found:
             if error:
@@ -133,18 +144,28 @@ def _run(ctx: Context, result: StageResult) -> None:
     if local:
         result.facts["modcache_local_replacements"] = " ".join(sorted(local))
     have_gosum = gosum_bytes is not None
+    targets = [t for t in targets if not _failed(t, failed)]  # GB209/GB210 said it: no GB201 on top
     _check_cache(
         ctx, result=result, targets=targets, presence=presence, gosum=gosum, have_gosum=have_gosum, requires=requires
     )
 
 
-def _only_missing(error: str, targets: Iterable[Target], presence: Mapping[tuple[str, str], Presence]) -> bool:
+def _failed(t: Target, failed: set[tuple[str, str]]) -> bool:
+    return (t.module.path, t.module.version) in failed or any(p in (t.required, t.module.path) for p, _ in failed)
+
+
+def _only_missing(
+    error: str,
+    targets: Iterable[Target],
+    presence: Mapping[tuple[str, str], Presence],
+    failed: set[tuple[str, str]],
+) -> bool:
     """True when `go list` failed only because modules are missing from the cache that the cache checks report
-    (GB201, each with what to do): its error would say the same again."""
+    (GB201, each with what to do) or that could not be downloaded (GB209): its error would say the same again."""
     named = buildlist.offline_misses(error)
-    absent: set[str] = set()
+    absent: set[str] = {p for p, _ in failed}
     for t in targets:
-        if not presence[(t.module.path, t.module.version)].mod:
+        if not presence[(t.module.path, t.module.version)].mod and not _failed(t, failed):
             absent |= {t.required, t.module.path}
     return named is not None and bool(absent) and named <= absent
 
@@ -178,8 +199,9 @@ def _go_message(ctx: Context, text: str) -> str:
     )
 
 
-def list_build(ctx: Context) -> tuple[list[dict[str, Any]], str]:
-    """The build list; go.mod and go.sum are restored byte for byte if `-mod=mod` made go rewrite them.
+def prepare(ctx: Context) -> moddownload.Prepared:
+    """With `modules: download` (and no vendoring) `go mod download`, then the build list; go.mod and go.sum are
+    restored byte for byte if the go command rewrote them.
 
     When the build uses vendor/, the go command's check of vendor/modules.txt against go.mod instead (the main
     module alone, and the error when they disagree): the module cache plays no part and nothing is looked up.
@@ -187,12 +209,14 @@ def list_build(ctx: Context) -> tuple[list[dict[str, Any]], str]:
     """
     gomod_path, gosum_path = ctx.gomod_path, ctx.module_dir / "go.sum"
     if ctx.go is None:
-        return [], "no go command"
+        return moddownload.Prepared(None, [], "no go command")
     mod = _gomod(ctx)
     vendoring = mod is not None and vendor.vendor_mode(ctx.module_dir, mod.go_version)
     saved = {p: (p.read_bytes() if p.is_file() else None) for p in (gomod_path, gosum_path)}
     try:
-        return ctx.go.list_modules(ctx.module_dir, vendor=vendoring)
+        fetch = ctx.policy.modules == "download" and not vendoring
+        got = moddownload.download_all(ctx.go, ctx.module_dir, mod) if fetch else None
+        return moddownload.Prepared(got, *ctx.go.list_modules(ctx.module_dir, vendor=vendoring))
     finally:
         for p, data in saved.items():
             now = p.read_bytes() if p.is_file() else None
@@ -404,7 +428,7 @@ def _check_vendor(ctx: Context, result: StageResult, mod: gomod.GoMod) -> None:
         result.skip("vendor-consistent", "no go command to check vendor/modules.txt")
         result.skip("build-list", "no go command")
         return
-    _modules, error = ctx.build_list.result() if ctx.build_list is not None else list_build(ctx)
+    error = (ctx.build_list.result() if ctx.build_list is not None else prepare(ctx)).error
     problems = vendor.inconsistencies(error) if error else []
     if problems is None:  # go failed for another reason: a syntax error, a toolchain too old
         result.skip("vendor-consistent", "the go command could not load the module (see build-list)")

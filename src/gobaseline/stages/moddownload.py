@@ -1,0 +1,92 @@
+"""`modules: download`: `go mod download` with the user's own settings before the module cache is checked offline.
+
+The background job (`modcache.prepare`) downloads; the module-cache stage turns what could not be downloaded into
+findings here: one GB209 per module in the go command's own words, GB210 (security) for a checksum mismatch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gobaseline.golang import buildlist, download
+from gobaseline.golang import modfile as gomod
+from gobaseline.golang.gosum import GoSum
+from gobaseline.golang.gotool import Go, GoResult
+from gobaseline.golang.modfile import Require
+from gobaseline.rules import rule
+from gobaseline.stages import Context, StageResult
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the background job found: the download (None when none was attempted) and the build list."""
+
+    download: tuple[GoResult, ...] | None
+    """`go mod download` for the build list, then (when it stopped at a module) for the modules it did not reach;
+    None when nothing was downloaded."""
+    modules: list[dict[str, Any]]
+    error: str
+    """`go list`'s stderr when it failed."""
+
+
+def download_all(go: Go, module_dir: Path, mod: gomod.GoMod | None) -> tuple[GoResult, ...]:
+    """`go mod download`; when it stops at a module, again for go.mod's other modules by name (`go` then reports
+    each failure in its JSON and goes on; only a checksum mismatch stops it again), until each is downloaded or
+    has failed."""
+    results = [go.download_modules(module_dir)]
+    failed = {(f.path, f.version) for f in download.failures(results)}
+    wanted = {m.fetched for m in buildlist.from_gomod(mod) if not m.main and not m.is_local} if mod else set()
+    todo = sorted(m for m in wanted if m is not None and m not in failed)
+    while failed and todo and len(results) <= len(wanted):
+        results.append(go.download_modules(module_dir, [f"{p}@{v}" for p, v in todo]))
+        more = {(f.path, f.version) for f in download.failures(results[-1:])} - failed
+        if results[-1].ok or not more or not results[-1].stderr.strip():
+            break
+        failed |= more
+        todo = [m for m in todo if m not in failed]
+    return tuple(results)
+
+
+def check(
+    ctx: Context,
+    result: StageResult,
+    prepared: Prepared,
+    gosum: GoSum,
+    requires: Mapping[str, Require],
+    *,
+    explained: bool,
+    message: Callable[[str], str],
+) -> set[tuple[str, str]]:
+    """One GB209 per module `go mod download` could not download, GB210 for a checksum mismatch; the modules.
+
+    A failure that names no module is GB209 on go.mod, unless `go list` failed too (GB208 then says it)."""
+    result.facts["modules"] = ctx.policy.modules
+    if prepared.download is None:
+        result.skip("module-download", "policy `modules: offline`: the module cache is checked as it is")
+        return set()
+    res = prepared.download[0]
+    failures = download.failures(prepared.download)
+    with result.check("module-download") as found:
+        for f in failures:
+            req = requires.get(f.path)
+            at = ctx.at(ctx.gomod_path, req.line if req else None)
+            reason = message(f.reason)
+            if f.checksum_mismatch:
+                lines = gosum.content.get((f.path, f.version)) or gosum.gomod.get((f.path, f.version)) or []
+                found.append(
+                    rule("GB210").finding(
+                        f"SECURITY: {f.prefix} as downloaded does not match go.sum ({reason}). The bits were "
+                        "replaced at the origin or proxy, the download was intercepted, or go.sum was edited: "
+                        "do not build it until you know which.",
+                        ctx.at(ctx.module_dir / "go.sum", lines[0].line) if lines else at,
+                    )
+                )
+            else:
+                found.append(rule("GB209").finding(f"{f.prefix} could not be downloaded: {reason}", at))
+        if not res.ok and not failures and not explained:
+            msg = message(res.stderr.strip() or res.stdout.strip() or f"exit status {res.returncode}")
+            found.append(rule("GB209").finding(f"`go mod download` failed: {msg}", ctx.at(ctx.gomod_path)))
+    return {(f.path, f.version) for f in failures}
