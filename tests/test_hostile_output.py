@@ -93,7 +93,8 @@ def test_policy_values_print_no_command_in_4_hostile_runs(
         (mod / ".gobaseline.yml").write_text(yaml.safe_dump(policy), encoding="utf-8")
         code, lines = printed_by(["run", str(mod), "--no-publish", "--targets", "linux/amd64"])
     assert code in (1, 2, 3), lines
-    assert any(line.startswith("build linux/amd64: go build") for line in lines) or code == 3, lines
+    # The hostile package pattern reaches the log (in go's own error about it), made harmless.
+    assert any("GB505" in line and "missing" in line for line in lines) or code == 3, lines
     assert injected(lines) == []
 
 
