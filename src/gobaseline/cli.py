@@ -113,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("report", type=Path)
     p.add_argument("--output-dir", dest="report_dir", type=Path, help="where the report files are")
 
-    p = sub.add_parser("rules", help="list the rule catalogue")
+    p = sub.add_parser("rules", help="list the rule catalogue, or show one rule (gobaseline rules GB404)")
+    p.add_argument("rule", nargs="?", help="a rule id or short name: its whole page")
     p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
     return parser
 
@@ -161,7 +162,7 @@ def options(args: argparse.Namespace) -> tuple[Callable[[Any], ExitCode], object
         case "publish":
             return publish.run, publish.Options(args.report, report_dir=args.report_dir)
         case "rules":
-            return rules.run, rules.Options(args.format)
+            return rules.run, rules.Options(args.format, rule=args.rule)
     raise GobaselineError(f"unknown command {args.command!r}")
 
 

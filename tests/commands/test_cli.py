@@ -124,3 +124,20 @@ def test_check_fail_on_error_passes_a_warnings_only_run(
     assert main(["check", str(tmp_path)]) == ExitCode.WARNINGS
     assert main(["check", str(tmp_path), "--fail-on", "error"]) == ExitCode.PASS
     assert main(["check", str(tmp_path), "--fail-on", "warning"]) == ExitCode.ERRORS
+
+
+@pytest.mark.parametrize("key", ["GB404", "gb404", "replace-public-module"])
+def test_rules_shows_one_rule_page_with_the_policy_snippet(key: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from gobaseline.rules import catalogue
+
+    rule = catalogue()["GB404"]
+    assert main(["rules", key]) == ExitCode.PASS
+    out = capsys.readouterr().out
+    assert out.startswith(f"GB404 {rule.name}: {rule.title}")
+    assert rule.help.splitlines()[0] in out and "      GB404: warning" in out
+
+
+def test_rules_names_an_unknown_rule_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "GB999"]) == ExitCode.INTERNAL
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "GB999" in err

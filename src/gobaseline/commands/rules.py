@@ -14,6 +14,8 @@ class Options:
 
     format: str = "text"
     """`text`, `markdown` or `json`."""
+    rule: str | None = None
+    """One rule (id or short name): its whole page instead of the list."""
 
 
 def run(options: Options) -> ExitCode:
@@ -22,7 +24,9 @@ def run(options: Options) -> ExitCode:
 
     from gobaseline.rules import catalogue, to_markdown
 
-    if options.format == "markdown":
+    if options.rule is not None:
+        console.show(page(options.rule))
+    elif options.format == "markdown":
         console.document(to_markdown(), "markdown")
     elif options.format == "json":
         rules = [
@@ -42,3 +46,28 @@ def run(options: Options) -> ExitCode:
         for r in catalogue().values():
             console.show(f"{r.id}  {r.severity.value:<7}  {r.name:<34} {r.title}")
     return ExitCode.PASS
+
+
+def page(key: str) -> str:
+    """One rule's page: what it means, how to fix it, and how a policy changes its severity."""
+    from gobaseline.errors import GobaselineError
+    from gobaseline.rules import catalogue
+
+    try:
+        r = catalogue()[key.strip().upper() if key.strip().upper().startswith("GB") else key.strip()]
+    except KeyError:
+        raise GobaselineError(f"unknown rule {key!r}; `gobaseline rules` lists them") from None
+    return "\n".join(
+        [
+            f"{r.id} {r.name}: {r.title}",
+            f"stage {r.stage.value}, default severity {r.severity.value}",
+            "",
+            r.help.rstrip(),
+            "",
+            "To change its severity for a repository, in .gobaseline.yml:",
+            "",
+            "    severity:",
+            f"      {r.id}: warning        # error | warning | note | off",
+            "",
+        ]
+    )
