@@ -36,7 +36,7 @@ def _action_cache(cache: Path) -> None:
     git(action, "tag", "v0.1.0")
 
 
-def _event(event: str, head: str) -> dict[str, Any]:
+def _event(event: str, head: str, base: str) -> dict[str, Any]:
     repository = {"full_name": "octo/hello", "name": "hello", "owner": {"login": "octo"}, "default_branch": "main"}
     if event == "push":
         return {"ref": "refs/heads/main", "before": "0" * 40, "after": head, "repository": repository}
@@ -46,7 +46,7 @@ def _event(event: str, head: str) -> dict[str, Any]:
         "pull_request": {
             "number": 7,
             "head": {"sha": head, "ref": "feature", "repo": {"full_name": "octo/hello", "fork": False}},
-            "base": {"sha": "c" * 40, "ref": "main", "repo": {"full_name": "octo/hello"}},
+            "base": {"sha": base, "ref": "main", "repo": {"full_name": "octo/hello"}},
         },
         "repository": repository,
     }
@@ -67,12 +67,18 @@ def test_minimal_workflow(
         origin="https://github.com/octo/hello.git",
         extra={".github/workflows/gobaseline.yml": workflow, ".gitignore": ".gocache/\n"},
     )
+    base = git(repo, "rev-parse", "HEAD").strip()
+    if event == "pull_request":  # a change on a branch: its target's commit is in the clone, so its policy is read
+        git(repo, "checkout", "-q", "-b", "feature")
+        (repo / "CHANGES.md").write_text("A change under review.\n", encoding="utf-8")
+        git(repo, "add", "CHANGES.md")
+        git(repo, "commit", "-q", "-m", "change")
     head = git(repo, "rev-parse", "HEAD").strip()
     # A warm Go build cache inside the workspace (the only directory act mounts into the action's container).
     subprocess.run(["cp", "-al", str(gocache), str(repo / ".gocache")], check=True)
     _action_cache(short_tmp / "actcache")
     payload = short_tmp / "event.json"
-    payload.write_text(json.dumps(_event(event, head)), encoding="utf-8")
+    payload.write_text(json.dumps(_event(event, head, base)), encoding="utf-8")
     (short_tmp / "home").mkdir()
 
     env = {**infra, "HOME": str(short_tmp / "home")}
