@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,37 @@ def test_not_a_directory_and_bad_zip(tmp_path: Path) -> None:
 def test_empty_tree(tmp_path: Path) -> None:
     # sha256 of nothing, base64: what Go gives for a module with no files.
     assert dirhash.hash_dir(tmp_path, "m@v1.0.0") == "h1:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+
+
+def _zip_with(tmp_path: Path, patch: Callable[[bytearray], None]) -> Path:
+    import zipfile
+
+    f = tmp_path / "m.zip"
+    with zipfile.ZipFile(f, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("m@v1.0.0/go.mod", "module m\n")
+    data = bytearray(f.read_bytes())
+    patch(data)
+    f.write_bytes(bytes(data))
+    return f
+
+
+def _set_in_both_headers(data: bytearray, offset_local: int, offset_central: int, value: bytes) -> None:
+    local, central = data.find(b"PK\x03\x04"), data.find(b"PK\x01\x02")
+    data[local + offset_local : local + offset_local + len(value)] = value
+    data[central + offset_central : central + offset_central + len(value)] = value
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda d: d.__delitem__(slice(len(d) // 2, None)), "not a valid zip"),  # cut short
+        (lambda d: _set_in_both_headers(d, 8, 10, b"\x63\x00"), "does not write"),  # compression method 99
+        (lambda d: _set_in_both_headers(d, 6, 8, b"\x01\x00"), "does not write"),  # encrypted
+    ],
+    ids=["truncated", "unknown-compression", "encrypted"],
+)
+def test_a_damaged_or_foreign_zip_is_a_hash_error(
+    tmp_path: Path, damage: Callable[[bytearray], None], reason: str
+) -> None:
+    with pytest.raises(dirhash.HashError, match=reason):
+        dirhash.hash_zip(_zip_with(tmp_path, damage))
