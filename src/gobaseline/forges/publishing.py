@@ -159,6 +159,27 @@ class PublishResult:
     """Everything that reached the forge."""
 
 
+class Translating:
+    """`with Translating(what, token):` turns whatever a forge call raised into a ForgeError; each forge says how
+    in `forge_error` (status kept, no headers, the token scrubbed)."""
+
+    def __init__(self, what: str, token: str) -> None:
+        self.what = what
+        self.token = token
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, typ: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        if exc is None or not isinstance(exc, Exception) or isinstance(exc, ForgeError):
+            return
+        raise self.forge_error(exc) from None
+
+    def forge_error(self, exc: Exception) -> ForgeError:
+        """The ForgeError that stands for `exc`."""
+        raise NotImplementedError
+
+
 def status_state(report: Report, fail_on: str, *, gitlab: bool) -> str:
     """The commit status state: pass is success, fail is failure (failed on GitLab), warn fails only on
     fail_on=warning."""

@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from gobaseline.forges.publishing import ForgeError, reason_text
+from gobaseline.forges.publishing import ForgeError, Translating, reason_text
 
 
 def shape(data: Any) -> str:
@@ -84,22 +84,12 @@ def _describe_exception(e: BaseException) -> str:
     return f"an unexpected answer ({name})"
 
 
-class translate:
+class translate(Translating):
     """Turn whatever a request raised into a ForgeError (status kept; no headers, no token in the message)."""
 
-    def __init__(self, what: str, token: str) -> None:
-        self.what = what
-        self.token = token
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, typ: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
-        if exc is None or not isinstance(exc, Exception) or isinstance(exc, ForgeError):
-            return
+    def forge_error(self, exc: Exception) -> ForgeError:
         from github import GithubException
 
         if isinstance(exc, GithubException):
-            raise ForgeError(self.what, _describe_error(exc.status, exc.data, self.token), status=exc.status) from None
-        unclear = isinstance(exc, json.JSONDecodeError)
-        raise ForgeError(self.what, _describe_exception(exc), unclear=unclear) from None
+            return ForgeError(self.what, _describe_error(exc.status, exc.data, self.token), status=exc.status)
+        return ForgeError(self.what, _describe_exception(exc), unclear=isinstance(exc, json.JSONDecodeError))

@@ -15,7 +15,7 @@ import requests
 
 from gobaseline import __version__, console
 from gobaseline.forges.context import CIContext
-from gobaseline.forges.publishing import ForgeError, Posted, reason_text
+from gobaseline.forges.publishing import ForgeError, Posted, Translating, reason_text
 
 NOTE_MARKER = "<!-- gobaseline:report -->"
 NOTE_LIMIT = 1_000_000
@@ -155,32 +155,23 @@ def _message(message: Any, token: str) -> str:
     return reason_text(text, token)
 
 
-class _translate:
+class _translate(Translating):
     """Turn whatever python-gitlab or requests raised into a ForgeError (status kept, token scrubbed)."""
 
-    def __init__(self, what: str, token: str) -> None:
-        self.what = what
-        self.token = token
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, typ: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
-        if exc is None or not isinstance(exc, Exception) or isinstance(exc, ForgeError):
-            return
+    def forge_error(self, exc: Exception) -> ForgeError:
         import gitlab
 
         if isinstance(exc, gitlab.GitlabParsingError) or (
             isinstance(exc, gitlab.GitlabError) and exc.response_code is None
         ):
             reason = "GitLab's answer is not the JSON the API describes (a proxy's page, or a body empty or cut short)"
-            raise ForgeError(self.what, reason, unclear=True) from None
+            return ForgeError(self.what, reason, unclear=True)
         if isinstance(exc, gitlab.GitlabError):
             code = exc.response_code
             message = _message(exc.error_message, self.token)
-            raise ForgeError(self.what, f"HTTP {code}" + (f" ({message})" if message else ""), status=code) from None
+            return ForgeError(self.what, f"HTTP {code}" + (f" ({message})" if message else ""), status=code)
         if isinstance(exc, requests.Timeout):
-            raise ForgeError(self.what, f"no answer in time ({type(exc).__name__})") from None
+            return ForgeError(self.what, f"no answer in time ({type(exc).__name__})")
         if isinstance(exc, requests.RequestException):
-            raise ForgeError(self.what, f"connection failed ({type(exc).__name__})") from None
-        raise ForgeError(self.what, f"an unexpected answer ({type(exc).__name__})") from None
+            return ForgeError(self.what, f"connection failed ({type(exc).__name__})")
+        return ForgeError(self.what, f"an unexpected answer ({type(exc).__name__})")
