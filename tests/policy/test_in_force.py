@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from gobaseline.policy import Policy
 from gobaseline.policy.in_force import policy_in_force
+from tests.support.gitrepo import git
 
 STRICT = "fail_on: warning\n"
 LOOSE = "fail_on: never\n"
-
-
-def git(root: Path, *args: str) -> str:
-    env = {
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@e",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@e",
-        "HOME": str(root),
-        "PATH": "/usr/bin:/bin",
-    }
-    return subprocess.run(
-        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True, env=env
-    ).stdout.strip()
 
 
 def repo_with_base(tmp_path: Path, base_policy: str | None) -> tuple[Path, str]:

@@ -4,7 +4,6 @@ in a real git repository with a target branch and a change (shallow clones inclu
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -14,25 +13,11 @@ from gobaseline.errors import PolicyError
 from gobaseline.model import Finding, Severity
 from gobaseline.policy import Policy
 from gobaseline.policy.in_force import change_base, policy_in_force
+from tests.support.gitrepo import git
 
 STRICT = "fail_on: warning\n"
 LOOSE = "fail_on: never\n"
 LOWERED = "fail_on: never\nseverity:\n  GB002: warning\n"
-
-
-def git(root: Path, *args: str) -> str:
-    env = {
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@e",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@e",
-        "GIT_CONFIG_NOSYSTEM": "1",
-        "HOME": str(root),
-        "PATH": os.environ["PATH"],
-    }
-    return subprocess.run(
-        ["git", "-C", str(root), *args], check=True, capture_output=True, text=True, env=env
-    ).stdout.strip()
 
 
 def write(root: Path, files: dict[str, str | None]) -> None:
