@@ -116,6 +116,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rules", help="list the rule catalogue, or show one rule (gobaseline rules GB404)")
     p.add_argument("rule", nargs="?", help="a rule id or short name: its whole page")
     p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
+
+    p = sub.add_parser("cacheprog", help="serve Go's build cache as GOCACHEPROG: private writes, a verified pool")
+    p.add_argument("--dir", required=True, type=Path, help="the job-private cache directory (written)")
+    p.add_argument("--pool", type=Path, help="a shared cache directory, read only; every object verified")
+
+    p = sub.add_parser("cache", help="manage the verified build cache")
+    cache = p.add_subparsers(dest="cache_command", required=True, metavar="ACTION")
+    p = cache.add_parser("promote", help="copy a trusted run's verified cache objects into the shared pool")
+    p.add_argument("--dir", required=True, type=Path, help="the run's private cache directory")
+    p.add_argument("--pool", required=True, type=Path, help="the shared pool to fill")
+    p.add_argument("--allow-change", action="store_true", help="allow it on a pull or merge request")
     return parser
 
 
@@ -135,7 +146,7 @@ def _common_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def options(args: argparse.Namespace) -> tuple[Callable[[Any], ExitCode], object]:
     """The command named in `args` and its typed options."""
-    from gobaseline.commands import build, check, merge, publish, report, rules, run, verify
+    from gobaseline.commands import build, cache, check, merge, publish, report, rules, run, verify
 
     match args.command:
         case "check" | "build":
@@ -163,6 +174,10 @@ def options(args: argparse.Namespace) -> tuple[Callable[[Any], ExitCode], object
             return publish.run, publish.Options(args.report, report_dir=args.report_dir)
         case "rules":
             return rules.run, rules.Options(args.format, rule=args.rule)
+        case "cacheprog":
+            return cache.serve, cache.Options(args.dir, args.pool)
+        case "cache":
+            return cache.promote, cache.Options(args.dir, args.pool, allow_change=args.allow_change)
     raise GobaselineError(f"unknown command {args.command!r}")
 
 

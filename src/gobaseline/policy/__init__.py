@@ -53,6 +53,10 @@ class BuildPolicy:
     bindnow: bool = True
     rebuild: str = "cached"
     gocache: str = "shared"
+    gocache_dir: str | None = None
+    """`gocache: verified`: the private cache directory, kept for `gobaseline cache promote` (default: temporary)."""
+    gocache_pool: str | None = None
+    """`gocache: verified`: the shared read-only pool, every object verified before use."""
     allow_non_pie: tuple[str, ...] = ()
     sbom: bool = False
     parallel: int | None = None
@@ -200,6 +204,8 @@ def _build(data: dict[str, Any], root: Any, source: str) -> Policy:
         bindnow=b.get("bindnow", True),
         rebuild=b.get("rebuild", "cached"),
         gocache=b.get("gocache", "shared"),
+        gocache_dir=b.get("gocache_dir"),
+        gocache_pool=b.get("gocache_pool"),
         allow_non_pie=tuple(b.get("allow_non_pie", ())),
         sbom=b.get("sbom", False),
         parallel=b.get("parallel"),

@@ -15,9 +15,8 @@ import re
 import shlex
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -118,8 +117,11 @@ def run(ctx: Context, earlier: Earlier | None = None) -> StageResult:
     if any(f.rule_id == "GB503" for f in option_findings):
         result.skip("compile", "the policy asks for options that weaken the baseline (GB503)")
         return result
-    with _gocache(ctx) as cache_env:
-        _build(ctx, result, go, opts=opts, log=log, cache_env=cache_env)
+    from gobaseline.stages import gocache
+
+    with gocache.session(ctx) as cache:
+        _build(ctx, result, go, opts=opts, log=log, cache_env=cache.env)
+        result.findings.extend(cache.collect())
     return result
 
 
@@ -300,23 +302,6 @@ def _compile(
         return [build_one(j) for j in jobs]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(build_one, jobs))
-
-
-@contextmanager
-def _gocache(ctx: Context) -> Iterator[dict[str, str]]:
-    """`GOCACHE` for this build's go commands: the user's (no change), or with `build.gocache: private` a fresh
-    directory removed afterwards."""
-    if ctx.policy.build.gocache != "private":
-        yield {}
-        return
-    import shutil
-    import tempfile
-
-    private = Path(tempfile.mkdtemp(prefix="gobaseline-gocache-"))
-    try:
-        yield {"GOCACHE": str(private)}
-    finally:
-        shutil.rmtree(private, ignore_errors=True)
 
 
 def _invocations(job: _Job) -> list[list[str]]:

@@ -1,0 +1,106 @@
+"""Cost of building through `gobaseline cacheprog` (the verified build cache) against a plain GOCACHE.
+
+    python bench/bench_cacheprog.py [--packages 300] [--runs 5] [--no-cold]
+
+Generates the module bench_build.py uses (a few hundred packages), then times for linux/amd64 the same raw
+`go build` (the pinned flags, the output removed first, as a CI job starts without it):
+
+- plain warm:     GOCACHE filled beforehand
+- verified warm:  GOCACHEPROG with an empty private directory and a pool filled by `cache promote` from a cold
+                  verified run: every object comes from the pool and is hashed before Go may use it
+- plain cold:     an empty GOCACHE every run
+- verified cold:  GOCACHEPROG with an empty private directory and no pool
+
+Runs are interleaved; the medians' ratios are printed. Targets: verified/plain <= 1.3x warm, <= 1.05x cold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_build import FLAGS, environ, generate
+
+
+def build(env: dict[str, str], module: Path, out: Path) -> float:
+    shutil.rmtree(out, ignore_errors=True)
+    start = time.perf_counter()
+    res = subprocess.run(
+        ["go", "build", *FLAGS, "-o", str(out) + "/", "."],
+        cwd=module,
+        env={**env, "CGO_ENABLED": "0", "GOOS": "linux", "GOARCH": "amd64"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    elapsed = time.perf_counter() - start
+    if res.returncode != 0:
+        raise SystemExit(f"go build failed: {res.stderr}")
+    return elapsed
+
+
+def verified(env: dict[str, str], private: Path, pool: Path | None) -> dict[str, str]:
+    prog = [sys.executable, "-m", "gobaseline.golang.cacheprog", "--dir", str(private)]
+    if pool is not None:
+        prog += ["--pool", str(pool)]
+    out = {k: v for k, v in env.items() if k != "GOCACHE"}
+    out["GOCACHEPROG"] = " ".join(prog)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--packages", type=int, default=300)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--no-cold", action="store_true")
+    args = parser.parse_args()
+    from gobaseline.golang import cacheprog
+
+    with tempfile.TemporaryDirectory(prefix="bench-cacheprog-") as tmp:
+        root = Path(tmp)
+        module = generate(root, args.packages)
+        home = root / "home"
+        home.mkdir()
+        warm_env = environ(root / "gocache", home)
+        build(warm_env, module, root / "out")  # fill the plain cache
+        seed = root / "seed"
+        build(verified(warm_env, seed, None), module, root / "out")
+        pool = root / "pool"
+        promoted, refused = cacheprog.promote(seed, pool)
+        print(f"pool: {promoted} entries promoted, {refused} refused")
+        times: dict[str, list[float]] = {"plain warm": [], "verified warm": [], "plain cold": [], "verified cold": []}
+        for i in range(args.runs):
+            times["plain warm"].append(build(warm_env, module, root / "out"))
+            private = root / f"private-warm-{i}"
+            times["verified warm"].append(build(verified(warm_env, private, pool), module, root / "out"))
+            shutil.rmtree(private)
+            if args.no_cold:
+                continue
+            cold = environ(root / f"cold-{i}", home)
+            times["plain cold"].append(build(cold, module, root / "out"))
+            shutil.rmtree(root / f"cold-{i}")
+            private = root / f"private-cold-{i}"
+            times["verified cold"].append(build(verified(cold, private, None), module, root / "out"))
+            shutil.rmtree(private)
+        for name, values in times.items():
+            if values:
+                runs = ", ".join(f"{v:.2f}" for v in values)
+                print(f"{name:14s} median {statistics.median(values):.2f} s  (runs: {runs})")
+        for kind in ("warm", "cold"):
+            plain, ver = times[f"plain {kind}"], times[f"verified {kind}"]
+            if plain and ver:
+                ratio = statistics.median(ver) / statistics.median(plain)
+                target = 1.3 if kind == "warm" else 1.05
+                print(f"ratio verified/plain {kind}: {ratio:.2f}x (target <= {target}x)")
+
+
+if __name__ == "__main__":
+    main()
