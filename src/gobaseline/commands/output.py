@@ -57,15 +57,19 @@ def render_options(
 ) -> RenderOptions:
     """Options for every format: repository files readable for SARIF line hashes, findings about the machine
     placed on the module's go.mod, the code-scanning category from GOBASELINE_SARIF_CATEGORY."""
-    from gobaseline.formats import RenderOptions, sources_under
+    from gobaseline.formats import RenderOptions
+    from gobaseline.formats.options import files_under, heads_under, sources_under
 
     env = os.environ if environ is None else environ
     root = Path(report.root)
+    local = root.is_absolute() and root.is_dir()
     fallback = ctx.rel(ctx.gomod_path) if ctx is not None else "go.mod"
     return RenderOptions(
         sarif_category=env.get("GOBASELINE_SARIF_CATEGORY") or "gobaseline",
         fallback_path=fallback if not Path(fallback).is_absolute() else "go.mod",
-        source_reader=sources_under(root) if root.is_absolute() and root.is_dir() else None,
+        source_reader=sources_under(root) if local else None,
+        source_head=heads_under(root) if local else None,
+        source_is_file=files_under(root) if local else None,
     )
 
 

@@ -10,6 +10,9 @@ moved alert from a new one.
 
 from __future__ import annotations
 
+import sys
+from array import array
+
 _BLOCK = 100
 _MOD = 37
 _MASK = (1 << 64) - 1
@@ -18,57 +21,48 @@ _TAB, _SPACE, _LF, _CR = 9, 32, 10, 13
 _EOF = 65535
 
 
-class _Hasher:
-    def __init__(self) -> None:
-        self.window = [0] * _BLOCK
-        self.line_numbers = [-1] * _BLOCK
-        self.hash = 0
-        self.index = 0
-        self.line_number = 0
-        self.line_start = True
-        self.prev_cr = False
-        self.counts: dict[str, int] = {}
-        self.hashes: dict[int, str] = {}
+def line_hashes(text: str, *, upto: int | None = None) -> dict[int, str]:
+    """`hash:count` for every line of `text` (with `upto`, for lines 1..upto only), keyed by 1-based line number.
 
-    def output(self) -> None:
-        value = format(self.hash, "x")
-        self.counts[value] = self.counts.get(value, 0) + 1
-        self.hashes[self.line_numbers[self.index]] = f"{value}:{self.counts[value]}"
-        self.line_numbers[self.index] = -1
+    The uploader's rolling hash emits a line's value when the window of 100 kept code units starting at the line's
+    first one is full (padded with the end-of-file value and zeros); this computes the same values in two flat
+    passes: the kept units with the line starts, then the rolling hash over them.
+    """
+    units = array("H")
+    units.frombytes(text.encode("utf-16-le", errors="surrogatepass"))
+    if sys.byteorder == "big":
+        units.byteswap()
+    kept: list[int] = []
+    starts: list[int] = []
+    line_start, prev_cr = True, False
+    for unit in units:
+        if upto is not None and len(starts) >= upto and len(kept) >= starts[upto - 1] + _BLOCK:
+            break  # the window of line `upto` is full: later text cannot change lines 1..upto
+        if unit in (_SPACE, _TAB) or (prev_cr and unit == _LF):
+            prev_cr = False
+            continue
+        prev_cr = unit == _CR
+        if prev_cr:
+            unit = _LF  # noqa: PLW2901
+        if line_start:
+            starts.append(len(kept))
+        line_start = unit == _LF
+        kept.append(unit)
+    else:
+        if line_start:
+            starts.append(len(kept))
+        kept.append(_EOF)
+    kept.extend([0] * _BLOCK)
 
-    def update(self, current: int) -> None:
-        begin = self.window[self.index]
-        self.window[self.index] = current
-        self.hash = (_MOD * self.hash + current - _FIRST_MOD * begin) & _MASK
-        self.index = (self.index + 1) % _BLOCK
-
-    def process(self, current: int) -> None:
-        if current in (_SPACE, _TAB) or (self.prev_cr and current == _LF):
-            self.prev_cr = False
-            return
-        self.prev_cr = current == _CR
-        if current == _CR:
-            current = _LF
-        if self.line_numbers[self.index] != -1:
-            self.output()
-        if self.line_start:
-            self.line_start = False
-            self.line_number += 1
-            self.line_numbers[self.index] = self.line_number
-        if current == _LF:
-            self.line_start = True
-        self.update(current)
-
-
-def line_hashes(text: str) -> dict[int, str]:
-    """`hash:count` for every line of `text`, keyed by 1-based line number."""
-    hasher = _Hasher()
-    units = text.encode("utf-16-le", errors="surrogatepass")
-    for i in range(0, len(units), 2):
-        hasher.process(units[i] | (units[i + 1] << 8))
-    hasher.process(_EOF)
-    for _ in range(_BLOCK):
-        if hasher.line_numbers[hasher.index] != -1:
-            hasher.output()
-        hasher.update(0)
-    return hasher.hashes
+    hashes: dict[int, str] = {}
+    counts: dict[str, int] = {}
+    value, line, due = 0, 0, (starts[0] + _BLOCK - 1 if starts else -1)
+    for k, unit in enumerate(kept):
+        value = (_MOD * value + unit - (_FIRST_MOD * kept[k - _BLOCK] if k >= _BLOCK else 0)) & _MASK
+        if k == due:
+            text_value = format(value, "x")
+            counts[text_value] = counts.get(text_value, 0) + 1
+            line += 1
+            hashes[line] = f"{text_value}:{counts[text_value]}"
+            due = starts[line] + _BLOCK - 1 if line < len(starts) and line != upto else -1
+    return hashes

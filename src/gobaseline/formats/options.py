@@ -27,6 +27,12 @@ class RenderOptions:
     """The Markdown summary is cut (with an explicit note) to stay below this many UTF-8 bytes."""
     source_reader: SourceReader | None = None
     """Reads repository files for SARIF `primaryLocationLineHash`; None leaves that fingerprint out."""
+    source_head: SourceReader | None = None
+    """The start of a file (all of it up to `HEAD_BYTES`) for whole-file locations, whose line hash needs only the
+    first line: a finding about a 100 MB binary must not read the binary. None asks `source_reader`."""
+    source_is_file: Callable[[str], bool] | None = None
+    """Whether a repository path is a regular file, without reading it (a finding about a 100 MB binary must not
+    read the binary); None asks `source_reader`."""
     sarif_max_results: int = 25_000
     """GitHub code scanning accepts at most 25,000 results per run."""
     sarif_max_gzip_bytes: int = 10_000_000
@@ -40,9 +46,21 @@ class RenderOptions:
         """As `place`, but a place that is not a readable file (a directory, a path outside the repository) also
         goes to the fallback: code scanning and check-run annotations can only show files."""
         loc = self.place(finding)
-        if loc.line is None and self.source_reader is not None and self.source_reader(loc.path) is None:
-            return Location(self.fallback_path, 1)
-        return loc
+        if loc.line is not None or self.source_reader is None:
+            return loc
+        if self.source_is_file is not None:
+            readable = self.source_is_file(loc.path)
+        else:
+            readable = self.source_reader(loc.path) is not None
+        return loc if readable else Location(self.fallback_path, 1)
+
+
+def _inside(base: Path, path: str) -> Path | None:
+    try:
+        target = (base / path).resolve()
+        return target if target.is_relative_to(base) and target.is_file() else None
+    except (OSError, ValueError):
+        return None
 
 
 def sources_under(root: Path) -> SourceReader:
@@ -53,12 +71,38 @@ def sources_under(root: Path) -> SourceReader:
     base = root.resolve()
 
     def read(path: str) -> str | None:
+        target = _inside(base, path)
         try:
-            target = (base / path).resolve()
-            if not target.is_relative_to(base) or not target.is_file():
-                return None
-            return target.read_bytes().decode("utf-8", errors="replace")
-        except (OSError, ValueError):
+            return None if target is None else target.read_bytes().decode("utf-8", errors="replace")
+        except OSError:
             return None
 
     return read
+
+
+HEAD_BYTES = 8192
+"""What `heads_under` reads: far more than the 100 characters a first line's hash looks at (the SARIF renderer
+reads the whole file when the head holds too few characters other than spaces and tabs)."""
+
+
+def heads_under(root: Path) -> SourceReader:
+    """A `source_head` for files inside `root`: the first `HEAD_BYTES`, decoded as `sources_under` does."""
+    base = root.resolve()
+
+    def read(path: str) -> str | None:
+        target = _inside(base, path)
+        try:
+            if target is None:
+                return None
+            with target.open("rb") as f:
+                return f.read(HEAD_BYTES).decode("utf-8", errors="replace")
+        except OSError:
+            return None
+
+    return read
+
+
+def files_under(root: Path) -> Callable[[str], bool]:
+    """A `source_is_file` for `root`: True for a regular file inside it, without reading it."""
+    base = root.resolve()
+    return lambda path: _inside(base, path) is not None

@@ -111,21 +111,31 @@ def _utc(timestamp: str) -> str | None:
     return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-LineHasher = Callable[[str, int], "str | None"]
+LineHasher = Callable[[str, int | None], "str | None"]
 
 
 def _line_hasher(options: RenderOptions) -> LineHasher:
-    """`(path, line) -> primaryLocationLineHash`, hashing each file once."""
+    """`(path, line) -> primaryLocationLineHash`, hashing each file once; `line` None: the whole file, whose hash
+    is its first line's, read from the file's head only."""
     cache: dict[str, dict[int, str] | None] = {}
+    heads: dict[str, str | None] = {}
 
-    def lookup(path: str, line: int) -> str | None:
+    def lookup(path: str, line: int | None) -> str | None:
         if options.source_reader is None:
             return None
+        if line is None and path not in cache and options.source_head is not None:
+            if path not in heads:
+                head = options.source_head(path)
+                # The first line's window is 100 code units other than spaces and tabs (CRLF counts once).
+                enough = head is not None and len(head) - head.count(" ") - head.count("\t") >= 4 * 100
+                heads[path] = line_hashes(head, upto=1).get(1) if head is not None and enough else None
+            if heads[path] is not None:
+                return heads[path]
         if path not in cache:
             text = options.source_reader(path)
             cache[path] = None if text is None else line_hashes(text)
         hashes = cache[path]
-        return None if hashes is None else hashes.get(line)
+        return None if hashes is None else hashes.get(line or 1)
 
     return lookup
 
@@ -145,7 +155,7 @@ def _result(finding: Finding, rule_index: dict[str, int], options: RenderOptions
         )
     fingerprints = {FINGERPRINT_KEY: finding.fingerprint}
     # Like GitHub's uploader: a whole-file location is fingerprinted by its first line.
-    line_hash = None if base is None else hasher(loc.path, loc.line or 1)
+    line_hash = None if base is None else hasher(loc.path, loc.line)
     if line_hash is not None:
         fingerprints["primaryLocationLineHash"] = line_hash
     properties: dict[str, Any] = {}
