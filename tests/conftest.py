@@ -18,7 +18,7 @@ from tests.support.toolchains import isolated_go_env
 
 REPO = Path(__file__).resolve().parents[1]
 
-OFF_SYSTEM_DISK = Platform(system="windows", system_drive="Q:")
+OFF_SYSTEM_DISK = Platform(system="windows", system_drive="Q:", measure=False, smartctl=None)
 """Nothing on a Linux or macOS machine has a drive letter, so on this platform no path is on the system disk."""
 
 

@@ -317,3 +317,16 @@ def test_modules_download_by_default_or_offline() -> None:
     assert parse("modules: offline\n", SRC).modules == "offline"
     with pytest.raises(PolicyError, match=r"key modules: 'online' is not one of \['download', 'offline'\]"):
         parse("modules: online\n", SRC)
+
+
+def test_disks_section() -> None:
+    assert Policy().disks.max_fsync_ms == 250 and Policy().disks.probe and Policy().disks.smart
+    p = parse("disks:\n  max_fsync_ms: 40.5\n  probe: false\n  smart: false\n", SRC)
+    assert (p.disks.max_fsync_ms, p.disks.probe, p.disks.smart) == (40.5, False, False)
+    for text, line, key in (
+        ("disks:\n  max_fsync_ms: 0\n", 2, "disks.max_fsync_ms"),
+        ("disks:\n  max_fsync_ms: fast\n", 2, "disks.max_fsync_ms"),
+        ("disks:\n  probe: true\n  fsync: 3\n", 3, "disks.fsync"),
+    ):
+        err = error_of(text)
+        assert (err.line, err.message.split(":")[0]) == (line, f"key {key}")

@@ -81,6 +81,19 @@ class ProbePolicy:
 
 
 @dataclass(frozen=True)
+class DisksPolicy:
+    """The volumes' health: the fsync latency fuse and SMART."""
+
+    max_fsync_ms: float = 250.0
+    """A p99 write + fsync latency above this is a finding (GB116, GB306). About 300 times what a healthy disk
+    measures (docs/policy.md), so only a failing, throttled or remote volume reaches it."""
+    probe: bool = True
+    """Probe the latency on runs that build (one bounded probe per distinct volume)."""
+    smart: bool = True
+    """Read SMART with smartctl where it is installed and permitted."""
+
+
+@dataclass(frozen=True)
 class Policy:
     """The policy in force. `Policy()` is the default policy."""
 
@@ -95,6 +108,7 @@ class Policy:
     waivers: tuple[Waiver, ...] = ()
     build: BuildPolicy = field(default_factory=BuildPolicy)
     probe: ProbePolicy = field(default_factory=ProbePolicy)
+    disks: DisksPolicy = field(default_factory=DisksPolicy)
     modules: str = "download"
     """download|offline: `go mod download` with the user's settings before the module cache is checked, or check
     the cache as it is (pre-seeded, no network)."""
@@ -233,6 +247,10 @@ def _build(data: dict[str, Any], root: Any, source: str) -> Policy:
             path=source,
             line=line_of(root, ["probe"]),
         )
+    d = data.get("disks", {})
+    disks = DisksPolicy(
+        max_fsync_ms=float(d.get("max_fsync_ms", 250.0)), probe=d.get("probe", True), smart=d.get("smart", True)
+    )
     go_versions = data.get("go_versions", "supported")
     out = data.get("output", {})
     rel = data.get("releases", {})
@@ -251,6 +269,7 @@ def _build(data: dict[str, Any], root: Any, source: str) -> Policy:
         waivers=tuple(waivers),
         build=build,
         probe=probe,
+        disks=disks,
         modules=data.get("modules", "download"),
         releases_refresh=rel.get("refresh", False),
         releases_url=rel.get("url", "https://go.dev/dl/?mode=json"),

@@ -8,7 +8,6 @@ Admission: `toolchain` (tier 1), `gomod` (go.mod policy), `modcache` (tier 2), `
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
@@ -18,8 +17,20 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from gobaseline.disks import Disks, Platform
 from gobaseline.errors import GobaselineError
 from gobaseline.model import Artifact, CheckRecord, CheckStatus, Finding, Location, Severity, Stage
+
+__all__ = [
+    "BuildOutput",
+    "Built",
+    "Context",
+    "Earlier",
+    "Module",
+    "Platform",
+    "StageResult",
+    "StageRun",
+]
 
 if TYPE_CHECKING:
     from gobaseline.golang.gotool import Go
@@ -27,37 +38,6 @@ if TYPE_CHECKING:
     from gobaseline.golang.releases import Releases
     from gobaseline.policy import Policy
     from gobaseline.stages.moddownload import Prepared
-
-
-@dataclass(frozen=True)
-class Platform:
-    """Facts about the machine that the system-disk rules need; tests inject their own."""
-
-    system: str = "linux"
-    """`linux`, `windows` or `darwin`."""
-    system_drive: str = "C:"
-    """Windows only: the drive that holds Windows (`%SystemDrive%`)."""
-
-    @classmethod
-    def current(cls) -> Platform:
-        """The machine we run on."""
-        import sys
-
-        system = {"win32": "windows", "darwin": "darwin"}.get(sys.platform, "linux")
-        return cls(system=system, system_drive=os.environ.get("SYSTEMDRIVE", "C:"))
-
-    def on_system_disk(self, path: Path) -> bool:
-        """True when `path` (or its nearest existing parent) is on the disk holding the operating system."""
-        if self.system == "windows":
-            drive = Path(path).drive or os.path.splitdrive(str(path))[0]
-            return drive.upper() == self.system_drive.upper()
-        existing = Path(path)
-        while not existing.exists() and existing != existing.parent:
-            existing = existing.parent
-        try:
-            return existing.stat().st_dev == Path("/").stat().st_dev
-        except OSError:
-            return False
 
 
 @dataclass(frozen=True)
@@ -160,6 +140,11 @@ class Context:
                 cached = p.as_posix()
             self._rel[key] = cached
         return cached
+
+    @cached_property
+    def disks(self) -> Disks:
+        """The volumes under the run's directories: placement, fsync latency and SMART, each asked once."""
+        return Disks(self.platform)
 
     @cached_property
     def _resolved_root(self) -> Path:

@@ -19,7 +19,7 @@ from gobaseline.errors import GoModError
 from gobaseline.golang.naming import exec_name
 from gobaseline.model import Location, Stage, Target
 from gobaseline.rules import rule
-from gobaseline.stages import Context, Earlier, StageResult
+from gobaseline.stages import Context, Earlier, StageResult, placement
 
 _TARGET_DIR = re.compile(r"^[a-z0-9]+_[a-z0-9]+$")
 _MAX_LISTED = 10
@@ -99,7 +99,7 @@ def run(ctx: Context, earlier: Earlier | None = None) -> StageResult:
                 )
 
     with result.check("system-disk") as found:
-        if ctx.platform.on_system_disk(out):
+        if ctx.disks.on_system_disk(out):
             found.append(
                 rule("GB305").finding(
                     f"The output directory {loc.path} is on the system disk. Point it at a dedicated disk, or "
@@ -107,6 +107,7 @@ def run(ctx: Context, earlier: Earlier | None = None) -> StageResult:
                     loc,
                 )
             )
+    placement.check_output_disk(ctx, result, out, loc, usable)
     return result
 
 

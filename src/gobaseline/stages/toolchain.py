@@ -20,7 +20,7 @@ from gobaseline.golang.gotool import goroot_from_files, goroot_of, parse_env_fil
 from gobaseline.golang.releases import Baseline, GoVersion, Releases
 from gobaseline.model import Finding, Stage
 from gobaseline.rules import rule
-from gobaseline.stages import Context, Earlier, StageResult
+from gobaseline.stages import Context, Earlier, StageResult, placement
 
 # GOFLAGS entries that change what every build produces without showing in the build command.
 INJECTING_FLAGS = ("toolexec", "ldflags", "gcflags", "asmflags", "modfile", "overlay")
@@ -390,11 +390,13 @@ def _check_system_disk(ctx: Context, result: StageResult, env: Mapping[str, str]
             value = env.get(var, "")
             if not value or value == "off" or not Path(value).is_absolute():
                 continue
-            if ctx.platform.on_system_disk(Path(value)):
+            if ctx.disks.on_system_disk(value):
+                volume = ctx.disks.volume(value)
+                on = f" ({volume.describe()})" if volume is not None and volume.key else ""
                 found.append(
                     rule("GB111").finding(
-                        f"{var} ({value}) is on the system disk. Move it to a dedicated disk, or keep this "
-                        "as a "
-                        "warning on single-disk runners."
+                        f"{var} ({value}) is on the system disk{on}. Move it to a dedicated disk, or keep this "
+                        "as a warning on single-disk runners."
                     )
                 )
+    placement.check_toolchain_disks(ctx, result, env)
