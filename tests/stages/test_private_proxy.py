@@ -17,16 +17,9 @@ from gobaseline.cli import main
 from gobaseline.golang.gotool import Go
 from gobaseline.model import ExitCode
 from tests.support import authproxy
-from tests.support.authproxy import PASSWORD, AuthProxy
-from tests.support.goproxy import ModuleSpec, proxy_env, rmtree, run_checked, write_consumer, write_proxy
+from tests.support.authproxy import PASSWORD, PRIVATE, AuthProxy
+from tests.support.goproxy import rmtree
 from tests.support.toolchains import isolated_go_env
-
-PRIVATE = ModuleSpec(
-    "corp.example.com/private",
-    "v1.0.0",
-    {"private.go": 'package private\n\n// Name is exported so the package is not empty.\nconst Name = "private"\n'},
-    "module corp.example.com/private\n\ngo 1.20\n",
-)
 
 
 @dataclass
@@ -40,12 +33,8 @@ class Company:
 @pytest.fixture(scope="module")
 def company(tmp_path_factory: pytest.TempPathFactory, go_shared_cache: Path) -> Iterator[Company]:
     root = tmp_path_factory.mktemp("company")
-    proxy_dir = write_proxy(root / "proxy", [PRIVATE])
-    app = write_consumer(root / "consumer", [PRIVATE], [PRIVATE.path], module="example.com/app", go_version="1.26")
-    consumer = app.dir
     seed = Go.discover(environ=isolated_go_env(root / "seed", go_shared_cache))
-    run_checked(seed, ["mod", "tidy"], consumer, proxy_env(proxy_dir))  # go.sum, as the developer committed it
-    yield Company(proxy_dir, consumer)
+    yield Company(*authproxy.private_consumer(seed, root))
     rmtree(root)
 
 

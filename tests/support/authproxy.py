@@ -20,6 +20,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from gobaseline.golang.gotool import Go
+from tests.support.goproxy import ModuleSpec, proxy_env, run_checked, write_consumer, write_proxy
+
+PRIVATE = ModuleSpec(
+    "corp.example.com/private",
+    "v1.0.0",
+    {"private.go": 'package private\n\n// Name is exported so the package is not empty.\nconst Name = "private"\n'},
+    "module corp.example.com/private\n\ngo 1.20\n",
+)
+"""The company's private module, which only the proxy serves."""
+
 USER = "ci-reader"
 PASSWORD = "s3cret-Pr0xy-Passw0rd"
 """The proxy's one good password: the tests look for it in everything gobaseline writes."""
@@ -54,6 +65,18 @@ class AuthProxy:
         }
 
 
+APP_FILES = ("go.mod", "main.go", "go.sum")
+
+
+def private_consumer(go: Go, workdir: Path) -> tuple[Path, Path]:
+    """A GOPROXY directory serving `PRIVATE` under `workdir`, and a main module that imports it, its `APP_FILES`
+    as the developer committed them (`go mod tidy` against the directory, offline)."""
+    proxy_dir = write_proxy(workdir / "proxy", [PRIVATE])
+    app = write_consumer(workdir / "app", [PRIVATE], [PRIVATE.path], module="example.com/app", go_version="1.26")
+    run_checked(go, ["mod", "tidy"], app.dir, proxy_env(proxy_dir))
+    return proxy_dir, app.dir
+
+
 def _certificate(directory: Path) -> tuple[Path, Path]:
     """A self-signed certificate for 127.0.0.1 (its own CA), and its key."""
     from cryptography import x509
@@ -85,8 +108,8 @@ def _certificate(directory: Path) -> tuple[Path, Path]:
 
 
 @contextmanager
-def serve(root: Path, workdir: Path, *, bind: str = "127.0.0.1") -> Iterator[AuthProxy]:
-    """Serve the GOPROXY directory `root` over HTTPS on `bind` (loopback) with basic auth, until the block ends.
+def serve(root: Path, workdir: Path) -> Iterator[AuthProxy]:
+    """Serve the GOPROXY directory `root` over HTTPS on 127.0.0.1 with basic auth, until the block ends.
 
     A request without the right credentials gets 401; a file that does not exist 404 (the proxy protocol's
     "no such module or version")."""
@@ -121,7 +144,7 @@ def serve(root: Path, workdir: Path, *, bind: str = "127.0.0.1") -> Iterator[Aut
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer((bind, 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert_file, key_file)
     server.socket = context.wrap_socket(server.socket, server_side=True)
