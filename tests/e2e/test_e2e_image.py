@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from gobaseline.golang.gotool import Go
 from tests.e2e.conftest import make_repo, run
+from tests.support import authproxy
 from tests.support.actions import parse_outputs
+from tests.support.toolchains import isolated_go_env
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -45,13 +48,21 @@ def _action_env(tmp: Path) -> dict[str, str]:
     }
 
 
-def _podman_run(image: str, tmp: Path, repo: Path, env: dict[str, str], infra: dict[str, str], gocache: Path):
+def _podman_run(
+    image: str,
+    tmp: Path,
+    repo: Path,
+    env: dict[str, str],
+    infra: dict[str, str],
+    gocache: Path,
+    extra: tuple[str, ...] = (),
+):
     (tmp / "file_commands").mkdir(exist_ok=True)
     (tmp / "home").mkdir(exist_ok=True)
     argv = [
         "podman", "run", "--rm", "--workdir", "/github/workspace",
         "-v", f"{repo}:/github/workspace", "-v", f"{tmp / 'file_commands'}:/github/file_commands",
-        "-v", f"{tmp / 'home'}:/github/home", "-v", f"{gocache}:/gocache",
+        "-v", f"{tmp / 'home'}:/github/home", "-v", f"{gocache}:/gocache", *extra,
     ]  # fmt: skip
     for k, v in env.items():
         argv += ["-e", f"{k}={v}"]
@@ -85,6 +96,43 @@ def test_action_on_example(image: str, infra: dict[str, str], gocache: Path, tmp
     assert [p for p in root_owned if p.relative_to(repo).parts[0] in ("reports", "gobaseline-out")] == []
     # No token: one notice, nothing posted, exit code unchanged.
     assert "::notice" in ran.output
+
+
+def test_action_downloads_a_private_module_through_the_company_proxy(
+    image: str, infra: dict[str, str], gocache: Path, tmp_path: Path
+) -> None:
+    """A fresh container with an empty module cache; the module needs a private module that only a proxy serves,
+    over HTTPS with basic auth (on this machine's loopback: the container shares the host network). The job's
+    .netrc in HOME and the certificate's file are mounted; GOPRIVATE keeps the module from the public checksum
+    database, which the container could not reach anyway."""
+    seed = Go.discover(environ=isolated_go_env(tmp_path / "seed", tmp_path / "seed-gocache"))
+    proxy_dir, app = authproxy.private_consumer(seed, tmp_path / "company")
+    files = {name: (app / name).read_text(encoding="utf-8") for name in authproxy.APP_FILES}
+    repo = make_repo(tmp_path / "repo", origin="https://github.com/octo/app.git", extra=files)
+    modcache = tmp_path / "modcache"
+    modcache.mkdir()
+    with authproxy.serve(proxy_dir, tmp_path / "tls") as proxy:
+        (tmp_path / "home").mkdir()
+        netrc = tmp_path / "home" / ".netrc"
+        netrc.write_text(proxy.netrc(), encoding="utf-8")
+        netrc.chmod(0o600)
+        user = {k: v for k, v in proxy.go_env(None).items() if k not in ("NETRC", "SSL_CERT_FILE")}
+        env = _action_env(tmp_path) | user | {"SSL_CERT_FILE": "/etc/corp/proxy.crt", "GOMODCACHE": "/gomodcache"}
+        mounts = ("--network=host", "-v", f"{proxy.cert_file}:/etc/corp/proxy.crt:ro", "-v", f"{modcache}:/gomodcache")
+        ran = _podman_run(image, tmp_path, repo, env, infra, gocache, mounts)
+    print(f"action run: {ran.seconds:.1f} s\n{ran.output[-4000:]}")
+
+    assert ran.returncode == 0, ran.output[-4000:]
+    report = json.loads((repo / "reports" / "report.json").read_text(encoding="utf-8"))
+    assert report["verdict"] in ("pass", "warn")
+    assert not [f for f in report["findings"] if f["severity"] == "error"], report["findings"]
+    assert [a["target"] for a in report["artifacts"]] == ["linux/amd64"]
+    assert (modcache / "corp.example.com" / "private@v1.0.0" / "private.go").is_file()  # fetched in the container
+    assert proxy.requests and all(authorized for _, authorized in proxy.requests)
+    written = [p for d in ("reports", "gobaseline-out") for p in (repo / d).rglob("*") if p.is_file()]
+    assert written
+    assert authproxy.PASSWORD not in ran.output
+    assert [p for p in written if authproxy.PASSWORD.encode() in p.read_bytes()] == []
 
 
 def test_action_rejects_bad_input(image: str, infra: dict[str, str], gocache: Path, tmp_path: Path) -> None:

@@ -36,6 +36,21 @@ def test_graph_load_failures_on_stderr() -> None:
     )
     assert b.reason.endswith("410 Gone") and c.reason.endswith("401 Unauthorized")
     assert not any(f.checksum_mismatch for f in (a, b, c))
+    assert (a.refused, b.refused, c.refused) == (False, False, True)
+
+
+def test_a_server_that_wants_credentials_is_told_apart() -> None:
+    forbidden, git = failures(
+        [
+            _res(
+                "go: corp.example/a@v1.0.0: reading https://proxy.corp.example/corp.example/a/@v/v1.0.0.mod: "
+                "403 Forbidden\n"
+                "go: git.corp.example/b@v0.1.0: git ls-remote -q origin in $GOMODCACHE/cache/vcs/x: exit status 128:\n"
+                "\tfatal: could not read Username for 'https://git.corp.example': terminal prompts disabled\n"
+            )
+        ]
+    )
+    assert forbidden.refused and git.refused
 
 
 def test_checksum_mismatch_keeps_both_hashes_and_drops_the_lecture() -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from gobaseline.errors import GoCommandError
-from gobaseline.golang.gotool import Go, find_go, iter_json_stream, parse_env_file, user_env_file
+from gobaseline.golang.gotool import Go, duration, find_go, iter_json_stream, parse_env_file, user_env_file
+from tests.support.toolchains import fake_go
 
 
 def _env_of(go: Go, *names: str) -> dict[str, str]:
@@ -17,6 +19,12 @@ def _env_of(go: Go, *names: str) -> dict[str, str]:
     assert res.ok, res.stderr
     data: dict[str, str] = json.loads(res.stdout)
     return data
+
+
+def _script(path: Path, body: str) -> Path:
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return path
 
 
 def test_isolated_calls_keep_the_users_proxy_and_cache_but_not_their_flags(
@@ -92,12 +100,45 @@ def test_a_missing_go_command_is_a_clear_error(tmp_path: Path, monkeypatch: pyte
 
 
 def test_a_go_that_hangs_is_stopped_with_a_clear_error(go_env: dict[str, str], tmp_path: Path) -> None:
-    slow = tmp_path / "go"
-    slow.write_text("#!/bin/sh\nsleep 30\n")
-    slow.chmod(0o755)
-    go = Go(slow, go_env, timeout=0.5)
+    go = Go(_script(tmp_path / "go", "sleep 30\n"), go_env, timeout=0.5)
     with pytest.raises(GoCommandError, match="did not finish"):
         go.run(["version"])
+
+
+def test_a_long_go_command_says_it_still_runs(go_env: dict[str, str], tmp_path: Path) -> None:
+    """The command runs until the first heartbeat has been heard (a marker file): no timing is assumed."""
+    marker = tmp_path / "heard"
+    waits = fake_go(tmp_path / "go", waits_for=marker, then="echo linked")
+    beats: list[float] = []
+
+    def beat(seconds: float) -> None:
+        beats.append(seconds)
+        marker.touch()
+
+    res = Go(waits, go_env, heartbeat_interval=0.01).run(["build", "."], heartbeat=beat)
+    assert res.ok and res.stdout == "linked\n"
+    assert beats and beats == sorted(beats) and beats[0] > 0
+    assert [t for t in threading.enumerate() if t.name == "go-heartbeat"] == []  # it stopped with the command
+
+
+def test_a_go_command_that_ends_first_never_beats(go_env: dict[str, str], tmp_path: Path) -> None:
+    quick = _script(tmp_path / "go", "echo done\n")
+    beats: list[float] = []
+    assert Go(quick, go_env, heartbeat_interval=3600).run(["build"], heartbeat=beats.append).ok
+    assert beats == []
+
+
+def test_a_go_command_that_times_out_stops_its_heartbeat(go_env: dict[str, str], tmp_path: Path) -> None:
+    slow = _script(tmp_path / "go", "sleep 30\n")
+    with pytest.raises(GoCommandError, match="did not finish"):
+        Go(slow, go_env, timeout=0.3, heartbeat_interval=0.01).run(["build"], heartbeat=lambda _s: None)
+    assert [t for t in threading.enumerate() if t.name == "go-heartbeat"] == []
+
+
+def test_elapsed_times_read_as_a_person_writes_them() -> None:
+    assert [duration(s) for s in (0, 4.9, 59.99, 60, 90, 3599, 3600, 3725)] == [
+        "0s", "4s", "59s", "1m00s", "1m30s", "59m59s", "1h00m", "1h02m"
+    ]  # fmt: skip
 
 
 def test_go_env_names_every_variable_gobaseline_reads() -> None:

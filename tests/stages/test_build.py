@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import tempfile
 import time
@@ -21,7 +22,7 @@ from gobaseline.policy import BuildPolicy, parse
 from gobaseline.stages import BuildOutput, Built, Context, StageResult, build, build_options, verify
 from tests.conftest import make_ctx
 from tests.support.stages import BuildAndVerify, build_and_verify
-from tests.support.toolchains import isolated_go_env
+from tests.support.toolchains import fake_go, isolated_go_env
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "build"
 MATRIX = ("linux/amd64", "linux/arm64", "windows/amd64", "darwin/arm64")
@@ -114,6 +115,37 @@ def test_progress_lines_name_each_target_start_and_end(matrix: Matrix) -> None:
         assert mine[0] == f"build {target}: 1 package (.)"  # short: the full command is in the report
         assert " s, fixture" in mine[1] and "MB" in mine[1]
         assert "-buildmode=pie" in matrix.outcome.build.facts[f"build_command {target}"]
+
+
+@dataclass
+class _GoThroughWrapper(Go):
+    """A real go run through a wrapper script (a toolchain on a slow machine, say)."""
+
+    wrapper: Path = Path("go")
+
+    @property
+    def executable(self) -> Path:
+        return self.wrapper
+
+
+def test_a_long_build_says_it_still_runs(tmp_path: Path, go: Go) -> None:
+    """`go build` links until the first heartbeat line has been printed (a marker file): no timing assumed."""
+    marker = tmp_path / "heard"
+    wrapper = fake_go(tmp_path / "go", waits_for=marker, then=f'exec "{go.executable}" "$@"', subcommand="build")
+    slow = _GoThroughWrapper(go.entry, go.environ, heartbeat_interval=0.01, wrapper=wrapper)
+    lines: list[str] = []
+
+    def progress(line: str) -> None:
+        lines.append(line)
+        if "still running" in line:
+            marker.touch()
+
+    out = build_and_verify(make_ctx(copy_fixture("hello", tmp_path), go=slow), progress=progress)
+
+    assert [a.target for a in out.artifacts] == ["linux/amd64"]
+    assert lines[0] == "build linux/amd64: 1 package (.)" and lines[-1].startswith("build linux/amd64: done in ")
+    beats = lines[1:-1]
+    assert beats and all(re.fullmatch(r"build linux/amd64: still running \(\d+s, 1 package\)", b) for b in beats)
 
 
 @pytest.mark.slow

@@ -66,6 +66,18 @@ def isolated_go_env(base: Path, gocache: Path) -> dict[str, str]:
     return env
 
 
+def fake_go(path: Path, *, waits_for: Path, then: str, subcommand: str = "*") -> Path:
+    """A `go` script at `path` that, for `subcommand` (a shell pattern: every one by default), waits until the
+    file `waits_for` exists; then it runs the shell text `then`.
+
+    For a go command that is slow until the test has seen what it waits for (a heartbeat): no timing assumed. It
+    gives up after a minute or so, so a missing heartbeat fails the test instead of hanging it."""
+    wait = f'i=0; while [ ! -e "{waits_for}" ] && [ $i -lt 6000 ]; do sleep 0.01; i=$((i+1)); done'
+    path.write_text(f'#!/bin/sh\ncase "$1" in {subcommand}) {wait};; esac\n{then}\n')
+    path.chmod(0o755)
+    return path
+
+
 BUILD_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "build"
 PINNED = ("-trimpath", "-buildmode=pie", "-ldflags=-s -w -bindnow")
 EXT = {"windows": ".exe"}

@@ -21,6 +21,9 @@ _LINE = re.compile(
     r"^(?:go: )?(?:verifying )?(?P<path>[^\s@:]+)@(?P<version>[^\s@:/]+)(?P<gomod>/go\.mod)?: (?P<reason>.+)$"
 )
 _CHECKSUM = "checksum mismatch"
+# A server that wants credentials this job does not have (or refused the ones it sent): the proxy's HTTP status,
+# or git asking for a user name it cannot prompt for (cmd/go sets GIT_TERMINAL_PROMPT=0).
+_REFUSED = re.compile(r"\b(?:401 Unauthorized|403 Forbidden)\b|terminal prompts disabled")
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,11 @@ class DownloadFailure:
     def checksum_mismatch(self) -> bool:
         """The download does not hash to go.sum: someone replaced the bits, or go.sum is wrong."""
         return _CHECKSUM in self.reason
+
+    @property
+    def refused(self) -> bool:
+        """The server refused this job: no credentials for it, or the wrong ones."""
+        return _REFUSED.search(self.reason) is not None
 
     @property
     def prefix(self) -> str:

@@ -18,7 +18,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -134,6 +137,42 @@ def goroot_of(command: Path, environ: Mapping[str, str], timeout: float = 10.0) 
 
 _MAX_SCRIPT_BYTES = 64 * 1024
 
+HEARTBEAT_SECONDS = 30.0
+"""How often a long go command reports that it still runs (`Go.heartbeat_interval`)."""
+
+
+@contextmanager
+def heartbeats(beat: Callable[[float], None] | None, interval: float) -> Iterator[None]:
+    """Call `beat(seconds since the block began)` every `interval` seconds until the block ends, from a thread
+    of its own; no call starts after the block ends. With `beat` None, nothing."""
+    if beat is None:
+        yield
+        return
+    stop = threading.Event()
+    start = time.monotonic()
+
+    def loop() -> None:
+        while not stop.wait(interval):
+            beat(time.monotonic() - start)
+
+    thread = threading.Thread(target=loop, name="go-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def duration(seconds: float) -> str:
+    """`45s`, `1m30s`, `1h02m`: an elapsed time as a person reads it in a log."""
+    s = int(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    return f"{s // 3600}h{s % 3600 // 60:02d}m"
+
 
 def parse_env_file(text: str) -> dict[str, str]:
     """Parse a go env file the way the go command does: `NAME=value` lines, names starting A-Z, nothing trimmed."""
@@ -240,6 +279,8 @@ class Go:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     """The environment the user's build would see; the pinned variables are laid over it per call."""
     timeout: float = 1800.0
+    heartbeat_interval: float = HEARTBEAT_SECONDS
+    """How often `run(heartbeat=...)` is called back while one go command runs."""
     _pie: dict[str, PieSupport] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @classmethod
@@ -286,8 +327,12 @@ class Go:
         isolated: bool = True,
         extra_env: Mapping[str, str] | None = None,
         timeout: float | None = None,
+        heartbeat: Callable[[float], None] | None = None,
     ) -> GoResult:
-        """Run `go ARGS`; never raises for a non-zero exit (the caller turns it into findings)."""
+        """Run `go ARGS`; never raises for a non-zero exit (the caller turns it into findings).
+
+        `heartbeat(seconds)` is called every `heartbeat_interval` seconds while the command runs (a long link),
+        from another thread."""
         env = dict(self.environ)
         if isolated:
             env.update(self.carried)  # GOENV=off must not lose the user's proxy and cache settings
@@ -296,16 +341,17 @@ class Go:
             env.update(extra_env)
         cmd = [str(self.executable), *args]
         try:
-            proc = subprocess.run(
-                cmd,
-                cwd=cwd,
-                env=env,
-                capture_output=True,
-                text=True,
-                errors="replace",
-                timeout=timeout or self.timeout,
-                check=False,
-            )
+            with heartbeats(heartbeat, self.heartbeat_interval):
+                proc = subprocess.run(
+                    cmd,
+                    cwd=cwd,
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    errors="replace",
+                    timeout=timeout or self.timeout,
+                    check=False,
+                )
         except FileNotFoundError as e:
             raise GoCommandError(f"cannot run the go command {cmd[0]}: {e.strerror}") from e
         except subprocess.TimeoutExpired as e:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gobaseline.errors import GobaselineError
+from gobaseline.golang.gotool import duration
 from gobaseline.golang.naming import module_path
 from gobaseline.model import CheckRecord, CheckStatus, Finding, Location, Stage, Target
 from gobaseline.rules import rule
@@ -96,7 +97,7 @@ def run(ctx: Context, earlier: Earlier | None = None) -> StageResult:
     """Build every target of `ctx` into the output directory; `result.built` hands the binaries to verify.
 
     `ctx.packages` overrides the policy's `build.packages`; `ctx.progress` receives one line per target start and
-    end (the CLI prints them on stderr).
+    end, and a heartbeat while one go command runs long (the CLI prints them on stderr).
     """
     result = StageResult(Stage.BUILD)
     say = ctx.progress or (lambda _line: None)
@@ -274,11 +275,17 @@ def _compile(
             _binary_path(job.out_dir, m, job.target).unlink(missing_ok=True)
         log(f"build {job.target}: {_describe(job)}")
         start = time.perf_counter()
+        n = len(job.packages)
+        what = "compile check" if job.compile_only else f"{n} package{'s' if n != 1 else ''}"
+
+        def beat(_seconds: float) -> None:  # a long link: say the target still runs, since its start
+            log(f"build {job.target}: still running ({duration(time.perf_counter() - start)}, {what})")
+
         job.ok = True
         for args in _invocations(job):
             job.commands.append("go " + " ".join(shlex.quote(a) for a in args))
             try:
-                res = go.run(args, cwd=ctx.module_dir, extra_env={**env_base, **t.env()})
+                res = go.run(args, cwd=ctx.module_dir, extra_env={**env_base, **t.env()}, heartbeat=beat)
             except GobaselineError as e:
                 job.ok = False
                 job.findings.append(rule("GB505").finding(f"`go build`: {e.message}", target=job.target))

@@ -19,6 +19,11 @@ from gobaseline.golang.modfile import Require
 from gobaseline.rules import rule
 from gobaseline.stages import Context, StageResult
 
+_REFUSED_HINT = (
+    ". The server wants credentials this job does not have, or refused them: give the job a .netrc entry for the "
+    "host (HOME or NETRC), a GOAUTH command, or git credentials, as the go command reads them."
+)
+
 
 @dataclass(frozen=True)
 class Prepared:
@@ -85,7 +90,8 @@ def check(
                     )
                 )
             else:
-                found.append(rule("GB209").finding(f"{f.prefix} could not be downloaded: {reason}", at))
+                hint = _REFUSED_HINT if f.refused else ""
+                found.append(rule("GB209").finding(f"{f.prefix} could not be downloaded: {reason}{hint}", at))
         if not res.ok and not failures and not explained:
             msg = message(res.stderr.strip() or res.stdout.strip() or f"exit status {res.returncode}")
             found.append(rule("GB209").finding(f"`go mod download` failed: {msg}", ctx.at(ctx.gomod_path)))
