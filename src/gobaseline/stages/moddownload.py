@@ -6,7 +6,7 @@ findings here: one GB209 per module in the go command's own words, GB210 (securi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +15,7 @@ from gobaseline.golang import buildlist, download
 from gobaseline.golang import modfile as gomod
 from gobaseline.golang.gosum import GoSum
 from gobaseline.golang.gotool import Go, GoResult
-from gobaseline.golang.modfile import Require
+from gobaseline.model import Location
 from gobaseline.rules import rule
 from gobaseline.stages import Context, StageResult
 
@@ -50,12 +50,24 @@ def download_all(go: Go, module_dir: Path, mod: gomod.GoMod | None) -> tuple[GoR
     return tuple(results)
 
 
+def download_workspace(go: Go, root: Path, mods: Sequence[gomod.GoMod]) -> tuple[GoResult, ...]:
+    """`go mod download` for a go.work workspace; when it stops at a module, again for the modules its go.mod
+    files name (as `download_all`, in one more call)."""
+    results = [go.download_workspace(root)]
+    failed = {(f.path, f.version) for f in download.failures(results)}
+    wanted = {m.fetched for mod in mods for m in buildlist.from_gomod(mod) if not m.main and not m.is_local}
+    todo = sorted(m for m in wanted if m is not None and m not in failed)
+    if failed and todo:
+        results.append(go.download_workspace(root, [f"{p}@{v}" for p, v in todo]))
+    return tuple(results)
+
+
 def check(
     ctx: Context,
     result: StageResult,
     prepared: Prepared,
     gosum: GoSum,
-    requires: Mapping[str, Require],
+    requires: Mapping[str, Location],
     *,
     explained: bool,
     message: Callable[[str], str],
@@ -64,6 +76,7 @@ def check(
 
     A failure that names no module is GB209 on go.mod, unless `go list` failed too (GB208 then says it)."""
     result.facts["modules"] = ctx.policy.modules
+    anchor = ctx.workspace if ctx.workspace is not None else ctx.gomod_path
     if prepared.download is None:
         result.skip("module-download", "policy `modules: offline`: the module cache is checked as it is")
         return set()
@@ -71,8 +84,7 @@ def check(
     failures = download.failures(prepared.download)
     with result.check("module-download") as found:
         for f in failures:
-            req = requires.get(f.path)
-            at = ctx.at(ctx.gomod_path, req.line if req else None)
+            at = requires.get(f.path) or ctx.at(anchor)
             reason = message(f.reason)
             if f.checksum_mismatch:
                 lines = gosum.content.get((f.path, f.version)) or gosum.gomod.get((f.path, f.version)) or []
@@ -81,12 +93,12 @@ def check(
                         f"SECURITY: {f.prefix} as downloaded does not match go.sum ({reason}). The bits were "
                         "replaced at the origin or proxy, the download was intercepted, or go.sum was edited: "
                         "do not build it until you know which.",
-                        ctx.at(ctx.module_dir / "go.sum", lines[0].line) if lines else at,
+                        ctx.at(lines[0].file or ctx.module_dir / "go.sum", lines[0].line) if lines else at,
                     )
                 )
             else:
                 found.append(rule("GB209").finding(f"{f.prefix} could not be downloaded: {reason}", at))
         if not res.ok and not failures and not explained:
             msg = message(res.stderr.strip() or res.stdout.strip() or f"exit status {res.returncode}")
-            found.append(rule("GB209").finding(f"`go mod download` failed: {msg}", ctx.at(ctx.gomod_path)))
+            found.append(rule("GB209").finding(f"`go mod download` failed: {msg}", ctx.at(anchor)))
     return {(f.path, f.version) for f in failures}
