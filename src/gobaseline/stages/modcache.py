@@ -26,7 +26,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gobaseline.errors import GoModError
 from gobaseline.golang import buildlist, vendor
 from gobaseline.golang import modfile as gomod
 from gobaseline.golang.gosum import GoSum, SumLine
@@ -98,7 +97,7 @@ def _run(ctx: Context, result: StageResult) -> None:
         result.skip("build-list", "no readable go.mod (the go.mod stage reports it)")
         _skip_cache(result, "no go.mod")
         return
-    mod = _gomod(ctx)
+    mod = moddownload.gomod_of(ctx)
     if mod is not None and ctx.workspace is None and vendor.vendor_mode(ctx.module_dir, mod.go_version):
         result.skip("module-download", "vendoring: the build compiles vendor/, nothing is downloaded")
         _check_vendor(ctx, result, mod)
@@ -115,7 +114,7 @@ def _run(ctx: Context, result: StageResult) -> None:
     # it afterwards, so go.sum is read only once it has finished.
     prepared = _prepared(ctx)
     modules, error = prepared.modules, prepared.error
-    mods = _gomods(ctx)
+    mods = moddownload.gomods(ctx)
     gosum, sum_files = _sums(ctx)
     modcache = _modcache(ctx)
     result.facts["GOMODCACHE"] = str(modcache)
@@ -161,16 +160,6 @@ def _anchor(ctx: Context) -> Path:
     return ctx.workspace if ctx.workspace is not None else ctx.gomod_path
 
 
-def _gomods(ctx: Context) -> list[tuple[Path, gomod.GoMod]]:
-    """Each module's go.mod that parses (in a workspace, all of them), with its path."""
-    out = []
-    for one, _ in ctx.each_module():
-        mod = _gomod(one)
-        if mod is not None:
-            out.append((one.gomod_path, mod))
-    return out
-
-
 def _sums(ctx: Context) -> tuple[GoSum, list[Path]]:
     """go.sum; in a workspace every module's go.sum and go.work.sum, as the go command reads them all."""
     files = [m.dir / "go.sum" for m in ctx.modules]
@@ -187,7 +176,7 @@ def _sums(ctx: Context) -> tuple[GoSum, list[Path]]:
 def _prepared(ctx: Context) -> moddownload.Prepared:
     """What the background job found for this module (or workspace), else the same work done now."""
     done = ctx.build_list.result() if ctx.build_list is not None else {}
-    return done.get(ctx.module_dir) or prepare(ctx)
+    return done.get(ctx.module_dir) or moddownload.prepare(ctx)
 
 
 def _failed(t: Target, failed: set[tuple[str, str]]) -> bool:
@@ -210,15 +199,6 @@ def _only_missing(
     return named is not None and bool(absent) and named <= absent
 
 
-def _gomod(ctx: Context) -> gomod.GoMod | None:
-    """go.mod parsed, or None when it does not parse (`go list` reports the syntax error, GB208; the cache is still
-    checked against go.sum)."""
-    try:
-        return ctx.gomod()
-    except GoModError:
-        return None
-
-
 def _modcache(ctx: Context) -> Path:
     env = ctx.go.env if ctx.go is not None else {}
     return Path(env.get("GOMODCACHE", "") or Path.home() / "go" / "pkg" / "mod")
@@ -237,49 +217,6 @@ def _go_message(ctx: Context, text: str) -> str:
             **({home: "~"} if home else {}),
         },
     )
-
-
-def prepare_all(ctx: Context) -> dict[Path, moddownload.Prepared]:
-    """`prepare` for every module by directory, or once for a go.work workspace (at its root)."""
-    if ctx.workspace is not None:
-        return {ctx.module_dir: prepare(ctx)}
-    return {one.module_dir: prepare(one) for one, _ in ctx.each_module()}
-
-
-def prepare(ctx: Context) -> moddownload.Prepared:
-    """With `modules: download` (and no vendoring) `go mod download`, then the build list; go.mod and go.sum are
-    restored byte for byte if the go command rewrote them.
-
-    When the build uses vendor/, the go command's check of vendor/modules.txt against go.mod instead (the main
-    module alone, and the error when they disagree): the module cache plays no part and nothing is looked up.
-    The pipeline starts this in the background while the toolchain stage runs (see `Context.build_list`).
-    """
-    if ctx.go is None:
-        return moddownload.Prepared(None, [], "no go command")
-    files = [p for m in ctx.modules for p in (m.gomod_path, m.dir / "go.sum")]
-    if ctx.workspace is not None:
-        files += [ctx.workspace, ctx.workspace.with_name("go.work.sum")]
-    mod = _gomod(ctx)
-    vendoring = mod is not None and ctx.workspace is None and vendor.vendor_mode(ctx.module_dir, mod.go_version)
-    saved = {p: (p.read_bytes() if p.is_file() else None) for p in files}
-    try:
-        fetch = ctx.policy.modules == "download" and not vendoring
-        if ctx.workspace is not None:
-            wanted = [m for _, m in _gomods(ctx)]
-            got = moddownload.download_workspace(ctx.go, ctx.module_dir, wanted) if fetch else None
-            return moddownload.Prepared(got, *ctx.go.list_workspace_build(ctx.module_dir))
-        got = moddownload.download_all(ctx.go, ctx.module_dir, mod) if fetch else None
-        return moddownload.Prepared(got, *ctx.go.list_modules(ctx.module_dir, vendor=vendoring))
-    finally:
-        for p, data in saved.items():
-            now = p.read_bytes() if p.is_file() else None
-            if now != data:
-                if data is None:
-                    p.unlink()
-                else:
-                    tmp = p.with_name(p.name + ".gobaseline-restore")
-                    tmp.write_bytes(data)
-                    tmp.replace(p)
 
 
 def _targets(modules: Iterable[buildlist.ListedModule], modcache: Path) -> tuple[list[Target], list[str]]:

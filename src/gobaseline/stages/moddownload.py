@@ -1,7 +1,8 @@
 """`modules: download`: `go mod download` with the user's own settings before the module cache is checked offline.
 
-The background job (`modcache.prepare`) downloads; the module-cache stage turns what could not be downloaded into
-findings here: one GB209 per module in the go command's own words, GB210 (security) for a checksum mismatch.
+The background job (`prepare`; `prepare_all` for every module of a run) downloads and loads the build list; the
+module-cache stage turns what could not be downloaded into findings here: one GB209 per module in the go command's
+own words, GB210 (security) for a checksum mismatch.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gobaseline.golang import buildlist, download
+from gobaseline.errors import GoModError
+from gobaseline.golang import buildlist, download, vendor
 from gobaseline.golang import modfile as gomod
 from gobaseline.golang.gosum import GoSum
 from gobaseline.golang.gotool import Go, GoResult
@@ -30,6 +32,68 @@ class Prepared:
     modules: list[dict[str, Any]]
     error: str
     """`go list`'s stderr when it failed."""
+
+
+def gomod_of(ctx: Context) -> gomod.GoMod | None:
+    """go.mod parsed, or None when it does not parse (`go list` reports the syntax error, GB208; the cache is still
+    checked against go.sum)."""
+    try:
+        return ctx.gomod()
+    except GoModError:
+        return None
+
+
+def gomods(ctx: Context) -> list[tuple[Path, gomod.GoMod]]:
+    """Each module's go.mod that parses (in a workspace, all of them), with its path."""
+    out = []
+    for one, _ in ctx.each_module():
+        mod = gomod_of(one)
+        if mod is not None:
+            out.append((one.gomod_path, mod))
+    return out
+
+
+def prepare_all(ctx: Context) -> dict[Path, Prepared]:
+    """`prepare` for every module by directory, or once for a go.work workspace (at its root)."""
+    if ctx.workspace is not None:
+        return {ctx.module_dir: prepare(ctx)}
+    return {one.module_dir: prepare(one) for one, _ in ctx.each_module()}
+
+
+def prepare(ctx: Context) -> Prepared:
+    """With `modules: download` (and no vendoring) `go mod download`, then the build list; go.mod and go.sum are
+    restored byte for byte if the go command rewrote them.
+
+    When the build uses vendor/, the go command's check of vendor/modules.txt against go.mod instead (the main
+    module alone, and the error when they disagree): the module cache plays no part and nothing is looked up.
+    The pipeline starts this in the background while the toolchain stage runs (see `Context.build_list`).
+    """
+    if ctx.go is None:
+        return Prepared(None, [], "no go command")
+    files = [p for m in ctx.modules for p in (m.gomod_path, m.dir / "go.sum")]
+    if ctx.workspace is not None:
+        files += [ctx.workspace, ctx.workspace.with_name("go.work.sum")]
+    mod = gomod_of(ctx)
+    vendoring = mod is not None and ctx.workspace is None and vendor.vendor_mode(ctx.module_dir, mod.go_version)
+    saved = {p: (p.read_bytes() if p.is_file() else None) for p in files}
+    try:
+        fetch = ctx.policy.modules == "download" and not vendoring
+        if ctx.workspace is not None:
+            wanted = [m for _, m in gomods(ctx)]
+            got = download_workspace(ctx.go, ctx.module_dir, wanted) if fetch else None
+            return Prepared(got, *ctx.go.list_workspace_build(ctx.module_dir))
+        got = download_all(ctx.go, ctx.module_dir, mod) if fetch else None
+        return Prepared(got, *ctx.go.list_modules(ctx.module_dir, vendor=vendoring))
+    finally:
+        for p, data in saved.items():
+            now = p.read_bytes() if p.is_file() else None
+            if now != data:
+                if data is None:
+                    p.unlink()
+                else:
+                    tmp = p.with_name(p.name + ".gobaseline-restore")
+                    tmp.write_bytes(data)
+                    tmp.replace(p)
 
 
 def download_all(go: Go, module_dir: Path, mod: gomod.GoMod | None) -> tuple[GoResult, ...]:
