@@ -32,7 +32,7 @@ class RunOptions:
     """What one run looks at and how far it goes."""
 
     path: Path
-    """The Go module directory."""
+    """The Go module directory, or a workspace root (go.work, or a repository with several go.mod files)."""
     policy: Path | None = None
     """The policy file; default `.gobaseline.yml` in the module, if any."""
     in_force: bool = False
@@ -83,9 +83,9 @@ def run(options: RunOptions) -> RunResult:
         # go.mod's bytes were read up front (`go list -m all` may rewrite it under -mod=mod); the modules download
         # and the build list loads while the toolchain stage runs `go env`.
         if ctx.module.gomod_bytes is not None and ctx.go is not None:
-            from gobaseline.stages import modcache
+            from gobaseline.stages import moddownload
 
-            record.ctx = replace(ctx, build_list=pool.submit(modcache.prepare, ctx))
+            record.ctx = replace(ctx, build_list=pool.submit(moddownload.prepare_all, ctx))
         admission(record)
     if options.build and record.blocking:
         record.skipped(Stage.BUILD, "build", "admission found blocking problems")

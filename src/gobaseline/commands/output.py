@@ -56,14 +56,15 @@ def render_options(
     report: Report, ctx: Context | None = None, environ: Mapping[str, str] | None = None
 ) -> RenderOptions:
     """Options for every format: repository files readable for SARIF line hashes, findings about the machine
-    placed on the module's go.mod, the code-scanning category from GOBASELINE_SARIF_CATEGORY."""
+    placed on the module's go.mod (go.work in a workspace), the code-scanning category from
+    GOBASELINE_SARIF_CATEGORY."""
     from gobaseline.formats import RenderOptions
     from gobaseline.formats.options import files_under, heads_under, sources_under
 
     env = os.environ if environ is None else environ
     root = Path(report.root)
     local = root.is_absolute() and root.is_dir()
-    fallback = ctx.rel(ctx.gomod_path) if ctx is not None else "go.mod"
+    fallback = ctx.rel(ctx.workspace or ctx.gomod_path) if ctx is not None else "go.mod"  # go.work in a workspace
     return RenderOptions(
         sarif_category=env.get("GOBASELINE_SARIF_CATEGORY") or "gobaseline",
         fallback_path=fallback if not Path(fallback).is_absolute() else "go.mod",

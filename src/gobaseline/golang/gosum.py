@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -11,6 +12,8 @@ class SumLine:
 
     hash: str
     line: int
+    file: Path | None = None
+    """The go.sum it is in, when that was given (a workspace reads several)."""
 
 
 @dataclass
@@ -21,8 +24,8 @@ class GoSum:
     gomod: dict[tuple[str, str], list[SumLine]] = field(default_factory=dict)
 
     @classmethod
-    def parse(cls, text: str) -> GoSum:
-        """Read go.sum text; lines that are not `path version h1:hash` are ignored (go rejects them)."""
+    def parse(cls, text: str, file: Path | None = None) -> GoSum:
+        """Read go.sum text (of `file`); lines that are not `path version h1:hash` are ignored (go rejects them)."""
         out = cls()
         for n, raw in enumerate(text.splitlines(), 1):
             parts = raw.split()
@@ -32,5 +35,11 @@ class GoSum:
             table = out.content
             if version.endswith("/go.mod"):
                 version, table = version[: -len("/go.mod")], out.gomod
-            table.setdefault((path, version), []).append(SumLine(h, n))
+            table.setdefault((path, version), []).append(SumLine(h, n, file))
         return out
+
+    def update(self, other: GoSum) -> None:
+        """Add `other`'s lines after this one's (a workspace: every module's go.sum, then go.work.sum)."""
+        for mine, theirs in ((self.content, other.content), (self.gomod, other.gomod)):
+            for key, lines in theirs.items():
+                mine.setdefault(key, []).extend(lines)

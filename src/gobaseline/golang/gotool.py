@@ -469,3 +469,45 @@ class Go:
         if refusal is not None:
             return PieSupport(False, refusal)
         return PieSupport(None, f"`go list -buildmode=pie` for {goos}/{goarch} failed: {' '.join(said[-3:])}")
+
+    # -- workspaces ---------------------------------------------------------------------------------------------
+
+    def scoped(self, settings: Mapping[str, str]) -> Go:
+        """The same toolchain with `settings` laid over its environment (`GOWORK=off`, `GOWORK=<file>`): how a run
+        fixes once whether every later go command works on one module or on the workspace."""
+        return Go(self.entry, {**self.environ, **settings}, self.timeout)
+
+    def gowork(self, directory: Path) -> Path | None:
+        """The go.work the go command uses in `directory` (`go env GOWORK`: found upward, or named by GOWORK), or
+        None in module mode."""
+        res = self.run(["env", "GOWORK"], cwd=directory)
+        value = res.stdout.strip() if res.ok else ""
+        return Path(value) if value and value != "off" else None
+
+    def workspace_modules(self, root: Path) -> tuple[list[dict[str, Any]], str]:
+        """The main modules of the workspace at `root` (`go list -m -json`: one object per `use`, with Dir and
+        GoMod), and stderr when it failed (a go.work `go` line newer than this toolchain, a missing directory)."""
+        res = self.run(["list", "-m", "-json"], cwd=root, extra_env={"GOPROXY": "off"})
+        modules = list(iter_json_stream(res.stdout)) if res.ok and res.stdout.strip() else []
+        return modules, ("" if res.ok else res.stderr.strip())
+
+    def work_edit_json(self, root: Path) -> dict[str, Any]:
+        """go.work at `root` as the go command parses it (`go work edit -json`); {} when it cannot."""
+        res = self.run(["work", "edit", "-json"], cwd=root)
+        try:
+            data = json.loads(res.stdout) if res.ok else {}
+        except json.JSONDecodeError:
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def list_workspace_build(self, root: Path) -> tuple[list[dict[str, Any]], str]:
+        """`go list -m -json all` of the workspace at `root`, offline: every main module and the one build list
+        they share. No `-mod` flag: workspace mode refuses `-mod=mod`."""
+        res = self.run(["list", "-m", "-json", "all"], cwd=root, extra_env={"GOPROXY": "off"})
+        modules = list(iter_json_stream(res.stdout)) if res.stdout.strip() else []
+        return modules, ("" if res.ok else res.stderr.strip())
+
+    def download_workspace(self, root: Path, modules: Sequence[str] = ()) -> GoResult:
+        """`go mod download -json [MODULE@VERSION...]` for the workspace at `root`, with the user's own fetch
+        settings (as `download_modules`, without the `-mod` flag workspace mode refuses)."""
+        return self.run(["mod", "download", "-json", *modules], cwd=root)

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -79,7 +79,8 @@ class Context:
     repo_root: Path
     """The repository root (git top level, else the module directory); finding paths are relative to it."""
     module_dir: Path
-    """The directory holding go.mod."""
+    """The directory the run was pointed at: the module's, or the root of a workspace (go.work, or a repository
+    with several go.mod files); relative paths are relative to it."""
     policy: Policy
     go: Go | None
     """None when no go command was found (the toolchain stage reports it)."""
@@ -96,14 +97,17 @@ class Context:
     releases_error: str | None = None
     """Why the live release list could not be loaded (the snapshot is used; the toolchain stage reports it)."""
     modules: tuple[Module, ...] = ()
-    """The workspace: every module of the run (the one at `module_dir` unless given)."""
+    """The workspace: every module of the run (the one at `module_dir` unless given), `module` first."""
+    workspace: Path | None = None
+    """The go.work file when the go command builds `modules` as one workspace (at `module_dir`); None when each
+    module is its own build root."""
     packages: tuple[str, ...] | None = None
     """Packages to build instead of the policy's `build.packages` (the command line's `--package`)."""
     progress: Callable[[str], None] | None = field(default=None, compare=False)
     """Receives the build's progress lines."""
-    build_list: Future[Prepared] | None = field(default=None, compare=False)
-    """`go mod download` (with `modules: download`) and `go list -m -json all`, started up front so they overlap
-    the toolchain stage."""
+    build_list: Future[Mapping[Path, Prepared]] | None = field(default=None, compare=False)
+    """`go mod download` (with `modules: download`) and `go list -m -json all` of each module (by directory; of the
+    workspace at `module_dir`), started up front so they overlap the toolchain stage."""
     _rel: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -118,6 +122,17 @@ class Context:
     def module(self) -> Module:
         """The module at `module_dir`."""
         return self.modules[0]
+
+    def for_module(self, module: Module) -> Context:
+        """This context narrowed to one of its modules: what the per-module checks read."""
+        return replace(self, module_dir=module.dir, modules=(module,), workspace=None)
+
+    def each_module(self) -> Iterator[tuple[Context, str | None]]:
+        """Each module's own context, with the label its checks carry when the run has several (its directory
+        relative to the repository root)."""
+        several = len(self.modules) > 1
+        for m in self.modules:
+            yield self.for_module(m), (self.rel(m.dir) or ".") if several else None
 
     @property
     def release_data(self) -> Releases:
@@ -238,6 +253,22 @@ class StageResult:
         failed = any(f.severity is not Severity.NOTE for f in found)
         status = CheckStatus.FAILED if failed else CheckStatus.PASSED
         self.checks.append(CheckRecord(self.stage, name, status, time.perf_counter() - start, target))
+
+    @contextmanager
+    def about(self, label: str | None) -> Iterator[None]:
+        """Checks and facts recorded inside are about one module of several: their names say which
+        (`go-directive (tools)`); with no label, nothing changes."""
+        if label is None:
+            yield
+            return
+        start, facts = len(self.checks), self.facts
+        self.facts = {}
+        try:
+            yield
+        finally:
+            self.checks[start:] = [replace(c, name=f"{c.name} ({label})") for c in self.checks[start:]]
+            facts.update({f"{k} ({label})": v for k, v in self.facts.items()})
+            self.facts = facts
 
     def skip(self, name: str, why: str, *, target: str | None = None) -> None:
         """Record a check that did not run, and why."""

@@ -28,7 +28,7 @@ from gobaseline.model import CheckRecord, CheckStatus, Finding, Location, Stage,
 from gobaseline.rules import rule
 from gobaseline.stages import BuildOutput, Built, StageResult
 from gobaseline.stages.build_options import BuildOptions, build_flags, ldflags_value, plan_options
-from gobaseline.stages.packages import DEFAULT_PATTERNS, MainPackage, Selection, select
+from gobaseline.stages.packages import DEFAULT_PATTERNS, MainPackage, Root, Selection, common_prefix, route, select
 
 if TYPE_CHECKING:
     from gobaseline.golang.gotool import Go
@@ -85,7 +85,7 @@ class _Job:
     out_dir: Path
     packages: list[MainPackage]
     flags: list[str] = field(default_factory=list)
-    compile_only: tuple[str, ...] = ()
+    compile_only: tuple[Root, ...] = ()
     """A module without a main package: compile these patterns for the target, write nothing."""
     ok: bool = False
     seconds: float = 0.0
@@ -140,18 +140,17 @@ def _build(
     bindnow = _uses_bindnow(go_version, bp.bindnow)
     out_root = ctx.output_dir if ctx.output_dir.is_absolute() else ctx.output_dir.absolute()
     result.facts.update({"go_version": go_version, "output_dir": str(out_root)})
-    try:  # the run's one go.mod parse, shared with the admission stages
-        mod = ctx.gomod().module_path
-    except GobaselineError:
-        mod = module_path(ctx.module_dir)
-
+    paths = {one.module_dir: _module_path(one) for one, _ in ctx.each_module()}
+    mod = paths[ctx.module.dir]
     patterns = ctx.packages or bp.packages
+    roots = _roots(ctx, paths, tuple(patterns))
     where = _policy_location(ctx, "build") if ctx.packages is None else None
     with result.check("packages") as found:
         env = {"CGO_ENABLED": "0", **opts.env, **cache_env}
         if opts.tags:
             env["GOFLAGS"] = "-tags=" + ",".join(opts.tags)
-        chosen = select(go, ctx.module_dir, patterns, ctx.targets, module=mod, env=env)
+        prefix = common_prefix(list(paths.values()))
+        chosen = select(go, roots, ctx.targets, module=prefix, env=env, base=ctx.module_dir)
         for msg in chosen.errors:
             found.append(rule("GB505").finding(f"Cannot resolve the packages to build: {msg}", where))
         library = not chosen.any_main and not chosen.errors and tuple(patterns) == DEFAULT_PATTERNS
@@ -170,7 +169,7 @@ def _build(
 
     jobs = _plan_targets(ctx, result, go, opts=opts, chosen=chosen, out_root=out_root, bindnow=bindnow)
     if library:
-        jobs = [replace(j, packages=[], compile_only=tuple(patterns)) for j in jobs]
+        jobs = [replace(j, packages=[], compile_only=tuple(roots)) for j in jobs]
     done = _compile(ctx, go, jobs, log, opts=opts, cache_env=cache_env)
     _record_compiles(result, done)
     if library:
@@ -191,7 +190,7 @@ def _build(
             path = _binary_path(job.out_dir, m, job.target)
             entry = {
                 "target": job.target,
-                "package": m.arg,
+                "package": m.package,
                 "path": path.relative_to(out_root).as_posix(),
                 "go_version": go_version,
                 "buildmode": job.buildmode,
@@ -208,6 +207,7 @@ def _build(
             "schema": MANIFEST_SCHEMA,
             "tool": "gobaseline",
             "module": mod,
+            **({"modules": sorted(set(paths.values()))} if len(paths) > 1 else {}),
             "go_version": go_version,
             "flags": build_flags(opts, buildmode="pie", bindnow=bindnow),
             "ldflags": ldflags,
@@ -215,6 +215,35 @@ def _build(
             "env": {"CGO_ENABLED": "0", **opts.env},
         },
     )
+
+
+def _module_path(ctx: Context) -> str:
+    """The module's path from the run's one go.mod parse (shared with the admission stages), else as read now."""
+    try:
+        return ctx.gomod().module_path
+    except GobaselineError:
+        return module_path(ctx.module_dir)
+
+
+def _roots(ctx: Context, paths: dict[Path, str], patterns: tuple[str, ...]) -> list[Root]:
+    """Where the go commands run: the module; a go.work workspace's root, where by default each module's
+    `./<dir>/...` (the root of a workspace holds no packages of its own); else each module with its share of the
+    patterns."""
+    if ctx.workspace is not None:
+        if patterns == DEFAULT_PATTERNS:
+            patterns = tuple(_below(ctx, d) for d in paths)
+        return [Root(ctx.module_dir, patterns)]
+    if len(paths) == 1:
+        return [Root(ctx.module_dir, patterns)]
+    return route(ctx.module_dir, paths, patterns)
+
+
+def _below(ctx: Context, directory: Path) -> str:
+    try:
+        rel = directory.relative_to(ctx.module_dir).as_posix()
+    except ValueError:
+        return str(directory) + "/..."
+    return "./..." if rel in ("", ".") else f"./{rel}/..."
 
 
 def _plan_targets(
@@ -282,17 +311,18 @@ def _compile(
             log(f"build {job.target}: still running ({duration(time.perf_counter() - start)}, {what})")
 
         job.ok = True
-        for args in _invocations(job):
-            job.commands.append("go " + " ".join(shlex.quote(a) for a in args))
+        for cwd, args in _invocations(job, ctx.module_dir):
+            where = "" if cwd == ctx.module_dir else f"cd {shlex.quote(ctx.rel(cwd))} && "
+            job.commands.append(where + "go " + " ".join(shlex.quote(a) for a in args))
             try:
-                res = go.run(args, cwd=ctx.module_dir, extra_env={**env_base, **t.env()}, heartbeat=beat)
+                res = go.run(args, cwd=cwd, extra_env={**env_base, **t.env()}, heartbeat=beat)
             except GobaselineError as e:
                 job.ok = False
                 job.findings.append(rule("GB505").finding(f"`go build`: {e.message}", target=job.target))
                 break
             if not res.ok:
                 job.ok = False
-                job.findings.extend(_build_failures(ctx, job.target, res.stderr or res.stdout))
+                job.findings.extend(_build_failures(ctx, job.target, res.stderr or res.stdout, cwd))
         job.seconds = time.perf_counter() - start
         if not job.ok:
             log(f"build {job.target}: failed after {job.seconds:.1f} s ({len(job.findings)} problems)")
@@ -311,24 +341,30 @@ def _compile(
         return list(pool.map(build_one, jobs))
 
 
-def _invocations(job: _Job) -> list[list[str]]:
-    """The go commands of one target: every main package with its Go name in one command (the package graph
-    loads once), each renamed one on its own with its file name; for a module without a main package, a compile
-    of its packages that writes nothing (no -buildmode: pie and exe ignore non-main packages)."""
+def _invocations(job: _Job, base: Path) -> list[tuple[Path, list[str]]]:
+    """The go commands of one target, each with the directory it runs in: per build root, every main package
+    with its Go name in one command (the package graph loads once), each renamed one on its own with its file
+    name; for a module without a main package, a compile of its packages that writes nothing (no -buildmode: pie
+    and exe ignore non-main packages)."""
     if job.compile_only:
         flags = [f for f in job.flags if not f.startswith("-buildmode=")]
-        return [["build", *flags, *job.compile_only]]
-    together = [m.arg for m in job.packages if not m.renamed]
-    out = [["build", *job.flags, "-o", str(job.out_dir) + os.sep, *together]] if together else []
+        return [(r.dir, ["build", *flags, *r.patterns]) for r in job.compile_only]
+    together: dict[Path, list[str]] = {}
+    for m in job.packages:
+        if not m.renamed:
+            together.setdefault(m.cwd or base, []).append(m.arg)
+    out = [(cwd, ["build", *job.flags, "-o", str(job.out_dir) + os.sep, *args]) for cwd, args in together.items()]
     for m in job.packages:
         if m.renamed:
-            out.append(["build", *job.flags, "-o", str(_binary_path(job.out_dir, m, job.target)), m.arg])
+            out.append(
+                (m.cwd or base, ["build", *job.flags, "-o", str(_binary_path(job.out_dir, m, job.target)), m.arg])
+            )
     return out
 
 
 def _describe(job: _Job) -> str:
     """A short start line: what is built (the full commands go in the report's facts)."""
-    what = list(job.compile_only) if job.compile_only else [m.arg for m in job.packages]
+    what = [p for r in job.compile_only for p in r.patterns] if job.compile_only else [m.package for m in job.packages]
     shown = ", ".join(what[:4]) + (f" and {len(what) - 4} more" if len(what) > 4 else "")
     if job.compile_only:
         return f"compiling {shown} (no main package)"
@@ -356,12 +392,12 @@ def _binary_path(out_dir: Path, m: MainPackage, target: str) -> Path:
     return out_dir / (m.name + Target.parse(target).exe_suffix)
 
 
-def _build_failures(ctx: Context, target: str, stderr: str) -> list[Finding]:
-    positions, other = parse_build_output(stderr, ctx.module_dir)
+def _build_failures(ctx: Context, target: str, stderr: str, cwd: Path) -> list[Finding]:
+    positions, other = parse_build_output(stderr, cwd)
     findings: list[Finding] = []
     for file, line, col, msg in positions:
         p = Path(file)
-        full = p if p.is_absolute() else ctx.module_dir / p
+        full = p if p.is_absolute() else cwd / p
         loc = ctx.at(full, line, col) if full.exists() else None
         text = msg if loc is not None else f"{file}:{line}: {msg}"
         findings.append(rule("GB501").finding(text, loc, target=target))

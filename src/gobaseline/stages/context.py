@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from gobaseline import git
 from gobaseline.errors import GobaselineError, GoCommandError, GoModError
-from gobaseline.stages import Context
+from gobaseline.stages import Context, Module
 
 if TYPE_CHECKING:
     from gobaseline.golang.gotool import Go
@@ -44,18 +44,25 @@ def make_context(
     progress: Callable[[str], None] | None = None,
     builds: bool = True,
 ) -> Context:
-    """A Context for the module at `path`. Raises GoModError when there is no go.mod."""
+    """A Context for the module or workspace at `path` (`golang.workspace.discover` says which modules it covers).
+    Raises GoModError when there is no module there."""
+    from gobaseline.golang.workspace import discover
+
     module_dir = path.resolve()
     if not module_dir.is_dir():
         raise GobaselineError("not a directory", path=str(path))
-    if not (module_dir / "go.mod").is_file():
+    root = repository_root(module_dir)
+    layout = discover(module_dir, root, go)
+    if not layout.dirs:
         raise GoModError(
             "no go.mod here; run `go mod init <module path>` or point gobaseline at the module directory",
             path=str(path),
         )
+    if go is not None:  # every later go command works on the workspace, or on one module with go.work ignored
+        go = go.scoped({"GOWORK": str(layout.work) if layout.work is not None else "off"})
     out = output if output is not None else module_dir / policy.output_dir
     return Context(
-        repo_root=repository_root(module_dir),
+        repo_root=root,
         module_dir=module_dir,
         policy=policy,
         go=go,
@@ -63,6 +70,8 @@ def make_context(
         output_dir=out if out.is_absolute() else (Path.cwd() / out),
         output_named=output is not None,
         builds=builds,
+        modules=tuple(Module.read(d) for d in layout.dirs),
+        workspace=layout.work,
         packages=packages,
         progress=progress,
     )

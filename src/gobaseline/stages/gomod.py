@@ -47,19 +47,41 @@ def run(ctx: Context, earlier: Earlier | None = None, *, releases: Releases | No
     the live list (falling back to the snapshot: the toolchain stage reports a failed refresh).
     """
     result = StageResult(Stage.GOMOD)
-    path = ctx.gomod_path
-    if not path.is_file():
-        raise GoModError(f"no go.mod in {ctx.module_dir}")
-    mod = ctx.gomod()
-    if mod.module is not None:
-        result.facts["module"] = mod.module.path
-
     baseline = Baseline.from_policy(ctx.policy.go_versions, releases or ctx.release_data)
-    _check_go(ctx, result, mod, baseline)
-    _check_toolchain(ctx, result, mod, baseline)
-    _check_replaces(ctx, result, mod)
-    _check_incompatible(ctx, result, mod)
+    used: set[int] = set()
+    modules = []
+    for one, label in ctx.each_module():
+        if not one.gomod_path.is_file():
+            raise GoModError(f"no go.mod in {one.module_dir}")
+        modules.append((one, label, one.gomod()))
+    for one, label, mod in modules:
+        with result.about(label):
+            if mod.module is not None:
+                result.facts["module"] = mod.module.path
+            _check_go(one, result, mod, baseline)
+            _check_toolchain(one, result, mod, baseline)
+            used |= _check_replaces(one, result, mod)
+    if ctx.workspace is not None:
+        with result.about(ctx.rel(ctx.workspace)):
+            _check_work(ctx, result, baseline)
+    _check_waivers(ctx, result, used)  # once: a waiver may cover a replace in any module
+    for one, label, mod in modules:
+        with result.about(label):
+            _check_incompatible(one, result, mod)
     return result
+
+
+def _check_work(ctx: Context, result: StageResult, baseline: Baseline) -> None:
+    """go.work's `go` and `toolchain` lines, as go.mod's (a go.work without a `go` line is not a finding)."""
+    if ctx.workspace is None:  # pragma: no cover - the caller checks
+        return
+    from gobaseline.golang.workspace import parse_lines
+
+    lines = parse_lines(ctx.workspace.read_bytes(), ctx.rel(ctx.workspace))
+    if lines.go is not None:
+        work = gomod.GoMod(module=None, go=lines.go, toolchain=lines.toolchain, file=ctx.rel(ctx.workspace))
+        _check_go(ctx, result, work, baseline, file=ctx.workspace)
+    _check_toolchain(ctx, result, gomod.GoMod(None, None, lines.toolchain), baseline, file=ctx.workspace)
 
 
 # -- go and toolchain ----------------------------------------------------------------------------------------
@@ -83,7 +105,10 @@ def _newest_allowed_toolchain(baseline: Baseline) -> str:
     return f"go{baseline.releases.stable[0]}"
 
 
-def _check_go(ctx: Context, result: StageResult, mod: gomod.GoMod, baseline: Baseline) -> None:
+def _check_go(
+    ctx: Context, result: StageResult, mod: gomod.GoMod, baseline: Baseline, *, file: Path | None = None
+) -> None:
+    file = file or ctx.gomod_path
     with result.check("go-directive") as found:
         suggest = _oldest_allowed(baseline)
         if mod.go is None:
@@ -92,7 +117,7 @@ def _check_go(ctx: Context, result: StageResult, mod: gomod.GoMod, baseline: Bas
                 rule("GB401").finding(
                     f"go.mod has no `go` line, so the module builds with Go 1.16 semantics. Add one with "
                     f"`go mod edit -go={suggest}` ({baseline.describe()} is allowed).",
-                    ctx.at(ctx.gomod_path, line, col),
+                    ctx.at(file, line, col),
                 )
             )
             return
@@ -106,19 +131,23 @@ def _check_go(ctx: Context, result: StageResult, mod: gomod.GoMod, baseline: Bas
             why = "a pre-release"
         else:
             why = "outside the baseline"
+        edit = "go work edit" if file.name == "go.work" else "go mod edit"
         found.append(
             rule("GB402").finding(
                 f"`go {value}` is {why}: {baseline.describe()} is allowed. Change it with "
-                f"`go mod edit -go={suggest}` and run `go mod tidy`.",
-                ctx.at(ctx.gomod_path, mod.go.line, mod.go.col),
+                f"`{edit} -go={suggest}` and run `go mod tidy`.",
+                ctx.at(file, mod.go.line, mod.go.col),
             )
         )
 
 
-def _check_toolchain(ctx: Context, result: StageResult, mod: gomod.GoMod, baseline: Baseline) -> None:
+def _check_toolchain(
+    ctx: Context, result: StageResult, mod: gomod.GoMod, baseline: Baseline, *, file: Path | None = None
+) -> None:
+    file = file or ctx.gomod_path
     tc = mod.toolchain
     if tc is None:
-        result.skip("toolchain-directive", "go.mod has no toolchain line")
+        result.skip("toolchain-directive", f"{file.name} has no toolchain line")
         return
     with result.check("toolchain-directive") as found:
         if tc.name == "default":
@@ -129,12 +158,13 @@ def _check_toolchain(ctx: Context, result: StageResult, mod: gomod.GoMod, baseli
         what = "a release outside the baseline" if version is not None else "no Go release gobaseline knows"
         if version is not None and version.is_prerelease:
             what = "a pre-release"
+        edit = "go work edit" if file.name == "go.work" else "go mod edit"
         found.append(
             rule("GB403").finding(
                 f"`toolchain {tc.name}` names {what}: {baseline.describe()} is allowed. Change it with "
-                f"`go mod edit -toolchain={_newest_allowed_toolchain(baseline)}` or remove it with "
-                "`go mod edit -toolchain=none`.",
-                ctx.at(ctx.gomod_path, tc.line, tc.col),
+                f"`{edit} -toolchain={_newest_allowed_toolchain(baseline)}` or remove it with "
+                f"`{edit} -toolchain=none`.",
+                ctx.at(file, tc.line, tc.col),
             )
         )
 
@@ -246,7 +276,8 @@ def _expired(waiver: Waiver, today: dt.date) -> bool:
     return waiver.expires < today
 
 
-def _check_replaces(ctx: Context, result: StageResult, mod: gomod.GoMod) -> None:
+def _check_replaces(ctx: Context, result: StageResult, mod: gomod.GoMod) -> set[int]:
+    """GB404/GB405 for the module's replaces; the waivers (by index) that matched one."""
     waivers = ctx.policy.waivers
     source = policy_file(ctx)
     env = _go_env(ctx) if mod.replaces else {}
@@ -300,7 +331,13 @@ def _check_replaces(ctx: Context, result: StageResult, mod: gomod.GoMod) -> None
     else:
         result.skip("replace-public", "go.mod has no replace")
         result.skip("replace-local", "go.mod has no replace")
+    return used
 
+
+def _check_waivers(ctx: Context, result: StageResult, used: set[int]) -> None:
+    """GB406 for an expired waiver, GB407 for one that matches no replace of any module."""
+    waivers = ctx.policy.waivers
+    source = policy_file(ctx)
     if not waivers:
         result.skip("waivers", "the policy has no waivers")
         return

@@ -26,12 +26,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gobaseline.errors import GoModError
 from gobaseline.golang import buildlist, vendor
 from gobaseline.golang import modfile as gomod
 from gobaseline.golang.gosum import GoSum, SumLine
 from gobaseline.golang.modcache_layout import CachedModule, HashJob, Listing, Presence, hash_all
-from gobaseline.golang.modfile import Require
 from gobaseline.model import Location, Stage
 from gobaseline.rules import rule
 from gobaseline.stages import Context, Earlier, StageResult, moddownload
@@ -72,11 +70,17 @@ class Target:
 
 
 def run(ctx: Context, earlier: Earlier | None = None) -> StageResult:
-    """Check the module cache (or vendor/) against go.mod and go.sum."""
+    """Check the module cache (or vendor/) against go.mod and go.sum: each module's, or a go.work workspace's one
+    build list against every go.sum of it."""
     start = time.perf_counter()
     result = StageResult(Stage.MODCACHE)
     try:
-        _run(ctx, result)
+        if ctx.workspace is not None:
+            _run(ctx, result)
+        else:
+            for one, label in ctx.each_module():
+                with result.about(label):
+                    _run(one, result)
     finally:
         result.seconds = time.perf_counter() - start
     return result
@@ -93,8 +97,8 @@ def _run(ctx: Context, result: StageResult) -> None:
         result.skip("build-list", "no readable go.mod (the go.mod stage reports it)")
         _skip_cache(result, "no go.mod")
         return
-    mod = _gomod(ctx)
-    if mod is not None and vendor.vendor_mode(ctx.module_dir, mod.go_version):
+    mod = moddownload.gomod_of(ctx)
+    if mod is not None and ctx.workspace is None and vendor.vendor_mode(ctx.module_dir, mod.go_version):
         result.skip("module-download", "vendoring: the build compiles vendor/, nothing is downloaded")
         _check_vendor(ctx, result, mod)
         _skip_cache(result, "vendoring: the build compiles vendor/, not the module cache")
@@ -108,14 +112,16 @@ def _run(ctx: Context, result: StageResult) -> None:
 
     # First the build list (maybe already loading in the background): `go list` may rewrite go.sum and restores
     # it afterwards, so go.sum is read only once it has finished.
-    prepared = ctx.build_list.result() if ctx.build_list is not None else prepare(ctx)
+    prepared = _prepared(ctx)
     modules, error = prepared.modules, prepared.error
-    gosum_path = ctx.module_dir / "go.sum"
-    gosum_bytes = gosum_path.read_bytes() if gosum_path.is_file() else None
-    gosum = GoSum.parse(gosum_bytes.decode("utf-8", "replace") if gosum_bytes is not None else "")
+    mods = moddownload.gomods(ctx)
+    gosum, sum_files = _sums(ctx)
     modcache = _modcache(ctx)
     result.facts["GOMODCACHE"] = str(modcache)
-    requires = {r.path: r for r in mod.requires} if mod is not None else {}
+    requires: dict[str, Location] = {}
+    for path, m in mods:
+        for r in m.requires:
+            requires.setdefault(r.path, ctx.at(path, r.line))
     failed = moddownload.check(
         ctx, result, prepared, gosum, requires, explained=bool(error), message=lambda t: _go_message(ctx, t)
     )
@@ -123,7 +129,7 @@ def _run(ctx: Context, result: StageResult) -> None:
     if error and not modules:
         # Still check what go.mod names (all of the build list from go 1.17 on): a tampered .mod is one reason
         # `go list` fails, and the rest of the cache deserves the same scrutiny.
-        targets, local = _targets(buildlist.from_gomod(mod) if mod is not None else [], modcache)
+        targets, local = _targets([x for _, m in mods for x in buildlist.from_gomod(m)], modcache)
         result.facts["modcache_build_list"] = "go.mod requirements (`go list -m all` failed)"
     else:
         targets, local = _targets(buildlist.decode(modules), modcache)
@@ -138,16 +144,39 @@ def _run(ctx: Context, result: StageResult) -> None:
         with result.check("build-list") as found:
             if error:
                 msg = _go_message(ctx, error)
-                found.append(rule("GB208").finding(f"`go list -m all` failed: {msg}", ctx.at(gomod_path)))
+                found.append(rule("GB208").finding(f"`go list -m all` failed: {msg}", ctx.at(_anchor(ctx))))
 
     result.facts["modcache_modules"] = str(len(targets))
     if local:
         result.facts["modcache_local_replacements"] = " ".join(sorted(local))
-    have_gosum = gosum_bytes is not None
     targets = [t for t in targets if not _failed(t, failed)]  # GB209/GB210 said it: no GB201 on top
     _check_cache(
-        ctx, result=result, targets=targets, presence=presence, gosum=gosum, have_gosum=have_gosum, requires=requires
+        ctx, result=result, targets=targets, presence=presence, gosum=gosum, sum_files=sum_files, requires=requires
     )
+
+
+def _anchor(ctx: Context) -> Path:
+    """Where a finding about the whole build list points: go.work in a workspace, else go.mod."""
+    return ctx.workspace if ctx.workspace is not None else ctx.gomod_path
+
+
+def _sums(ctx: Context) -> tuple[GoSum, list[Path]]:
+    """go.sum; in a workspace every module's go.sum and go.work.sum, as the go command reads them all."""
+    files = [m.dir / "go.sum" for m in ctx.modules]
+    if ctx.workspace is not None:
+        files.append(ctx.workspace.with_name("go.work.sum"))
+    total, present = GoSum(), []
+    for f in files:
+        if f.is_file():
+            present.append(f)
+            total.update(GoSum.parse(f.read_bytes().decode("utf-8", "replace"), f))
+    return total, present
+
+
+def _prepared(ctx: Context) -> moddownload.Prepared:
+    """What the background job found for this module (or workspace), else the same work done now."""
+    done = ctx.build_list.result() if ctx.build_list is not None else {}
+    return done.get(ctx.module_dir) or moddownload.prepare(ctx)
 
 
 def _failed(t: Target, failed: set[tuple[str, str]]) -> bool:
@@ -170,15 +199,6 @@ def _only_missing(
     return named is not None and bool(absent) and named <= absent
 
 
-def _gomod(ctx: Context) -> gomod.GoMod | None:
-    """go.mod parsed, or None when it does not parse (`go list` reports the syntax error, GB208; the cache is still
-    checked against go.sum)."""
-    try:
-        return ctx.gomod()
-    except GoModError:
-        return None
-
-
 def _modcache(ctx: Context) -> Path:
     env = ctx.go.env if ctx.go is not None else {}
     return Path(env.get("GOMODCACHE", "") or Path.home() / "go" / "pkg" / "mod")
@@ -197,36 +217,6 @@ def _go_message(ctx: Context, text: str) -> str:
             **({home: "~"} if home else {}),
         },
     )
-
-
-def prepare(ctx: Context) -> moddownload.Prepared:
-    """With `modules: download` (and no vendoring) `go mod download`, then the build list; go.mod and go.sum are
-    restored byte for byte if the go command rewrote them.
-
-    When the build uses vendor/, the go command's check of vendor/modules.txt against go.mod instead (the main
-    module alone, and the error when they disagree): the module cache plays no part and nothing is looked up.
-    The pipeline starts this in the background while the toolchain stage runs (see `Context.build_list`).
-    """
-    gomod_path, gosum_path = ctx.gomod_path, ctx.module_dir / "go.sum"
-    if ctx.go is None:
-        return moddownload.Prepared(None, [], "no go command")
-    mod = _gomod(ctx)
-    vendoring = mod is not None and vendor.vendor_mode(ctx.module_dir, mod.go_version)
-    saved = {p: (p.read_bytes() if p.is_file() else None) for p in (gomod_path, gosum_path)}
-    try:
-        fetch = ctx.policy.modules == "download" and not vendoring
-        got = moddownload.download_all(ctx.go, ctx.module_dir, mod) if fetch else None
-        return moddownload.Prepared(got, *ctx.go.list_modules(ctx.module_dir, vendor=vendoring))
-    finally:
-        for p, data in saved.items():
-            now = p.read_bytes() if p.is_file() else None
-            if now != data:
-                if data is None:
-                    p.unlink()
-                else:
-                    tmp = p.with_name(p.name + ".gobaseline-restore")
-                    tmp.write_bytes(data)
-                    tmp.replace(p)
 
 
 def _targets(modules: Iterable[buildlist.ListedModule], modcache: Path) -> tuple[list[Target], list[str]]:
@@ -255,18 +245,16 @@ def _check_cache(
     targets: list[Target],
     presence: Mapping[tuple[str, str], Presence],
     gosum: GoSum,
-    have_gosum: bool,
-    requires: Mapping[str, Require],
+    sum_files: list[Path],
+    requires: Mapping[str, Location],
 ) -> None:
-    gosum_file = ctx.module_dir / "go.sum"
-    gosum_loc = ctx.at(gosum_file) if have_gosum else ctx.at(ctx.gomod_path)
+    gosum_loc = ctx.at(sum_files[0]) if sum_files else ctx.at(_anchor(ctx))
 
     def require_at(path: str) -> Location:
-        req = requires.get(path)
-        return ctx.at(ctx.gomod_path, req.line if req else None)
+        return requires.get(path) or ctx.at(_anchor(ctx))
 
     def sum_at(line: SumLine) -> Location:
-        return ctx.at(gosum_file, line.line)
+        return ctx.at(line.file or ctx.module_dir / "go.sum", line.line)
 
     needs_content: list[Target] = []
     needs_keys: set[tuple[str, str]] = set()  # the same modules, for membership tests
@@ -428,7 +416,7 @@ def _check_vendor(ctx: Context, result: StageResult, mod: gomod.GoMod) -> None:
         result.skip("vendor-consistent", "no go command to check vendor/modules.txt")
         result.skip("build-list", "no go command")
         return
-    error = (ctx.build_list.result() if ctx.build_list is not None else prepare(ctx)).error
+    error = _prepared(ctx).error
     problems = vendor.inconsistencies(error) if error else []
     if problems is None:  # go failed for another reason: a syntax error, a toolchain too old
         result.skip("vendor-consistent", "the go command could not load the module (see build-list)")

@@ -357,26 +357,41 @@ def gomod_version_lines(ctx: Context) -> Iterable[tuple[str, str, int]]:
         yield "toolchain", mod.toolchain.name, mod.toolchain.line
 
 
+def version_lines(ctx: Context) -> Iterable[tuple[Path, str, str, int]]:
+    """(file, verb, value, line) of every module's go.mod and of go.work in a workspace."""
+    for one, _ in ctx.each_module():
+        for verb, value, line in gomod_version_lines(one):
+            yield one.gomod_path, verb, value, line
+    if ctx.workspace is not None:
+        from gobaseline.golang.workspace import parse_lines
+
+        work = parse_lines(ctx.workspace.read_bytes(), ctx.rel(ctx.workspace))
+        if work.go is not None:
+            yield ctx.workspace, "go", work.go.version, work.go.line
+        if work.toolchain is not None:
+            yield ctx.workspace, "toolchain", work.toolchain.name, work.toolchain.line
+
+
 def _check_gomod_lines(ctx: Context, result: StageResult, version: GoVersion | None) -> None:
     if version is None or version.is_prerelease:
         result.skip("gomod-toolchain", "the toolchain is not a stable release")
         return
     try:
-        lines = list(gomod_version_lines(ctx))
+        lines = list(version_lines(ctx))
     except GoModError:
         result.skip("gomod-toolchain", "go.mod cannot be parsed (the go.mod stage reports where)")
         return
     with result.check("gomod-toolchain") as found:
-        for verb, value, line in lines:
+        for file, verb, value, line in lines:
             wanted = GoVersion.parse(value)
             if wanted is None or not wanted > version:
                 continue
             found.append(
                 rule("GB110").finding(
-                    f"go.mod line `{verb} {value}` needs a newer toolchain than the installed go{version}. "
+                    f"{file.name} line `{verb} {value}` needs a newer toolchain than the installed go{version}. "
                     "Install "
                     f"go{wanted} or newer, or lower the line.",
-                    ctx.at(ctx.gomod_path, line),
+                    ctx.at(file, line),
                 )
             )
 

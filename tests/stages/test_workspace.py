@@ -1,0 +1,276 @@
+"""Workspaces: a go.work, or a repository with several go.mod files, is one run over every module; a path naming
+one module narrows the run to it. Real go commands on generated repositories."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from gobaseline.golang.gotool import Go
+from gobaseline.golang.workspace import discover, nested_modules, parse_lines
+from gobaseline.model import Finding, Severity, Stage
+from gobaseline.pipeline import RunOptions, RunResult, run
+from gobaseline.policy import Policy
+from gobaseline.stages import gomod
+from gobaseline.stages.context import make_context
+from gobaseline.stages.packages import Root, common_prefix, route
+from tests.support.gitrepo import git
+from tests.support.goproxy import ModuleSpec, proxy_url, tidy_and_download, write_proxy
+
+MAIN = 'package main\n\nfunc main() { println("{name}") }\n'
+USES_LIB = 'package main\n\nimport "example.com/lib"\n\nfunc main() { println(lib.Answer()) }\n'
+
+
+def write(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return root
+
+
+def workspace(root: Path, *, work_extra: str = "") -> Path:
+    """go.work over a library and two modules with a main each in cmd/tool (both named `tool`), one of them using
+    the library through the workspace alone; a module under testdata/ that nothing may look at."""
+    return write(
+        root,
+        {
+            "go.work": f"go 1.26\n{work_extra}\nuse (\n\t./lib\n\t./svc/a\n\t./svc/b\n)\n",
+            "lib/go.mod": "module example.com/lib\n\ngo 1.26\n",
+            "lib/lib.go": "package lib\n\nfunc Answer() int { return 42 }\n",
+            "svc/a/go.mod": "module example.com/a\n\ngo 1.26\n",
+            "svc/a/cmd/tool/main.go": USES_LIB,
+            "svc/b/go.mod": "module example.com/b\n\ngo 1.26\n",
+            "svc/b/cmd/tool/main.go": MAIN.replace("{name}", "b"),
+            "svc/b/testdata/nested/go.mod": "module example.com/nested\n\ngo 1.99\n",
+            "svc/b/testdata/nested/main.go": "package main\n\nthis is not Go\n",
+        },
+    )
+
+
+def several(root: Path) -> Path:
+    """A repository root module with its own main, a tools/ module with another, both called `gen`, no go.work,
+    and a broken module under testdata/."""
+    return write(
+        root,
+        {
+            "go.mod": "module example.com/repo\n\ngo 1.26\n",
+            "cmd/gen/main.go": MAIN.replace("{name}", "root gen"),
+            "tools/go.mod": "module example.com/repo/tools\n\ngo 1.26\n",
+            "tools/cmd/gen/main.go": MAIN.replace("{name}", "tools gen"),
+            "_old/go.mod": "module example.com/old\n\ngo 1.99\n",
+            "testdata/broken/go.mod": "this is not a go.mod\n",
+        },
+    )
+
+
+def go_run(
+    path: Path, env: dict[str, str], *, build: bool = True, targets: tuple[str, ...] = ("linux/amd64",)
+) -> RunResult:
+    return run(RunOptions(path=path, build=build, targets=targets, environ=env, progress=lambda _line: None))
+
+
+def errors(result: RunResult) -> list[Finding]:
+    return [f for f in result.report.findings if f.severity is Severity.ERROR]
+
+
+def test_a_go_work_is_one_run_over_every_module_built_as_one_workspace(tmp_path: Path, go_env: dict[str, str]) -> None:
+    root = workspace(tmp_path / "ws")
+    result = go_run(root, go_env, targets=("linux/amd64", "windows/amd64"))
+
+    assert errors(result) == []
+    ctx = result.context
+    assert ctx.workspace == root / "go.work"
+    assert [m.dir for m in ctx.modules] == [root / "lib", root / "svc/a", root / "svc/b"]
+    # One report, one SHA256SUMS and one manifest; the two `tool` mains named below the common prefix.
+    assert sorted(a.path for a in result.report.artifacts) == [
+        "gobaseline-out/linux_amd64/a-cmd-tool",
+        "gobaseline-out/linux_amd64/b-cmd-tool",
+        "gobaseline-out/windows_amd64/a-cmd-tool.exe",
+        "gobaseline-out/windows_amd64/b-cmd-tool.exe",
+    ]
+    sums = result.files["sha256sums"].read_text().splitlines()
+    assert sorted(line.split("  ")[1] for line in sums) == [
+        "linux_amd64/a-cmd-tool",
+        "linux_amd64/b-cmd-tool",
+        "windows_amd64/a-cmd-tool.exe",
+        "windows_amd64/b-cmd-tool.exe",
+    ]
+    manifest = json.loads(result.files["manifest"].read_text())
+    assert manifest["modules"] == ["example.com/a", "example.com/b", "example.com/lib"]
+    assert {e["package"] for e in manifest["artifacts"]} == {"./svc/a/cmd/tool", "./svc/b/cmd/tool"}
+    # go builds the workspace as one, from its root; admission ran per module.
+    facts = result.report.environment
+    assert "cd " not in facts["build_command linux/amd64"]
+    assert {facts[f"module ({d})"] for d in ("lib", "svc/a", "svc/b")} == {
+        "example.com/lib",
+        "example.com/a",
+        "example.com/b",
+    }
+    names = {c.name for c in result.report.checks if c.stage is Stage.GOMOD}
+    assert {"go-directive (lib)", "go-directive (svc/b)", "go-directive (go.work)"} <= names
+    assert not any("testdata" in f.location.path for f in result.report.findings if f.location is not None)
+
+
+def test_several_go_mod_files_without_go_work_each_build_from_their_own_directory(
+    tmp_path: Path, go_env: dict[str, str]
+) -> None:
+    root = several(tmp_path / "repo")
+    git(root, "init", "-q")
+    result = go_run(root, go_env)
+
+    assert errors(result) == []
+    assert result.context.workspace is None
+    assert [m.dir for m in result.context.modules] == [root, root / "tools"]  # not _old/ nor testdata/
+    assert sorted(a.path for a in result.report.artifacts) == [
+        "gobaseline-out/linux_amd64/cmd-gen",
+        "gobaseline-out/linux_amd64/tools-cmd-gen",
+    ]
+    manifest = json.loads(result.files["manifest"].read_text())
+    assert {e["package"] for e in manifest["artifacts"]} == {"./cmd/gen", "./tools/cmd/gen"}
+    command = result.report.environment["build_command linux/amd64"]
+    assert "cd tools && go build" in command
+    checks = {c.name for c in result.report.checks if c.stage is Stage.MODCACHE}
+    assert {"build-list (.)", "build-list (tools)"} <= checks
+
+
+def test_a_go_work_toolchain_line_newer_than_the_go_in_use_is_reported_at_its_line(
+    tmp_path: Path, go_env: dict[str, str]
+) -> None:
+    root = workspace(tmp_path / "ws", work_extra="\ntoolchain go1.99.1\n")
+    result = go_run(root, go_env, build=False)
+
+    switch = [f for f in result.report.findings if f.rule_id == "GB110"]
+    assert [(f.location.path, f.location.line) for f in switch if f.location] == [("go.work", 3)]
+    assert "go.work line `toolchain go1.99.1`" in switch[0].message
+    # The go.mod stage checks go.work's lines as go.mod's (a newer release is inside the baseline: GB110 says it).
+    ran = {c.name for c in result.report.checks if c.stage is Stage.GOMOD and c.status.value == "passed"}
+    assert {"go-directive (go.work)", "toolchain-directive (go.work)"} <= ran
+
+
+def test_a_go_work_toolchain_line_outside_the_baseline_is_gb403_at_go_work(tmp_path: Path, go: Go) -> None:
+    root = workspace(tmp_path / "ws", work_extra="\ntoolchain go1.20.1\n")
+    result = gomod.run(make_context(root, policy=Policy(), go=go, targets=None, output=None))
+    assert [(f.rule_id, f.location.path, f.location.line) for f in result.findings if f.location] == [
+        ("GB403", "go.work", 3)
+    ]
+    assert "go work edit -toolchain=" in result.findings[0].message
+
+
+DEP = ModuleSpec(
+    "example.com/dep", "v1.0.0", {"dep.go": "package dep\n\nconst N = 1\n"}, "module example.com/dep\n\ngo 1.26\n"
+)
+
+
+def with_dependency(tmp_path: Path, go: Go) -> tuple[Path, Path]:
+    """The workspace, its svc/b requiring and importing example.com/dep from a file:// proxy (go.sum tidied in
+    svc/b alone before go.work existed); the workspace root and the proxy."""
+    proxy = write_proxy(tmp_path / "proxy", [DEP])
+    root = workspace(tmp_path / "ws")
+    work = (root / "go.work").read_bytes()
+    (root / "go.work").unlink()
+    b = root / "svc/b"
+    (b / "go.mod").write_text("module example.com/b\n\ngo 1.26\n\nrequire example.com/dep v1.0.0\n")
+    (b / "cmd/tool/main.go").write_text('package main\n\nimport "example.com/dep"\n\nfunc main() { println(dep.N) }\n')
+    tidy_and_download(go, b, proxy)
+    (root / "go.work").write_bytes(work)
+    return root, proxy
+
+
+def test_a_workspace_build_list_is_downloaded_and_checked_against_every_go_sum(
+    tmp_path: Path, go: Go, go_env: dict[str, str]
+) -> None:
+    root, proxy = with_dependency(tmp_path, go)
+    fresh = {**go_env, "GOPROXY": proxy_url(proxy), "GOMODCACHE": str(tmp_path / "fresh-modcache")}
+    result = go_run(root, fresh)
+
+    assert errors(result) == []
+    assert result.report.environment["modcache_modules"] == "1"
+    assert result.report.environment["modcache_hashed"] == "1"
+    assert len(result.report.artifacts) == 2
+
+    # A go.sum line that pins other bits: the download is refused, at that module's go.sum line.
+    gosum = root / "svc/b/go.sum"
+    lines = gosum.read_text().splitlines()
+    n = next(i for i, line in enumerate(lines, 1) if "/go.mod" not in line)
+    lines[n - 1] = lines[n - 1].rsplit(" ", 1)[0] + " h1:" + "A" * 43 + "="
+    gosum.write_text("\n".join(lines) + "\n")
+    fresh["GOMODCACHE"] = str(tmp_path / "fresh-modcache-2")
+    tampered = go_run(root, fresh)
+    security = [f for f in tampered.report.findings if f.rule_id == "GB210"]
+    assert [(f.location.path, f.location.line) for f in security if f.location] == [("svc/b/go.sum", n)]
+
+
+def test_a_go_mod_finding_in_the_second_module_points_at_that_go_mod(tmp_path: Path, go: Go) -> None:
+    root = several(tmp_path / "repo")
+    (root / "tools/go.mod").write_text(
+        "module example.com/repo/tools\n\ngo 1.26\n\nreplace example.com/x => ../x\n", encoding="utf-8"
+    )
+    ctx = make_context(root, policy=Policy(), go=go, targets=None, output=None)
+    result = gomod.run(ctx)
+
+    assert [(f.rule_id, f.location.path, f.location.line) for f in result.findings if f.location] == [
+        ("GB405", "tools/go.mod", 5)
+    ]
+    assert {"replace-local (.)", "replace-local (tools)", "waivers"} <= {c.name for c in result.checks}
+
+
+def test_a_path_naming_one_module_of_a_workspace_narrows_the_run_to_it(tmp_path: Path, go_env: dict[str, str]) -> None:
+    root = workspace(tmp_path / "ws")
+    result = go_run(root / "svc/b", go_env)
+
+    assert errors(result) == []
+    assert result.context.workspace is None
+    assert [m.dir for m in result.context.modules] == [root / "svc/b"]
+    # The module is checked on its own (GOWORK=off: our -mod=mod is not refused) and its one main keeps Go's name.
+    assert [a.path for a in result.report.artifacts] == ["gobaseline-out/linux_amd64/tool"]
+    assert not any(c.name.endswith(")") for c in result.report.checks)
+
+
+def test_discovery_asks_go_which_go_work_applies(tmp_path: Path, go: Go) -> None:
+    root = workspace(tmp_path / "ws")
+    assert discover(root, root, go).work == root / "go.work"
+    assert discover(root / "svc/a", root, go).dirs == (root / "svc/a",)
+    assert discover(root, root, None).dirs == (root / "lib", root / "svc/a", root / "svc/b")  # no go: the go.mod files
+    assert nested_modules(root / "svc/b") == [root / "svc/b"]
+
+
+def test_go_work_version_lines_keep_their_positions() -> None:
+    lines = parse_lines(b"// a workspace\ngo 1.23.4\n\ntoolchain go1.24.1\n\nuse ./a\n")
+    assert (lines.go and lines.go.version, lines.go and lines.go.line) == ("1.23.4", 2)
+    assert (lines.toolchain and lines.toolchain.name, lines.toolchain and lines.toolchain.line) == ("go1.24.1", 4)
+
+
+@pytest.mark.parametrize(
+    ("patterns", "expected"),
+    [
+        (("./...",), {".": ("./...",), "tools": ("./...",), "svc/x": ("./...",)}),
+        (("./cmd/...",), {".": ("./cmd/...",)}),
+        (("./tools/cmd/gen",), {"tools": ("./cmd/gen",)}),
+        (("./svc/...",), {".": ("./svc/...",), "svc/x": ("./...",)}),
+        (("./svc/x",), {"svc/x": (".",)}),
+        (
+            ("example.com/repo/tools/cmd/gen", "example.com/repo/cmd/gen"),
+            {"tools": ("example.com/repo/tools/cmd/gen",), ".": ("example.com/repo/cmd/gen",)},
+        ),
+    ],
+)
+def test_patterns_go_to_the_module_that_holds_them(
+    tmp_path: Path, patterns: tuple[str, ...], expected: dict[str, tuple[str, ...]]
+) -> None:
+    modules = {
+        tmp_path: "example.com/repo",
+        tmp_path / "tools": "example.com/repo/tools",
+        tmp_path / "svc/x": "example.com/x",
+    }
+    got = {r.dir.relative_to(tmp_path).as_posix(): r.patterns for r in route(tmp_path, modules, patterns)}
+    assert got == expected
+    assert all(isinstance(r, Root) for r in route(tmp_path, modules, patterns))
+
+
+def test_renamed_binaries_are_named_below_the_modules_common_prefix() -> None:
+    assert common_prefix(["example.com/a", "example.com/b"]) == "example.com"
+    assert common_prefix(["github.com/o/r", "github.com/o/r/tools"]) == "github.com/o/r"
+    assert common_prefix(["example.com/foo", "example.com/foobar"]) == "example.com"
+    assert common_prefix(["example.com/one"]) == "example.com/one"
