@@ -7,6 +7,7 @@ Exit codes: 0 pass, 1 blocking findings, 2 warnings only, 3 user or internal err
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -38,11 +39,28 @@ def _formats(value: str) -> tuple[str, ...]:
     return items
 
 
-def _common(p: argparse.ArgumentParser, *, build: bool) -> None:
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _module(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", nargs="?", default=".", type=Path, help="the Go module directory (default: .)")
     p.add_argument("--policy", type=Path, help="policy file (default: .gobaseline.yml in the module, if any)")
     p.add_argument("--targets", type=_targets, help="GOOS/GOARCH list, comma-separated")
     p.add_argument("--go", dest="go_command", help="the go command to use (default: the first on PATH)")
+    p.add_argument(
+        "--baseline", type=Path, help="baseline file (default: the policy's baseline, else .gobaseline-baseline.json)"
+    )
+
+
+def _common(p: argparse.ArgumentParser, *, build: bool) -> None:
+    _module(p)
+    p.add_argument(
+        "--new-only", action="store_true", help="on a pull or merge request, findings on untouched lines are notes"
+    )
     p.add_argument(
         "--format", dest="formats", type=_formats, default=("text",), help="output format(s), comma-separated"
     )
@@ -113,6 +131,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("report", type=Path)
     p.add_argument("--output-dir", dest="report_dir", type=Path, help="where the report files are")
 
+    p = sub.add_parser("baseline", help="accept today's findings in the baseline file, so only new ones block")
+    _module(p)
+    p.add_argument("--owner", default="", help="owner of the new entries (a person or team)")
+    p.add_argument("--ticket", default="", help="ticket that tracks the new entries")
+    p.add_argument("--expires", type=_date, help="YYYY-MM-DD: the new entries block again after this day")
+
     p = sub.add_parser("rules", help="list the rule catalogue, or show one rule (gobaseline rules GB404)")
     p.add_argument("rule", nargs="?", help="a rule id or short name: its whole page")
     p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
@@ -141,12 +165,14 @@ def _common_options(args: argparse.Namespace) -> dict[str, Any]:
         "fail_on": args.fail_on,
         "output": args.output,
         "packages": tuple(args.packages) if getattr(args, "packages", None) else None,
+        "baseline": args.baseline,
+        "new_only": args.new_only,
     }
 
 
 def options(args: argparse.Namespace) -> tuple[Callable[[Any], ExitCode], object]:
     """The command named in `args` and its typed options."""
-    from gobaseline.commands import build, cache, check, merge, publish, report, rules, run, verify
+    from gobaseline.commands import baseline, build, cache, check, merge, publish, report, rules, run, verify
 
     match args.command:
         case "check" | "build":
@@ -172,6 +198,17 @@ def options(args: argparse.Namespace) -> tuple[Callable[[Any], ExitCode], object
             return merge.run, merge.Options(tuple(args.reports), args.output)
         case "publish":
             return publish.run, publish.Options(args.report, report_dir=args.report_dir)
+        case "baseline":
+            return baseline.run, baseline.Options(
+                args.path,
+                policy=args.policy,
+                targets=args.targets,
+                go_command=args.go_command,
+                baseline=args.baseline,
+                owner=args.owner,
+                ticket=args.ticket,
+                expires=args.expires,
+            )
         case "rules":
             return rules.run, rules.Options(args.format, rule=args.rule)
         case "cacheprog":

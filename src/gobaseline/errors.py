@@ -39,3 +39,7 @@ class GoCommandError(GobaselineError):
 
 class ReportError(GobaselineError):
     """A saved report cannot be read back."""
+
+
+class BaselineError(GobaselineError):
+    """The baseline file is not valid JSON or an entry is not what `gobaseline baseline` writes."""

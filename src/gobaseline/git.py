@@ -166,6 +166,53 @@ def blob(root: Path, oid: str, *, limit: int) -> bytes | None:
     return proc.stdout
 
 
+_HUNK = re.compile(rb"^@@ -([0-9]+)(?:,([0-9]+))? \+([0-9]+)(?:,([0-9]+))? @@")
+
+
+def changed_lines(root: Path, base: str) -> dict[str, frozenset[int]] | None:
+    """The lines a change touched: for each file that differs between the merge base of `base` and HEAD and the
+    working tree, its new or changed line numbers (an empty set for a file only renamed, or binary); paths
+    repository-relative with forward slashes. None when git cannot tell (`base` is not in the clone).
+
+    A shallow clone may have no merge base; then `base` itself is the base, which is exact for the checkouts of
+    change events (a merge commit on the target, or the source branch with `base` its merge base)."""
+    if not is_sha(base):
+        return None
+    found = _run(root, "merge-base", base, "HEAD")
+    since = found.stdout.decode("ascii", errors="replace").strip() if found and found.returncode == 0 else ""
+    since = since if is_sha(since) else base
+    # Explicit prefixes and no external diff or text conversion: the user's configuration cannot change the form.
+    args = ("diff", "--no-ext-diff", "--no-textconv", "--no-color", "-U0", "-M", "--src-prefix=a/", "--dst-prefix=b/")
+    proc = _run(root, "-c", "core.quotePath=false", *args, since, "--")
+    if proc is None or proc.returncode != 0:
+        return None
+    lines: dict[str, set[int]] = {}
+    current: set[int] | None = None
+    body = 0  # lines of the current hunk still to skip: never read as headers
+    for raw in proc.stdout.split(b"\n"):
+        if body > 0:
+            body -= 0 if raw.startswith(b"\\") else 1
+        elif m := _HUNK.match(raw):
+            start, count = int(m.group(3)), int(m.group(4) or b"1")
+            body = int(m.group(2) or b"1") + count
+            if current is not None:
+                current.update(range(start, start + count))
+        elif raw.startswith((b"+++ ", b"rename to ")):
+            renamed = raw.startswith(b"rename to ")
+            name = raw.removeprefix(b"rename to " if renamed else b"+++ ")
+            current = None if name == b"/dev/null" else lines.setdefault(_diff_path(name, strip=not renamed), set())
+    return {path: frozenset(numbers) for path, numbers in lines.items()}
+
+
+def _diff_path(name: bytes, *, strip: bool) -> str:
+    """A path as `git diff` prints it (C-quoted when it holds a quote, a backslash or a control character)."""
+    if name.startswith(b'"') and name.endswith(b'"'):
+        name = name[1:-1].decode("unicode_escape").encode("latin-1")
+    if strip:
+        name = name.removeprefix(b"b/")
+    return name.decode("utf-8", errors="surrogateescape")
+
+
 def mark_safe(directories: Iterable[Path], environ: Mapping[str, str]) -> str | None:
     """Add each directory not yet listed to `safe.directory` in the global git config of `environ` (its HOME).
 

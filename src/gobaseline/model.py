@@ -5,7 +5,6 @@ Checks return findings and never print, exit or post; formatters read a Report a
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import IntEnum, StrEnum
@@ -137,19 +136,11 @@ class Finding:
             object.__setattr__(self, "fingerprint", self.compute_fingerprint())
 
     def compute_fingerprint(self) -> str:
-        """sha256 over rule, place, target and message, so a duplicate has the same fingerprint."""
-        loc = self.location
-        key = "\x1f".join(
-            [
-                self.rule_id,
-                loc.path if loc else "",
-                str(loc.line) if loc and loc.line is not None else "",
-                self.target or "",
-                self.message,
-            ]
-        )
-        # surrogatepass: file names decoded with surrogateescape (undecodable bytes on Linux) still hash.
-        return hashlib.sha256(key.encode("utf-8", errors="surrogatepass")).hexdigest()[:32]
+        """The fingerprint from rule, file, target and message, never the line (`gobaseline.fingerprint`); a run
+        replaces it by one that also holds the line's content, so a duplicate has the same fingerprint."""
+        from gobaseline.fingerprint import compute
+
+        return compute(self.rule_id, self.location.path if self.location else None, self.target, self.message, None)
 
     def with_severity(self, severity: Severity) -> Finding:
         """The same finding at another severity (policy overrides); the fingerprint does not change."""

@@ -15,16 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from gobaseline import console
+from gobaseline import console, rollout
 from gobaseline.model import Report, Stage
 from gobaseline.policy import Policy
 from gobaseline.stages import Context, StageRun
 from gobaseline.stages.context import discover_go, make_context, policy_for
 from gobaseline.stages.record import RunRecord
-
-
-def _log(message: str) -> None:
-    console.say(message)
 
 
 @dataclass(frozen=True)
@@ -46,8 +42,10 @@ class RunOptions:
     probe: bool = False
     """Probe the host target's binary after the build (when the policy enables the probe)."""
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
-    progress: Callable[[str], None] = _log
+    progress: Callable[[str], None] = console.say
     """Receives the build's progress lines (stderr by default)."""
+    rollout: rollout.Settings = field(default_factory=rollout.Settings)
+    """The baseline file and new_only from the command line, or neither applied (`gobaseline baseline`)."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +76,8 @@ def run(options: RunOptions) -> RunResult:
         progress=options.progress,
         builds=options.build,
     )
-    record = RunRecord(ctx, extra_findings=extra)
+    settled = rollout.prepare(ctx, options.rollout, in_force=options.in_force, environ=options.environ)
+    record = RunRecord(ctx, extra_findings=extra, rollout=settled)
     with ThreadPoolExecutor(max_workers=1) as pool:
         # go.mod's bytes were read up front (`go list -m all` may rewrite it under -mod=mod); the modules download
         # and the build list loads while the toolchain stage runs `go env`.

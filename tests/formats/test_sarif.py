@@ -29,7 +29,7 @@ def test_sarif_sample_is_valid_and_github_ready() -> None:
     # Every result is placed and fingerprinted; the level is always explicit.
     for result in results:
         assert result["level"] in ("error", "warning", "note")
-        assert result["partialFingerprints"]["gobaseline/v1"]
+        assert result["partialFingerprints"]["gobaseline/v2"]
         assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
     machine = [r for r in results if r.get("properties", {}).get("machine")]
     assert {r["ruleId"] for r in machine} == {"GB103", "GB106", "GB504", "GB707"}

@@ -546,3 +546,27 @@ def test_generated_files_read_like_go(go: Go, tmp_path: Path, generated: tuple[s
         assert (mod.go.version, mod.go.line) == expected["go"]
     # Retract rationales from a comment before a block entry also go to the entry; everything else is exact.
     assert positions_of(mod) == sorted(expected["entries"], key=lambda e: (e[2], e[3]))
+
+
+def test_comments_belong_to_the_line_they_end_or_the_directive_directly_below() -> None:
+    mod = gomod.parse(
+        "// header, separated by a blank line\n"
+        "\n"
+        "module example.com/x // at the end\n"
+        "// directly above\n"
+        "// two lines\n"
+        "go 1.26\n"
+        "require (\n"
+        "\t// far above, cut off by a blank line\n"
+        "\n"
+        "\t// above the entry\n"
+        "\texample.com/a v1.0.0 // indirect\n"
+        ")\n"
+    )
+    assert [(c.text, c.line, c.directive_line) for c in mod.comments] == [
+        ("at the end", 3, 3),
+        ("directly above", 4, 6),
+        ("two lines", 5, 6),
+        ("above the entry", 10, 11),
+        ("indirect", 11, 11),
+    ]

@@ -114,7 +114,7 @@ def test_off_and_no_stay_words() -> None:
     [
         ("output:\n  dir: out\n  min_free_mb: lots\n", 3, "output.min_free_mb", "not of type 'integer'"),
         ("build:\n  env:\n    CGO_ENABLED: 0\n", 3, "build.env.CGO_ENABLED", "not of type 'string'"),
-        ("targets: [linux/amd64]\nbogus: 1\n", 2, "bogus", "unknown key; allowed here: build, "),
+        ("targets: [linux/amd64]\nbogus: 1\n", 2, "bogus", "unknown key; allowed here: baseline, build, "),
         ("probe:\n  enabled: true\n  sidecar: x\n", 3, "probe.sidecar", "unknown key"),
         ("severity:\n  GB111: error\n  GB999: warning\n", 3, "severity.GB999", "no such rule"),
         ("severity:\n  no-such-name: warning\n", 2, "severity.no-such-name", "no such rule"),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gobaseline import pipeline
+from gobaseline import pipeline, rollout
 from gobaseline.commands.output import emit, exit_code
 from gobaseline.model import ExitCode
 
@@ -27,6 +27,10 @@ class Options:
     """The build output directory (to check, or to build into)."""
     packages: tuple[str, ...] | None = None
     build: bool = False
+    baseline: Path | None = None
+    """The baseline file (default: the policy's `baseline`, else `.gobaseline-baseline.json` in the module)."""
+    new_only: bool = False
+    """On a pull or merge request, findings on lines the change did not touch are notes."""
 
     def pipeline_options(self, **more: Any) -> pipeline.RunOptions:
         """What the pipeline needs of these options (and `more` of its own)."""
@@ -38,6 +42,7 @@ class Options:
             output=self.output,
             packages=self.packages,
             build=self.build,
+            rollout=rollout.Settings(baseline=self.baseline, new_only=self.new_only),
             **more,
         )
 

@@ -31,7 +31,7 @@ from gobaseline.rules import Rule, catalogue
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/gobaseline/gobaseline"
 SRCROOT = "%SRCROOT%"
-FINGERPRINT_KEY = "gobaseline/v1"
+FINGERPRINT_KEY = "gobaseline/v2"
 """Our own fingerprint, kept beside GitHub's line hash (which needs the source file)."""
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}

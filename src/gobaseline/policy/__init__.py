@@ -116,6 +116,10 @@ class Policy:
     releases_url: str = "https://go.dev/dl/?mode=json"
     fail_on: str | None = None
     """error|warning|never: which findings fail the job (exit 1, else 0); None keeps the 0/1/2 exit codes."""
+    baseline: str | None = None
+    """The baseline file, relative to the module directory; None: `.gobaseline-baseline.json` there."""
+    new_only: bool = False
+    """On a pull or merge request, findings on lines the change did not touch are notes."""
     source: str = "default"
     """Where the policy came from: a path in the working tree, `base:<sha>:<path>` (a file on a change's target),
     `base:<sha>` (the target has no policy file) or `default`."""
@@ -274,6 +278,8 @@ def _build(data: dict[str, Any], root: Any, source: str) -> Policy:
         releases_refresh=rel.get("refresh", False),
         releases_url=rel.get("url", "https://go.dev/dl/?mode=json"),
         fail_on=data.get("fail_on"),
+        baseline=data.get("baseline"),
+        new_only=data.get("new_only", False),
         source=source,
         lines=lines,
     )

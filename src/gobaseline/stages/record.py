@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gobaseline import __version__
-from gobaseline.model import Finding, Report, Severity, Stage
+from gobaseline.model import CheckStatus, Finding, Report, Severity, Stage
+from gobaseline.rollout import Rollout, Settings, prepare
 from gobaseline.stages import Context, StageResult, StageRun
 
 
@@ -22,6 +23,12 @@ class RunRecord:
     extra_findings: list[Finding] = field(default_factory=list)
     """Findings from outside the stages (policy changed in the change under review, publish degraded)."""
     started_at: str = field(default_factory=lambda: dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    rollout: Rollout | None = None
+    """Suppressions, the baseline and new_only (`gobaseline.rollout`); without one, go.mod's suppressions only."""
+
+    def __post_init__(self) -> None:
+        if self.rollout is None:
+            self.rollout = prepare(self.ctx, Settings(accept=False), in_force=False, environ={})
 
     def add(self, result: StageResult) -> StageResult:
         """Keep a stage's result; returns it."""
@@ -59,10 +66,18 @@ class RunRecord:
         return any(f.severity is Severity.ERROR for f in self.findings)
 
     @property
+    def ran(self) -> set[Stage]:
+        """The stages that ran at least one check (a stage only skipped did not)."""
+        return {
+            s.stage for s in self.stages if s.findings or any(c.status is not CheckStatus.SKIPPED for c in s.checks)
+        }
+
+    @property
     def findings(self) -> list[Finding]:
-        """All findings with the policy's severities applied."""
+        """All findings with the policy's severities applied, then settled by the rollout, in one place."""
         raw = [f for s in self.stages for f in s.findings] + self.extra_findings
-        return self.ctx.policy.apply(raw)
+        applied = self.ctx.policy.apply(raw)
+        return self.rollout.apply(applied, ran=self.ran, targets=self.ctx.targets) if self.rollout else applied
 
     def report(self) -> Report:
         """The Report of everything so far."""

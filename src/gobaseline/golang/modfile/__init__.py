@@ -26,6 +26,7 @@ Every parse error raises `GoModError` with the file and line; nothing else escap
 from __future__ import annotations
 
 from gobaseline.golang.modfile.model import (
+    Comment,
     Exclude,
     Godebug,
     GoDirective,
@@ -43,6 +44,7 @@ from gobaseline.golang.modfile.parser import load, parse, to_edit_json
 from gobaseline.golang.modfile.versions import canonical_version
 
 __all__ = [
+    "Comment",
     "Exclude",
     "GoDirective",
     "GoMod",

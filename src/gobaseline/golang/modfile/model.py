@@ -145,6 +145,19 @@ class Ignore:
 
 
 @dataclass(frozen=True)
+class Comment:
+    """A `//` comment that belongs to a directive line: at its end, or in the run of comment lines directly
+    above it (no blank line between)."""
+
+    text: str
+    """Without the `//`, spaces around it removed."""
+    line: int
+    """Where the comment is written."""
+    directive_line: int
+    """The line of the directive (of the entry inside a block) it belongs to."""
+
+
+@dataclass(frozen=True)
 class GoMod:
     """A parsed go.mod, every entry in file order (duplicates kept: they are in the file)."""
 
@@ -158,6 +171,8 @@ class GoMod:
     godebugs: tuple[Godebug, ...] = ()
     tools: tuple[Tool, ...] = ()
     ignores: tuple[Ignore, ...] = ()
+    comments: tuple[Comment, ...] = ()
+    """The comments on or directly above each directive line, in file order."""
     file: str = "go.mod"
     """The name the file was parsed under, for messages."""
 

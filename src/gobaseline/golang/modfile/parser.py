@@ -11,6 +11,7 @@ from typing import Any
 from gobaseline.errors import GoModError
 from gobaseline.golang.modfile.lexer import _GO_FIELDS, _GO_SPACE, _Block, _Line, _Reader, _Syntax, _SyntaxError, _Token
 from gobaseline.golang.modfile.model import (
+    Comment,
     Exclude,
     Godebug,
     GoDirective,
@@ -45,6 +46,25 @@ def _directive_comment(block: _Block | None, line: _Line) -> str:
         holder = block
     texts = [c.text for c in (*holder.before, *holder.suffix) if c.text.startswith("//")]
     return "\n".join(t[2:].strip(_GO_SPACE) for t in texts)
+
+
+def _line_comments(stmts: Sequence[_Syntax]) -> tuple[Comment, ...]:
+    """The comments of every directive line: its suffix, and the comments directly above it (inside a block the
+    `before` list may hold earlier comments, cut off by a blank-line marker)."""
+    lines: list[_Line] = []
+    for stmt in stmts:
+        if isinstance(stmt, _Block):
+            lines += stmt.lines
+        elif isinstance(stmt, _Line):
+            lines.append(stmt)
+    out = []
+    for line in lines:
+        before = line.before
+        blank = [i for i, c in enumerate(before) if not c.text]
+        for c in (*before[blank[-1] + 1 if blank else 0 :], *line.suffix):
+            if c.pos is not None and c.text.startswith("//"):
+                out.append(Comment(c.text[2:].strip(_GO_SPACE), c.pos.line, line.start.line))
+    return tuple(sorted(out, key=lambda c: c.line))
 
 
 def _is_indirect(line: _Line) -> bool:
@@ -288,6 +308,7 @@ def parse(data: str | bytes, file: str = "go.mod") -> GoMod:
         godebugs=tuple(b.godebugs),
         tools=tuple(b.tools),
         ignores=tuple(b.ignores),
+        comments=_line_comments(reader.stmts),
         file=file,
     )
 
