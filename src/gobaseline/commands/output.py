@@ -56,7 +56,9 @@ def render_options(
     report: Report, ctx: Context | None = None, environ: Mapping[str, str] | None = None
 ) -> RenderOptions:
     """Options for every format: repository files readable for SARIF line hashes, findings about the machine
-    placed on the module's go.mod, the code-scanning category from GOBASELINE_SARIF_CATEGORY."""
+    placed on the module's go.mod, the code-scanning category from GOBASELINE_SARIF_CATEGORY, and the summary's
+    links to files on the forge the job runs on."""
+    from gobaseline.forges import detect
     from gobaseline.formats import RenderOptions, sources_under
 
     env = os.environ if environ is None else environ
@@ -66,6 +68,7 @@ def render_options(
         sarif_category=env.get("GOBASELINE_SARIF_CATEGORY") or "gobaseline",
         fallback_path=fallback if not Path(fallback).is_absolute() else "go.mod",
         source_reader=sources_under(root) if root.is_absolute() and root.is_dir() else None,
+        blob_url=detect(env).blob_url,
     )
 
 
