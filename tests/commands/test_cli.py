@@ -126,15 +126,18 @@ def test_check_fail_on_error_passes_a_warnings_only_run(
     assert main(["check", str(tmp_path), "--fail-on", "warning"]) == ExitCode.ERRORS
 
 
-@pytest.mark.parametrize("key", ["GB404", "gb404", "replace-public-module"])
+@pytest.mark.parametrize("key", ["GB404", "gb404", "replace-public-module", "Replace-Public-Module"])
 def test_rules_shows_one_rule_page_with_the_policy_snippet(key: str, capsys: pytest.CaptureFixture[str]) -> None:
     from gobaseline.rules import catalogue
 
     rule = catalogue()["GB404"]
     assert main(["rules", key]) == ExitCode.PASS
     out = capsys.readouterr().out
-    assert out.startswith(f"GB404 {rule.name}: {rule.title}")
-    assert rule.help.splitlines()[0] in out and "      GB404: warning" in out
+    assert out.startswith(f"# GB404 {rule.name}\n\n**{rule.title}**")
+    assert rule.help.splitlines()[0] in out and "\n  GB404: warning" in out
+    for section in ("**Protects against:**", "Failing (go.mod):", "Passing (go.mod):", "## How to fix it",
+                    "## Change its severity or waive it", "waivers:\n  - module:"):  # fmt: skip
+        assert section in out, section
 
 
 def test_rules_names_an_unknown_rule_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:

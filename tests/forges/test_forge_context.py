@@ -35,6 +35,7 @@ def test_github_push(tmp_path: Path) -> None:
     assert ctx.head_sha == ctx.sarif_sha == "1" * 40 and ctx.sarif_ref == "refs/heads/main"
     assert not ctx.is_change_request and not ctx.is_fork and ctx.base_sha == ""
     assert ctx.run_url == "https://github.com/octo/hello/actions/runs/9"
+    assert ctx.blob_url == "https://github.com/octo/hello/blob/" + "1" * 40 + "/"
     assert ctx.token == "t0k" and "t0k" not in repr(ctx)
 
 
@@ -63,6 +64,8 @@ def test_github_pull_request_from_a_fork(tmp_path: Path) -> None:
     assert ctx.head_sha == "2" * 40 and ctx.base_sha == "3" * 40
     assert ctx.sarif_sha == "4" * 40 and ctx.sarif_ref == "refs/pull/12/merge"
     assert ctx.is_fork and ctx.change_number == 12 and ctx.token == "x"
+    # Links name the commit that was checked out and checked: the merge commit.
+    assert ctx.blob_url == "https://github.com/octo/hello/blob/" + "4" * 40 + "/"
 
 
 def test_deleted_fork_counts_as_a_fork(tmp_path: Path) -> None:
@@ -81,6 +84,7 @@ def test_workflow_run_publishes_for_the_triggering_run(tmp_path: Path) -> None:
     }
     ctx = detect(env | {"GITHUB_EVENT_PATH": _event(tmp_path, payload)})
     assert ctx.head_sha == ctx.sarif_sha == "5" * 40 and ctx.sarif_ref == "refs/heads/topic"
+    assert ctx.blob_url == "https://github.com/o/r/blob/" + "5" * 40 + "/"  # the report is the triggering run's
 
 
 def test_gitlab_merged_results_pipeline() -> None:
@@ -96,9 +100,12 @@ def test_gitlab_merged_results_pipeline() -> None:
             "CI_MERGE_REQUEST_PROJECT_ID": "42",
             "CI_MERGE_REQUEST_SOURCE_PROJECT_ID": "42",
             "CI_JOB_URL": "https://gitlab.example.com/o/r/-/jobs/1",
+            "CI_PROJECT_URL": "https://gitlab.example.com/group/sub/r/",
             "GOBASELINE_GITLAB_TOKEN": "glpat",
         }
     )
+    # The merge result's lines are the ones reported.
+    assert ctx.blob_url == "https://gitlab.example.com/group/sub/r/-/blob/" + "7" * 40 + "/"
     assert ctx.forge is ForgeKind.GITLAB and ctx.repo == "42"
     assert ctx.head_sha == "8" * 40 and ctx.base_sha == "9" * 40 and ctx.change_number == 3
     assert not ctx.is_fork and ctx.run_url.endswith("/jobs/1") and ctx.token == "glpat"
@@ -117,6 +124,7 @@ def test_gitlab_fork_and_branch_pipelines() -> None:
     assert fork.is_fork and fork.head_sha == "7" * 40
     branch = detect(base)
     assert not branch.is_change_request and branch.base_sha == "" and not branch.is_fork
+    assert branch.blob_url == ""  # no CI_PROJECT_URL: no links rather than wrong ones
 
 
 def test_workflow_run_from_a_fork_without_pull_request_has_no_sarif_ref(tmp_path: Path) -> None:

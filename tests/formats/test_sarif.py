@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+from gobaseline import __version__
 from gobaseline.formats import RenderOptions, render, sources_under
 from gobaseline.formats.linehash import line_hashes
 from gobaseline.model import Finding, Location, Report, Severity
@@ -25,14 +26,17 @@ def test_sarif_sample_is_valid_and_github_ready() -> None:
     assert rules["GB203"]["properties"]["precision"] == "very-high"
     assert rules["GB405"]["defaultConfiguration"]["level"] == "warning"
     results = run["results"]
-    assert len(results) == len(sample_report().findings)
+    # GB106 (a note) and GB303 (a warning) are facts about the runner: not code alerts.
+    assert len(results) == len(sample_report().findings) - 2
+    assert {"GB106", "GB303"}.isdisjoint(r["ruleId"] for r in results)
+    assert {"GB106", "GB303"}.isdisjoint(rules)
     # Every result is placed and fingerprinted; the level is always explicit.
     for result in results:
         assert result["level"] in ("error", "warning", "note")
         assert result["partialFingerprints"]["gobaseline/v2"]
         assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uriBaseId"] == "%SRCROOT%"
     machine = [r for r in results if r.get("properties", {}).get("machine")]
-    assert {r["ruleId"] for r in machine} == {"GB103", "GB106", "GB504", "GB707"}
+    assert {r["ruleId"] for r in machine} == {"GB103", "GB504", "GB707"}
     assert all(r["locations"][0]["physicalLocation"]["region"] == {"startLine": 1} for r in machine)
     go_mod = line_hashes(SOURCES["go.mod"])
     gb402 = next(r for r in results if r["ruleId"] == "GB402")
@@ -43,6 +47,25 @@ def test_sarif_sample_is_valid_and_github_ready() -> None:
         "endLine": 3,
         "endColumn": 8,
     }
+
+
+def test_sarif_has_runner_facts_only_when_raised_to_errors() -> None:
+    disk = Finding("GB305", Severity.WARNING, "gobaseline-out is on the system disk.", Location("gobaseline-out"))
+    loader = Finding("GB604", Severity.WARNING, "needs /lib64/ld-linux-x86-64.so.2", None, "linux/amd64")
+    log = assert_valid_sarif(render("sarif", report_of(disk, loader)))
+    assert log["runs"][0]["results"] == [] and log["runs"][0]["tool"]["driver"]["rules"] == []
+    log = assert_valid_sarif(render("sarif", report_of(disk, loader.with_severity(Severity.ERROR))))
+    (result,) = log["runs"][0]["results"]
+    assert (result["ruleId"], result["level"]) == ("GB604", "error")
+
+
+def test_sarif_help_links_the_released_rule_page() -> None:
+    f = Finding("GB404", Severity.ERROR, "replaced", Location("go.mod", 5))
+    (rule,) = assert_valid_sarif(render("sarif", report_of(f)))["runs"][0]["tool"]["driver"]["rules"]
+    page = f"https://github.com/gobaseline/gobaseline/blob/v{__version__}/docs/rules.md#gb404-replace-public-module"
+    assert rule["helpUri"] == page
+    assert rule["help"]["markdown"].endswith(f"({page})")
+    assert "Protects against: " in rule["help"]["markdown"]
 
 
 def test_sarif_keeps_a_warning_level_that_overrides_an_error_rule() -> None:

@@ -1,4 +1,5 @@
-"""The rule catalogue: loads, ids and names unique and stable, every rule explains a fix, docs generated."""
+"""The rule catalogue: loads, ids and names unique and stable, every rule explains a fix and shows examples that
+parse, docs generated."""
 
 from __future__ import annotations
 
@@ -6,8 +7,24 @@ import re
 
 import pytest
 
-from gobaseline.model import Location, Severity, Stage
-from gobaseline.rules import DOCS_URL, Catalogue, Rule, catalogue, rule, to_markdown
+from gobaseline import __version__, policy
+from gobaseline.golang import modfile
+from gobaseline.model import Finding, Location, Severity, Stage
+from gobaseline.rules import (
+    DOCS_URL,
+    Catalogue,
+    Rule,
+    Subject,
+    catalogue,
+    is_code_alert,
+    page_markdown,
+    rule,
+    severity_snippet,
+    to_markdown,
+    waiver_snippet,
+)
+
+RULES = list(catalogue().values())
 
 STAGE_DIGIT = {
     Stage.POLICY: "0",
@@ -116,3 +133,76 @@ def test_markdown() -> None:
         # GitHub's anchor for "## GB101 goroot-not-absolute" is "gb101-goroot-not-absolute".
         heading = f"{r.id} {r.name}".lower().replace(" ", "-")
         assert heading == anchor
+
+
+def test_help_links_point_at_the_released_page() -> None:
+    assert f"https://github.com/gobaseline/gobaseline/blob/v{__version__}/docs/rules.md" == DOCS_URL
+    assert rule("GB404").help_uri == DOCS_URL + "#gb404-replace-public-module"
+
+
+@pytest.mark.parametrize("r", RULES, ids=lambda r: r.id)
+def test_rule_page_can_be_acted_on(r: Rule) -> None:
+    """What it protects against, at least one failing and one passing example, a fix, a severity snippet."""
+    assert r.protects and r.protects.endswith(".") and "\n" not in r.protects
+    kinds = [e.kind for e in r.examples]
+    assert "failing" in kinds and "passing" in kinds
+    page = page_markdown(r)
+    assert f"**Protects against:** {r.protects}" in page
+    assert page.count("```") >= 2 * (len(r.examples) + 1)
+    assert "### How to fix it\n\n" + r.help in page
+    assert "### Change its severity or waive it" in page
+
+
+@pytest.mark.parametrize("r", RULES, ids=lambda r: r.id)
+def test_examples_parse_where_meant_to(r: Rule) -> None:
+    """go.mod examples are real go.mod files; policy examples load with the policy loader (failing ones too: a
+    rule about the policy reports a valid file, the schema refuses invalid ones before any rule runs)."""
+    for example in r.examples:
+        assert example.code.endswith("\n") and example.code.strip()
+        if example.lang == "go.mod":
+            assert example.file in ("", "go.mod")
+            modfile.parse(example.code)
+        elif example.lang == "yaml":
+            assert example.file, f"{r.id}: say which file the YAML goes in"
+            if example.file == ".gobaseline.yml":
+                policy.parse(example.code, f"{r.id} example")
+        elif example.lang == "console":
+            assert example.code.startswith("$ "), f"{r.id}: a console example starts with a command"
+
+
+@pytest.mark.parametrize("r", RULES, ids=lambda r: r.id)
+def test_snippets_change_the_severity_and_waive(r: Rule) -> None:
+    loaded = policy.parse(severity_snippet(r), "snippet")
+    changed = loaded.severity_for(r.id, r.severity)
+    assert changed is not None and changed is not r.severity
+    waiver = waiver_snippet(r)
+    if r.waivable:
+        assert waiver is not None
+        (w,) = policy.parse(waiver, "snippet").waivers
+        assert w.approved_by and w.ticket and w.expires.isoformat() == "2027-03-31"
+        assert "waivers:" in page_markdown(r)
+    else:
+        assert waiver is None
+
+
+def test_the_replace_rules_are_the_waivable_ones() -> None:
+    assert {r.id for r in RULES if r.waivable} == {"GB404", "GB405"}
+
+
+def test_runner_facts_are_not_code_alerts_unless_errors() -> None:
+    runner = {r.id for r in RULES if r.subject is Subject.RUNNER}
+    assert {"GB111", "GB305", "GB604", "GB107", "GB108", "GB106", "GB114"} <= runner
+    assert {"GB404", "GB402", "GB501", "GB601", "GB203"}.isdisjoint(runner)
+    disk = rule("GB111").finding("GOCACHE is on /")
+    assert not is_code_alert(disk) and not is_code_alert(disk.with_severity(Severity.NOTE))
+    assert is_code_alert(disk.with_severity(Severity.ERROR))
+    assert is_code_alert(rule("GB405").finding("local", Location("go.mod", 7)))
+    assert is_code_alert(Finding("GB999", Severity.NOTE, "a rule of a newer release"))
+    assert "about the runner, not the code" in page_markdown(rule("GB111"))
+
+
+def test_markdown_has_every_page() -> None:
+    md = to_markdown()
+    for r in RULES:
+        assert page_markdown(r).rstrip("\n") in md
+    assert md.count("```go.mod\n") >= 10 and md.count("```yaml\n") >= len(RULES)

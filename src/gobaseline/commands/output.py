@@ -57,7 +57,8 @@ def render_options(
 ) -> RenderOptions:
     """Options for every format: repository files readable for SARIF line hashes, findings about the machine
     placed on the module's go.mod (go.work in a workspace), the code-scanning category from
-    GOBASELINE_SARIF_CATEGORY."""
+    GOBASELINE_SARIF_CATEGORY, and the summary's links to files on the forge the job runs on."""
+    from gobaseline.forges import detect
     from gobaseline.formats import RenderOptions
     from gobaseline.formats.options import files_under, heads_under, sources_under
 
@@ -71,6 +72,7 @@ def render_options(
         source_reader=sources_under(root) if local else None,
         source_head=heads_under(root) if local else None,
         source_is_file=files_under(root) if local else None,
+        blob_url=detect(env).blob_url,
     )
 
 

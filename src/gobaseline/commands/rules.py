@@ -19,13 +19,13 @@ class Options:
 
 
 def run(options: Options) -> ExitCode:
-    """Print the catalogue."""
+    """Print the catalogue, or one rule's page."""
     import json
 
     from gobaseline.rules import catalogue, to_markdown
 
     if options.rule is not None:
-        console.show(page(options.rule))
+        console.document(page(options.rule), "markdown")
     elif options.format == "markdown":
         console.document(to_markdown(), "markdown")
     elif options.format == "json":
@@ -35,9 +35,12 @@ def run(options: Options) -> ExitCode:
                 "name": r.name,
                 "stage": r.stage.value,
                 "severity": r.severity.value,
+                "subject": r.subject.value,
                 "title": r.title,
+                "protects": r.protects,
                 "help": r.help,
                 "help_uri": r.help_uri,
+                "examples": [vars(e) for e in r.examples],
             }
             for r in catalogue().values()
         ]
@@ -49,25 +52,12 @@ def run(options: Options) -> ExitCode:
 
 
 def page(key: str) -> str:
-    """One rule's page: what it means, how to fix it, and how a policy changes its severity."""
+    """One rule's page, by id (`GB404`, any case) or short name (`replace-public-module`): what it protects
+    against, failing and passing examples, how to fix it, how to change its severity or waive it."""
     from gobaseline.errors import GobaselineError
-    from gobaseline.rules import catalogue
+    from gobaseline.rules import catalogue, page_markdown
 
-    try:
-        r = catalogue()[key.strip().upper() if key.strip().upper().startswith("GB") else key.strip()]
-    except KeyError:
-        raise GobaselineError(f"unknown rule {key!r}; `gobaseline rules` lists them") from None
-    return "\n".join(
-        [
-            f"{r.id} {r.name}: {r.title}",
-            f"stage {r.stage.value}, default severity {r.severity.value}",
-            "",
-            r.help.rstrip(),
-            "",
-            "To change its severity for a repository, in .gobaseline.yml:",
-            "",
-            "    severity:",
-            f"      {r.id}: warning        # error | warning | note | off",
-            "",
-        ]
-    )
+    found = catalogue().resolve(key.strip()) or catalogue().resolve(key.strip().lower())
+    if found is None:
+        raise GobaselineError(f"unknown rule {key!r}; `gobaseline rules` lists them")
+    return page_markdown(found, level=1)

@@ -47,6 +47,8 @@ class CIContext:
     """The change comes from another repository or project: its token cannot write here."""
     run_url: str = ""
     """The job or workflow run page, for target_url and details_url."""
+    blob_url: str = ""
+    """Where the checked commit's files are shown on the forge, ending in `/`: `PATH#LLINE` is a line of PATH."""
     run_attempt: str = ""
     """GITHUB_RUN_ATTEMPT: a re-run of the workflow gets a check run of its own."""
     token_var: str = ""

@@ -4,7 +4,8 @@ Each issue has `description` (the message), `check_name` (the rule id), `fingerp
 `location.path` / `location.lines.begin` (an integer). Severities: error → `major` (`critical` for security
 rules with `security_severity` 7.0 or more), warning → `minor`, note → `info`. Findings without a location go
 to the fallback file at line 1. Fingerprints must be unique in one report: a repeated finding fingerprint gets
-`sha256(fingerprint:n)` for its n-th repeat, so the result is deterministic.
+`sha256(fingerprint:n)` for its n-th repeat, so the result is deterministic. Facts about the runner are not
+issues of the code: they are left out unless the policy raised them to errors (`rules.is_code_alert`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 
 from gobaseline.formats.options import RenderOptions
 from gobaseline.model import Finding, Report, Severity
-from gobaseline.rules import catalogue
+from gobaseline.rules import catalogue, is_code_alert
 
 CRITICAL_SECURITY_SEVERITY = 7.0
 """CVSS-style threshold from which an error of a security rule is `critical`."""
@@ -35,7 +36,7 @@ def render(report: Report, options: RenderOptions) -> str:
     """The Code Quality report."""
     issues: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for finding in report.findings:
+    for finding in filter(is_code_alert, report.findings):
         loc = options.place(finding)
         fingerprint = finding.fingerprint
         repeat = 1

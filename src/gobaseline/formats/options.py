@@ -37,6 +37,10 @@ class RenderOptions:
     """GitHub code scanning accepts at most 25,000 results per run."""
     sarif_max_gzip_bytes: int = 10_000_000
     """GitHub code scanning refuses SARIF files larger than 10 MB gzipped."""
+    blob_url: str = ""
+    """Where repository files are shown on the forge at the commit checked, ending in `/` (`gobaseline.forges`
+    builds it: `https://github.com/OWNER/REPO/blob/SHA/`, `https://gitlab.example/GROUP/PROJECT/-/blob/SHA/`);
+    the summary links `PATH#LLINE` to it. Empty: no links."""
 
     def place(self, finding: Finding) -> Location:
         """The finding's location, or the fallback file at line 1 for findings about the machine."""

@@ -9,6 +9,9 @@ GitHub's rules for an upload (docs and codeql-action): one run per category (`ru
 most 25,000 results per run and 10 MB gzipped, URIs relative to the repository root, rules with short and full
 descriptions and help, `partialFingerprints.primaryLocationLineHash` so alerts are tracked across commits, and
 `properties.security-severity` (a string, 0.1 to 10) to make an alert a security alert.
+
+Facts about the runner (a rule with `subject: runner`: the system disk, the program loader, the toolchain
+install) are not code alerts: they are left out unless the policy raised them to errors (`rules.is_code_alert`).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ import attr
 from gobaseline.formats.linehash import line_hashes
 from gobaseline.formats.options import RenderOptions
 from gobaseline.model import Finding, Location, Report, Severity
-from gobaseline.rules import Rule, catalogue
+from gobaseline.rules import Rule, catalogue, is_code_alert
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/gobaseline/gobaseline"
@@ -68,6 +71,10 @@ def _first_paragraph(markdown: str) -> str:
     return markdown.split("\n\n", 1)[0].replace("\n", " ").strip()
 
 
+def _protects(rule: Rule) -> str:
+    return f"Protects against: {rule.protects}\n\n" if rule.protects else ""
+
+
 def _rule_descriptor(rule: Rule) -> Any:
     import sarif_om as om
 
@@ -85,7 +92,7 @@ def _rule_descriptor(rule: Rule) -> Any:
         full_description=om.MultiformatMessageString(text=_first_paragraph(rule.help)),
         help=om.MultiformatMessageString(
             text=rule.help,
-            markdown=f"**{rule.title}**\n\n{rule.help}\n\n[{rule.id} {rule.name}]({rule.help_uri})",
+            markdown=f"**{rule.title}**\n\n{_protects(rule)}{rule.help}\n\n[{rule.id} {rule.name}]({rule.help_uri})",
         ),
         help_uri=rule.help_uri,
         default_configuration=om.ReportingConfiguration(level=LEVELS[rule.severity]),
@@ -237,8 +244,8 @@ def _dumps(data: dict[str, Any]) -> str:
 
 
 def render(report: Report, options: RenderOptions) -> str:
-    """The SARIF log: one run, the rules in use, one result per finding (cut: errors stay)."""
-    findings = report.findings
+    """The SARIF log: one run, the rules in use, one result per code alert (cut: errors stay)."""
+    findings = tuple(f for f in report.findings if is_code_alert(f))
     # When the log must be cut, the most severe findings stay (report order among equals and in the output).
     by_severity = sorted(range(len(findings)), key=lambda i: (-findings[i].severity.rank, i))
     keep = min(len(findings), options.sarif_max_results)

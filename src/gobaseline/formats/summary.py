@@ -1,20 +1,24 @@
-"""Markdown for `GITHUB_STEP_SUMMARY` and merge request notes.
+"""Markdown for `GITHUB_STEP_SUMMARY` and merge request notes: the reason for red in its first lines.
 
-Verdict first, then the counts, then per stage a table of findings (severity, rule, location, message) and the
-checks that ran; then the artifacts. Repository text is escaped for Markdown and HTML (`|`, `<`, `&`,
-backticks, emphasis and link characters, `@` mentions, newlines). The document stays under
-`summary_limit_bytes` (UTF-8): when findings do not fit, the rows that do are shown, followed by "N more
-findings not shown".
+Verdict and counts first; then the blocking findings (errors) in one table, grouped by rule; then warnings and
+notes, each folded under `<details>`; then the checks per stage (folded) and the artifacts. A finding reported
+for several targets (same rule, place, severity and message) is one row naming them all. A row's place links to
+`file#Lline` on the forge when `RenderOptions.blob_url` is given (the forge's link base, from `gobaseline.forges`)
+and the place has a line. Repository text is escaped for Markdown and HTML (`|`, `<`, `&`, backticks, emphasis
+and link characters, `@` mentions, newlines). The document stays under `summary_limit_bytes` (UTF-8): when
+findings do not fit, the rows that do are shown (errors first), followed by "N more findings not shown".
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
 
 from gobaseline.formats.logline import CONTROLS, LINE_BREAKS
 from gobaseline.formats.options import RenderOptions
 from gobaseline.formats.text import counts, plural
-from gobaseline.model import Artifact, CheckStatus, Finding, Report, Severity, Stage, Verdict
+from gobaseline.model import Artifact, CheckStatus, Finding, Location, Report, Severity, Stage, Verdict
 from gobaseline.rules import catalogue
 
 HEADLINES = {
@@ -59,19 +63,45 @@ def _size(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def _finding_row(finding: Finding, options: RenderOptions) -> str:
+@dataclass(frozen=True)
+class Row:
+    """One row of a findings table: a finding, and every target it was reported for."""
+
+    finding: Finding
+    targets: tuple[str, ...]
+
+
+def rows(findings: Iterable[Finding]) -> list[Row]:
+    """One row per finding across targets, worst first, grouped by rule (catalogue order), else report order."""
+    merged: dict[tuple[str, Severity, Location | None, str], list[Finding]] = {}
+    for f in findings:
+        merged.setdefault((f.rule_id, f.severity, f.location, f.message), []).append(f)
+    out = [Row(group[0], tuple(sorted({f.target for f in group if f.target}))) for group in merged.values()]
+    return sorted(out, key=lambda r: (-r.finding.severity.rank, r.finding.rule_id))
+
+
+def _place(finding: Finding, options: RenderOptions) -> str:
+    loc = finding.location
+    if loc is None:
+        return f"_{cell(options.fallback_path)}_"
+    text = cell(str(loc))
+    if not options.blob_url or loc.line is None or loc.path.startswith("/") or ".." in loc.path.split("/"):
+        return text
+    return f"[{text}]({options.blob_url}{quote(loc.path, safe='/')}#L{loc.line})"
+
+
+_HEADER = ["| severity | rule | location | targets | message |", "|---|---|---|---|---|"]
+
+
+def _row(row: Row, options: RenderOptions) -> str:
+    finding = row.finding
     rule = catalogue().get(finding.rule_id)
     rule_cell = f"[{finding.rule_id}]({rule.help_uri}) {rule.name}" if rule is not None else cell(finding.rule_id)
-    where = cell(str(finding.location)) if finding.location is not None else f"_{cell(options.fallback_path)}_"
-    message = cell(finding.message)
-    if finding.target:
-        message = f"{cell(finding.target)}: {message}"
-    return f"| {SEVERITY_BADGES[finding.severity]} | {rule_cell} | {where} | {message} |"
-
-
-def _stage_of(finding: Finding) -> Stage | None:
-    rule = catalogue().get(finding.rule_id)
-    return rule.stage if rule is not None else None
+    targets = ", ".join(cell(t) for t in row.targets)
+    return (
+        f"| {SEVERITY_BADGES[finding.severity]} | {rule_cell} | {_place(finding, options)} | {targets} "
+        f"| {cell(finding.message)} |"
+    )
 
 
 def _check_counts(report: Report, stage: Stage) -> str:
@@ -108,6 +138,54 @@ def _artifacts(artifacts: Iterable[Artifact]) -> list[str]:
     return [*lines, ""]
 
 
+def _checks(report: Report) -> list[str]:
+    ran = [stage for stage in Stage if any(c.stage is stage for c in report.checks)]
+    if not ran:
+        return []
+    lines = [f"<details><summary>{plural(len(report.checks), 'check')} by stage</summary>", ""]
+    lines += ["| stage | checks |", "|---|---|"]
+    lines += [f"| {stage.value} | {_check_counts(report, stage)} |" for stage in ran]
+    return [*lines, "", "</details>", ""]
+
+
+_FOLDED = {Severity.WARNING: "🟡 {}", Severity.NOTE: "🔵 {}"}
+
+
+def _section(severity: Severity, count: int) -> tuple[list[str], list[str]]:
+    """The lines before and after the table of one severity's rows."""
+    if severity is Severity.ERROR:
+        return [f"### 🔴 Blocking: {plural(count, 'error')}", ""], [""]
+    title = _FOLDED[severity].format(plural(count, severity.value))
+    return [f"<details><summary>{title}</summary>", ""], ["", "</details>", ""]
+
+
+def _findings(table_rows: Sequence[Row], options: RenderOptions, budget: int) -> tuple[list[str], int]:
+    """The findings sections within `budget` bytes, and how many findings they show."""
+    body: list[str] = []
+    shown = 0
+    for severity in Severity:
+        group = [r for r in table_rows if r.finding.severity is severity]
+        if not group:
+            continue
+        before, after = _section(severity, len(group))
+        cost = _size("\n".join(before + _HEADER + after)) + 2
+        lines: list[str] = []
+        for row in group:
+            line = _row(row, options)
+            if cost + _size(line) + 1 > budget:
+                break
+            lines.append(line)
+            cost += _size(line) + 1
+        if not lines:
+            break
+        body += [*before, *_HEADER, *lines, *after]
+        budget -= cost
+        shown += len(lines)
+        if len(lines) < len(group):
+            break
+    return body, shown
+
+
 def render(report: Report, options: RenderOptions) -> str:
     """The Markdown summary, cut to `options.summary_limit_bytes`."""
     head = [f"## {HEADLINES[report.verdict]}", ""]
@@ -115,45 +193,12 @@ def render(report: Report, options: RenderOptions) -> str:
     if report.targets:
         facts.append(plural(len(report.targets), "target") + ": " + ", ".join(cell(t) for t in report.targets))
     head += [" · ".join(facts), ""]
-    tail = _artifacts(report.artifacts) if report.artifacts else []
+    tail = _checks(report) + (_artifacts(report.artifacts) if report.artifacts else [])
 
-    stages: dict[Stage | None, list[Finding]] = {}
-    for finding in report.findings:
-        stages.setdefault(_stage_of(finding), []).append(finding)
-    ran = {c.stage for c in report.checks}
-
+    table_rows = rows(report.findings)
     budget = options.summary_limit_bytes - _RESERVE - _size("\n".join(head + tail))
-    body: list[str] = []
-    shown = 0
-    full = False
-    for stage in [*Stage, None]:
-        findings = stages.get(stage, [])
-        if not findings and stage not in ran:
-            continue
-        section = [f"### {stage.value if stage is not None else 'other'}", ""]
-        if stage is not None and stage in ran:
-            section += [_check_counts(report, stage), ""]
-        rows: list[str] = []
-        if findings and not full:
-            header = ["| severity | rule | location | message |", "|---|---|---|---|"]
-            cost = _size("\n".join(section + header)) + 2
-            for finding in findings:
-                row = _finding_row(finding, options)
-                if cost + _size(row) + 1 > budget:
-                    full = True
-                    break
-                rows.append(row)
-                cost += _size(row) + 1
-            if rows:
-                section += [*header, *rows, ""]
-        section_size = _size("\n".join(section)) + 1
-        if section_size > budget:
-            full = True
-            break
-        budget -= section_size
-        body += section
-        shown += len(rows)
-    hidden = len(report.findings) - shown
+    body, shown = _findings(table_rows, options, budget)
+    hidden = len(table_rows) - shown
     if hidden:
         body += [
             f"> **{plural(hidden, 'more finding')} not shown** (the summary is limited to "

@@ -102,6 +102,7 @@ def _github(env: Mapping[str, str], token_var: str) -> CIContext:
         change_number=number,
         is_fork=is_fork,
         run_url=f"{server}/{repo}/actions/runs/{run_id}" if repo and run_id else "",
+        blob_url=f"{server}/{repo}/blob/{sarif_sha}/" if repo and sarif_sha else "",
         run_attempt=env.get("GITHUB_RUN_ATTEMPT", ""),
         token_var=token_var,
         token=env.get(token_var, ""),

@@ -19,6 +19,12 @@ def read(env: Mapping[str, str], token_var: str | None = None) -> CIContext | No
     return _gitlab(env, token_var or TOKEN_VAR)
 
 
+def _blob_url(project_url: str, sha: str) -> str:
+    """`https://host/group/project/-/blob/SHA/`: the checked commit's files (CI_COMMIT_SHA, the merge result in
+    merged-results pipelines, whose lines are the ones reported)."""
+    return f"{project_url.rstrip('/')}/-/blob/{sha}/" if project_url and sha else ""
+
+
 def _gitlab(env: Mapping[str, str], token_var: str) -> CIContext:
     sha = env.get("CI_COMMIT_SHA", "")
     iid = env.get("CI_MERGE_REQUEST_IID", "")
@@ -40,6 +46,7 @@ def _gitlab(env: Mapping[str, str], token_var: str) -> CIContext:
         change_number=number,
         is_fork=bool(number is not None and source_project and target_project and source_project != target_project),
         run_url=env.get("CI_JOB_URL", ""),
+        blob_url=_blob_url(env.get("CI_PROJECT_URL", ""), sha),
         token_var=token_var,
         token=env.get(token_var, ""),
     )
