@@ -65,11 +65,12 @@ def gocache() -> Path:
 
 @pytest.fixture(scope="session")
 def image(infra: dict[str, str]) -> str:
-    """The image built from our Dockerfile with podman (layers cached between sessions)."""
+    """The image built from our Dockerfile with podman by the release workflow's build step
+    (scripts/build-image.sh; layers cached between sessions)."""
     start = time.monotonic()
     proc = subprocess.run(
-        ["podman", "build", "-q", "-t", IMAGE, str(REPO)],
-        env=infra,
+        ["bash", str(REPO / "scripts" / "build-image.sh"), IMAGE, "--quiet"],
+        env={**infra, "CONTAINER_ENGINE": "podman"},
         capture_output=True,
         text=True,
         check=False,
