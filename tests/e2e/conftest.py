@@ -23,7 +23,15 @@ from tests.support.examples import LEFT_BY_RUNS
 REPO = Path(__file__).resolve().parents[2]
 INFRA = REPO / "tests" / "e2e" / "infra"
 IMAGE = "localhost/gobaseline:e2e"
-ACTION_FILES = ("action.yml", "Dockerfile", ".dockerignore", "entrypoint.py", "pyproject.toml", "README.md")
+ACTION_FILES = (
+    "action.yml",
+    "Dockerfile",
+    ".dockerignore",
+    "entrypoint.py",
+    "pyproject.toml",
+    "README.md",
+    "requirements/action.txt",
+)
 
 
 def in_ci() -> bool:
@@ -105,6 +113,7 @@ def make_repo(path: Path, *, origin: str, action: bool = False, extra: dict[str,
     shutil.copytree(REPO / "examples" / "hello", path, ignore=LEFT_BY_RUNS)
     if action:
         for name in ACTION_FILES:
+            (path / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO / name, path / name)
         shutil.copytree(REPO / "src", path / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     for rel, text in (extra or {}).items():
