@@ -5,27 +5,40 @@
 #   docker run --rm -v "$PWD:/src" -w /src gobaseline check      # any gobaseline command
 #   docker run --rm -u "$(id -u):$(id -g)" -v "$PWD:/src" -w /src gobaseline check
 #
-# Stages: `go` is the official Go image at a pinned version (only its GOROOT is used), `builder` builds the
-# package as a wheel and installs it with its dependencies into a venv, `git` provides the git binary; the final
-# stage is the slim Python image plus /usr/local/go, that venv and /usr/bin/git. No compiler, wheel, apt list or
-# build-only Python package is left in the final image.
+# Stages: `go` is the official Go image (only its GOROOT is used), `builder` installs the locked dependencies
+# and the package, built as a wheel, into a venv, `git` provides the git binary; the final stage is the slim
+# Python image plus /usr/local/go, that venv and /usr/bin/git. No compiler, wheel, apt list or build-only Python
+# package is left in the final image.
+#
+# The base images are pinned by digest (the tag each digest was taken from is in the comment above it; a new Go
+# release changes GO_VERSION, the tag and the digest together). The Python dependencies are pinned with hashes
+# in requirements/action.txt (scripts/lock-requirements.py writes it from pyproject.toml's pins).
 ARG GO_VERSION=1.27.3
-ARG PYTHON_IMAGE=docker.io/library/python:3.12-slim-bookworm
+# docker.io/library/golang:1.27.3-bookworm
+ARG GO_IMAGE=docker.io/library/golang@sha256:bef4b755bb4b7a543cf1c687107f2524a7f051c320d31c2f7afb590c81a5e040
+# docker.io/library/python:3.12-slim-bookworm
+ARG PYTHON_IMAGE=docker.io/library/python@sha256:8b861d9fd91f8d637ec75fb4896d6ccdc6f5679d8127c2f00cc1388dc97787bb
 
-FROM docker.io/library/golang:${GO_VERSION}-bookworm AS go
+FROM ${GO_IMAGE} AS go
 
 FROM ${PYTHON_IMAGE} AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
+# The venv has no pip of its own: the base image's pip installs into it (`pip --python`). Every file pip
+# installs here is one of the lock's hashes: nothing is resolved at build time.
+COPY requirements/action.txt ./requirements/action.txt
+RUN python -m venv --without-pip /opt/gobaseline \
+    && pip --python /opt/gobaseline/bin/python install --compile --require-hashes --only-binary :all: \
+        --requirement requirements/action.txt
 COPY pyproject.toml README.md ./
 COPY src ./src
-# The venv has no pip of its own: the base image's pip installs into it (`pip --python`).
-# setuptools and pbr come in only as sarif-om's build requirement: nothing imports them at run time.
+# The package itself, without dependencies (they are all in the venv already; `pip check` says so).
+# setuptools and pbr come in only as sarif-om's install requirement: nothing imports them at run time.
 # cryptography (16 MB) comes in through PyGithub's pyjwt[crypto], for GitHub App (JWT) authentication only;
 # gobaseline authenticates with a token, and PyGithub imports it lazily (the act end-to-end test posts with it gone).
 RUN pip wheel --no-deps --wheel-dir /wheels . \
-    && python -m venv --without-pip /opt/gobaseline \
-    && pip --python /opt/gobaseline/bin/python install --compile /wheels/gobaseline-*.whl \
+    && pip --python /opt/gobaseline/bin/python install --compile --no-deps /wheels/gobaseline-*.whl \
+    && pip --python /opt/gobaseline/bin/python check \
     && pip --python /opt/gobaseline/bin/python uninstall -y setuptools pbr cryptography \
     && /opt/gobaseline/bin/gobaseline --version \
     && /opt/gobaseline/bin/python -c "import gobaseline.action, gobaseline.pipeline, gobaseline.forges, sarif_om, github, gitlab"

@@ -52,7 +52,7 @@ def test_gitlab_files_schema(tmp_path: Path) -> None:
     (tmp_path / "component-job.yml").write_text(yaml.safe_dump(job), encoding="utf-8")
     (tmp_path / "component-spec.yml").write_text(yaml.safe_dump(spec), encoding="utf-8")
     files = [str(tmp_path / "component-job.yml"), str(tmp_path / "component-spec.yml")]
-    files += [str(REPO / ".gitlab-ci-template.yml"), *map(str, GITLAB_EXAMPLES)]
+    files += [str(REPO / ".gitlab-ci-template.yml"), str(REPO / ".gitlab-ci.yml"), *map(str, GITLAB_EXAMPLES)]
     _ok([_tool("check-jsonschema"), "--builtin-schema", "vendor.gitlab-ci", *files])
 
 
@@ -77,8 +77,7 @@ def test_dockerfile_lints_clean() -> None:
 def test_dockerfile_pins_go_and_bases() -> None:
     text = (REPO / "Dockerfile").read_text(encoding="utf-8")
     assert "ARG GO_VERSION=1.27.3" in text
-    assert "FROM docker.io/library/golang:${GO_VERSION}-bookworm AS go" in text
-    assert "ARG PYTHON_IMAGE=docker.io/library/python:3.12-slim-bookworm" in text
+    assert "FROM ${GO_IMAGE} AS go" in text
     assert "COPY --from=go /usr/local/go /usr/local/go" in text
     assert "org.opencontainers.image.source" in text
     assert not any(line.startswith("USER") for line in text.splitlines())  # GitHub runs Docker actions as root
@@ -124,23 +123,33 @@ def test_action_inputs_match_the_entrypoint() -> None:
     assert action["branding"]["icon"] and action["branding"]["color"]
 
 
+def _replaced(node: Any, old: str, new: str) -> Any:
+    if isinstance(node, str):
+        return node.replace(old, new)
+    if isinstance(node, list):
+        return [_replaced(n, old, new) for n in node]
+    if isinstance(node, dict):
+        return {k: _replaced(v, old, new) for k, v in node.items()}
+    return node
+
+
+def _component() -> tuple[dict[str, Any], dict[str, Any]]:
+    spec, component = yaml.safe_load_all((REPO / "templates" / "gobaseline.yml").read_text(encoding="utf-8"))
+    (job,) = component.values()
+    return spec["spec"]["inputs"], job
+
+
 def test_template_and_component_run_the_same_job() -> None:
     classic = _load(REPO / ".gitlab-ci-template.yml")
-    spec, component = yaml.safe_load_all((REPO / "templates" / "gobaseline.yml").read_text(encoding="utf-8"))
+    inputs, job_k = _component()
     job_c = classic["gobaseline"]
-    (job_k,) = component.values()
-    for key in ("script", "artifacts", "rules", "allow_failure", "interruptible"):
+    for key in ("script", "artifacts", "interruptible"):
         assert job_c[key] == job_k[key], key
+    # The component's input is the template's variable: an input interpolated whole would be a boolean.
+    mr_input = '"$[[ inputs.merge-request-pipelines ]]"'
+    assert _replaced(job_k["rules"], mr_input, "$GOBASELINE_MR_PIPELINES") == job_c["rules"]
     assert set(job_k["variables"]) <= set(classic["variables"])
-    assert set(spec["spec"]["inputs"]) >= {
-        "stage",
-        "job-name",
-        "image",
-        "targets",
-        "policy",
-        "fail-on",
-        "token-variable",
-    }
+    assert set(inputs) >= {"stage", "job-name", "image", "targets", "policy", "fail-on", "token-variable"}
     assert job_c["artifacts"]["when"] == "always"
     assert job_c["artifacts"]["reports"] == {
         "codequality": "gobaseline-reports/gl-code-quality-report.json",
@@ -148,6 +157,67 @@ def test_template_and_component_run_the_same_job() -> None:
     }
     assert "gobaseline-reports/" in job_c["artifacts"]["paths"]
     assert job_c["image"]["entrypoint"] == [""]
+
+
+def test_gitlab_jobs_fail_closed() -> None:
+    from gobaseline.cli import FAIL_ON
+
+    inputs, job = _component()
+    classic = _load(REPO / ".gitlab-ci-template.yml")
+    # No exit code is allowed to fail: --fail-on is always given, so 2 never comes and 3 (a typo) fails the job.
+    for path in (REPO / "templates" / "gobaseline.yml", REPO / ".gitlab-ci-template.yml", *GITLAB_EXAMPLES):
+        assert "allow_failure" not in path.read_text(encoding="utf-8"), path.name
+    assert '--fail-on "${GOBASELINE_FAIL_ON:-policy}"' in job["script"][0]
+    assert set(inputs["fail-on"]["options"]) == set(FAIL_ON)
+    assert inputs["fail-on"]["default"] == classic["variables"]["GOBASELINE_FAIL_ON"] == "policy"
+    assert classic["variables"]["GOBASELINE_MR_PIPELINES"] == "false"
+    assert inputs["merge-request-pipelines"] == {
+        **inputs["merge-request-pipelines"],
+        "type": "boolean",
+        "default": False,
+    }
+
+
+def test_component_inputs_are_typed_and_their_regexes_hold() -> None:
+    import re
+
+    inputs, _ = _component()
+    for name, spec in inputs.items():
+        assert spec["type"] in ("string", "boolean", "number", "array"), name
+        assert spec["description"], name
+        if "regex" in spec:  # GitLab checks the default too
+            assert re.fullmatch(spec["regex"], spec["default"]), name
+    targets = re.compile(inputs["targets"]["regex"])
+    assert targets.fullmatch("linux/amd64,linux/arm64") and targets.fullmatch("linux/amd64, windows/amd64")
+    for typo in ("linux-amd64", "linux/amd64;", "linux/", "Linux/amd64", "linux/amd64 darwin/arm64"):
+        assert not targets.fullmatch(typo), typo
+    assert re.fullmatch(inputs["working-directory"]["regex"], "services/api")
+    for typo in ("/abs", "", "a b"):
+        assert not re.fullmatch(inputs["working-directory"]["regex"], typo), typo
+    assert not re.fullmatch(inputs["token-variable"]["regex"], "$GOBASELINE_GITLAB_TOKEN")
+
+
+def test_gitlab_jobs_run_in_branch_pipelines_of_go_projects() -> None:
+    _, job = _component()
+    rules = job["rules"]
+    assert rules[0] == {"if": '$GOBASELINE_DISABLED == "true" || $GOBASELINE_DISABLED == "1"', "when": "never"}
+    positive = [r for r in rules if r.get("when") != "never"]
+    assert [r["if"].split(" &&")[0] for r in positive] == [
+        '$CI_PIPELINE_SOURCE == "merge_request_event"',
+        "$CI_COMMIT_BRANCH",
+    ]
+    for rule in positive:
+        assert rule["exists"] == ["**/go.mod", "**/go.work"]
+    assert "merge-request-pipelines" in positive[0]["if"]  # merge request pipelines only when asked for
+
+
+def test_gitlab_examples_and_docs_include_the_component_from_this_instance() -> None:
+    import re
+
+    texts = [p.read_text(encoding="utf-8") for p in (*GITLAB_EXAMPLES, REPO / "templates" / "gobaseline.yml")]
+    texts += [(REPO / name).read_text(encoding="utf-8") for name in ("README.md", "docs/gitlab.md")]
+    lines = [m for t in texts for m in re.findall(r"- component: (\S+)", t)]
+    assert lines and all(line.startswith("$CI_SERVER_FQDN/gobaseline/gobaseline/gobaseline@") for line in lines), lines
 
 
 def test_docs_show_the_minimal_examples_verbatim() -> None:

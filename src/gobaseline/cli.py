@@ -18,6 +18,9 @@ from gobaseline import __version__, console
 from gobaseline.errors import GobaselineError
 from gobaseline.model import ExitCode
 
+FAIL_ON = ["error", "warning", "never", "policy"]
+"""--fail-on's values; `policy` is the policy's fail_on with error for a policy without one (exit codes 0/1)."""
+
 
 def _targets(value: str) -> tuple[str, ...]:
     items = tuple(t.strip() for t in value.split(",") if t.strip())
@@ -67,8 +70,9 @@ def _common(p: argparse.ArgumentParser, *, build: bool) -> None:
     p.add_argument("--output-dir", dest="report_dir", type=Path, help="write each format to a file in DIR")
     p.add_argument(
         "--fail-on",
-        choices=["error", "warning", "never"],
-        help="exit 1 on these findings and 0 otherwise (default: the policy's fail_on, else 0/1/2 by verdict)",
+        choices=FAIL_ON,
+        help="exit 1 on these findings and 0 otherwise; policy: the policy's fail_on, else error "
+        "(default: the policy's fail_on, else 0/1/2 by verdict)",
     )
     if build:
         p.add_argument("--output", dest="output", type=Path, help="directory for the binaries")
@@ -116,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--go", dest="go_command", help="the go command to use")
     p.add_argument("--format", dest="formats", type=_formats, default=("text",))
     p.add_argument("--output-dir", dest="report_dir", type=Path)
-    p.add_argument("--fail-on", choices=["error", "warning", "never"], help="as for check")
+    p.add_argument("--fail-on", choices=FAIL_ON, help="as for check")
 
     p = sub.add_parser("report", help="render a saved JSON report in other formats")
     p.add_argument("report", type=Path, help="a report written with --format json")

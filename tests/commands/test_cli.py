@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from gobaseline.cli import build_parser, main
-from gobaseline.commands.output import exit_code
+from gobaseline.commands.output import exit_code, fail_on_in_force
 from gobaseline.model import ExitCode, Verdict
 from gobaseline.stages.probe_select import stamped_version
 
@@ -28,6 +28,20 @@ from gobaseline.stages.probe_select import stamped_version
 )
 def test_exit_code_follows_verdict_and_fail_on(verdict: Verdict, fail_on: str | None, expected: int) -> None:
     assert exit_code(verdict, fail_on) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "policy", "expected"),
+    [
+        (None, None, None),
+        (None, "warning", "warning"),
+        ("error", "warning", "error"),
+        ("policy", None, "error"),
+        ("policy", "never", "never"),
+    ],
+)
+def test_fail_on_policy_is_the_policys_else_error(given: str | None, policy: str | None, expected: str | None) -> None:
+    assert fail_on_in_force(given, policy) == expected
 
 
 def test_stamped_version_is_read_from_policy_ldflags() -> None:
@@ -124,6 +138,10 @@ def test_check_fail_on_error_passes_a_warnings_only_run(
     assert main(["check", str(tmp_path)]) == ExitCode.WARNINGS
     assert main(["check", str(tmp_path), "--fail-on", "error"]) == ExitCode.PASS
     assert main(["check", str(tmp_path), "--fail-on", "warning"]) == ExitCode.ERRORS
+    assert main(["check", str(tmp_path), "--fail-on", "policy"]) == ExitCode.PASS  # no fail_on: error, never 2
+    (tmp_path / ".gobaseline.yml").write_text("fail_on: warning\n")
+    assert main(["check", str(tmp_path), "--fail-on", "policy"]) == ExitCode.ERRORS
+    assert main(["check", str(tmp_path), "--fail-on", "error"]) == ExitCode.PASS  # the given value wins
 
 
 @pytest.mark.parametrize("key", ["GB404", "gb404", "replace-public-module", "Replace-Public-Module"])

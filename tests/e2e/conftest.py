@@ -23,7 +23,15 @@ from tests.support.examples import LEFT_BY_RUNS
 REPO = Path(__file__).resolve().parents[2]
 INFRA = REPO / "tests" / "e2e" / "infra"
 IMAGE = "localhost/gobaseline:e2e"
-ACTION_FILES = ("action.yml", "Dockerfile", ".dockerignore", "entrypoint.py", "pyproject.toml", "README.md")
+ACTION_FILES = (
+    "action.yml",
+    "Dockerfile",
+    ".dockerignore",
+    "entrypoint.py",
+    "pyproject.toml",
+    "README.md",
+    "requirements/action.txt",
+)
 
 
 def in_ci() -> bool:
@@ -65,11 +73,12 @@ def gocache() -> Path:
 
 @pytest.fixture(scope="session")
 def image(infra: dict[str, str]) -> str:
-    """The image built from our Dockerfile with podman (layers cached between sessions)."""
+    """The image built from our Dockerfile with podman by the release workflow's build step
+    (scripts/build-image.sh; layers cached between sessions)."""
     start = time.monotonic()
     proc = subprocess.run(
-        ["podman", "build", "-q", "-t", IMAGE, str(REPO)],
-        env=infra,
+        ["bash", str(REPO / "scripts" / "build-image.sh"), IMAGE, "--quiet"],
+        env={**infra, "CONTAINER_ENGINE": "podman"},
         capture_output=True,
         text=True,
         check=False,
@@ -104,6 +113,7 @@ def make_repo(path: Path, *, origin: str, action: bool = False, extra: dict[str,
     shutil.copytree(REPO / "examples" / "hello", path, ignore=LEFT_BY_RUNS)
     if action:
         for name in ACTION_FILES:
+            (path / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO / name, path / name)
         shutil.copytree(REPO / "src", path / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     for rel, text in (extra or {}).items():

@@ -28,6 +28,7 @@ def _action_cache(cache: Path) -> None:
     action = cache / "gobaseline-gobaseline@v0.1.0"
     action.mkdir(parents=True)
     for name in ACTION_FILES:
+        (action / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, action / name)
     shutil.copytree(REPO / "src", action / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     git(action, "init", "-q")

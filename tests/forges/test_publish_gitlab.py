@@ -89,6 +89,24 @@ def test_branch_pipeline_posts_a_status_and_no_note(gitlab_api: FakeGitLab, tmp_
     result, _ = run(gitlab_api, tmp_path, mr=False)
     assert [p.kind for p in result.posted] == ["status"]
     assert gitlab_api.statuses[0]["sha"] == MERGE_SHA  # CI_COMMIT_SHA outside merge requests
+    assert gitlab_api.statuses[0]["pipeline_id"] == 1234  # this pipeline's, not the newest on the commit
+
+
+def test_a_merged_results_pipeline_names_no_pipeline(gitlab_api: FakeGitLab, tmp_path: Path) -> None:
+    # The pipeline runs on a merge commit; the status goes to the source head, which that pipeline does not run.
+    run(gitlab_api, tmp_path)
+    (request,) = [r for r in gitlab_api.requests if r.route == "create-status"]
+    assert "pipeline_id" not in request.body
+
+
+def test_a_merge_request_pipeline_on_the_source_head_names_its_pipeline(gitlab_api: FakeGitLab, tmp_path: Path) -> None:
+    from gobaseline.forges.gitlab.context import read
+
+    env = gitlab_env(gitlab_api)
+    del env["CI_MERGE_REQUEST_SOURCE_BRANCH_SHA"]  # GitLab sets it in merged-results pipelines only
+    ctx = read(env)
+    assert ctx is not None and ctx.head_sha == MERGE_SHA and ctx.pipeline_id == 1234
+    assert read({**env, "CI_PIPELINE_ID": "x"}).pipeline_id is None  # type: ignore[union-attr]
 
 
 FAULTS = {

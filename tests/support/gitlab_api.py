@@ -109,7 +109,7 @@ class FakeGitLab(ContractServer):
             "finished_at": None,
             "allow_failure": False,
             "coverage": None,
-            "pipeline_id": 1,
+            "pipeline_id": body.get("pipeline_id", 1),
             "author": BOT,
         }
         self.statuses.append(status)
@@ -170,6 +170,7 @@ def gitlab_env(fake: FakeGitLab, *, mr: bool = True, fork: bool = False, token: 
         "CI_COMMIT_SHA": MERGE_SHA,
         "CI_COMMIT_REF_NAME": "feature",
         "CI_JOB_URL": "https://gitlab.example.com/octo/hello/-/jobs/99",
+        "CI_PIPELINE_ID": "1234",
         "CI_PIPELINE_SOURCE": "merge_request_event" if mr else "push",
     }
     if mr:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from gobaseline import pipeline, rollout
-from gobaseline.commands.output import emit, exit_code
+from gobaseline.commands.output import emit, exit_code, fail_on_in_force
 from gobaseline.model import ExitCode
 
 
@@ -51,4 +51,4 @@ def run(options: Options) -> ExitCode:
     """Run the stages, print or write the report, return the exit code."""
     result = pipeline.run(options.pipeline_options())
     emit(result.report, options.formats, options.report_dir, result.context)
-    return exit_code(result.report.verdict, options.fail_on or result.policy.fail_on)
+    return exit_code(result.report.verdict, fail_on_in_force(options.fail_on, result.policy.fail_on))

@@ -111,6 +111,14 @@ def emit(
     return written
 
 
+def fail_on_in_force(given: str | None, policy: str | None) -> str | None:
+    """The fail-on a run obeys: `given` when it names one; `policy` (what CI jobs pass, so that they never see exit
+    2) the policy's fail_on, else error; nothing given the policy's, else None (0/1/2 by the verdict)."""
+    if given == "policy":
+        return policy or "error"
+    return given or policy
+
+
 def exit_code(verdict: Verdict, fail_on: str | None) -> ExitCode:
     """0/1/2 by the verdict; with `fail_on`, 1 when the run should fail and 0 otherwise."""
     if fail_on is None:

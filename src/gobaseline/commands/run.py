@@ -14,6 +14,7 @@ from gobaseline.commands import check
 from gobaseline.commands.output import (
     REPORT_FORMATS,
     exit_code,
+    fail_on_in_force,
     log_written,
     print_format,
     render_options,
@@ -52,7 +53,7 @@ def execute(options: Options) -> Outcome:
     formats = tuple(dict.fromkeys((*REPORT_FORMATS, *options.formats)))
     files = write_reports(report, formats, report_dir, render_options(report, ctx, environ))
     ci = detect(environ)
-    fail_on = options.fail_on or result.policy.fail_on
+    fail_on = fail_on_in_force(options.fail_on, result.policy.fail_on)
     if options.publish and ci.forge != "none":
         from gobaseline.forges import PublishOptions, publish
 

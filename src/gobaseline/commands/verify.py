@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gobaseline import __version__
-from gobaseline.commands.output import emit, exit_code
+from gobaseline.commands.output import emit, exit_code, fail_on_in_force
 from gobaseline.errors import GobaselineError
 from gobaseline.model import ExitCode, Report
 
@@ -56,4 +56,4 @@ def run(options: Options) -> ExitCode:
         policy_source=policy.source,
     )
     emit(report, options.formats, options.report_dir)
-    return exit_code(report.verdict, options.fail_on or policy.fail_on)
+    return exit_code(report.verdict, fail_on_in_force(options.fail_on, policy.fail_on))

@@ -51,6 +51,9 @@ class CIContext:
     """Where the checked commit's files are shown on the forge, ending in `/`: `PATH#LLINE` is a line of PATH."""
     run_attempt: str = ""
     """GITHUB_RUN_ATTEMPT: a re-run of the workflow gets a check run of its own."""
+    pipeline_id: int | None = None
+    """GitLab: CI_PIPELINE_ID when the status goes to the pipeline's own commit, so that it joins this pipeline
+    and not another one on the same commit (a merged-results pipeline's commit is not the source head)."""
     token_var: str = ""
     token: str = field(default="", repr=False)
     """The API token's value. Never printed, logged or written; `publish` masks it first."""

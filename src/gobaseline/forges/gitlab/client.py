@@ -70,14 +70,16 @@ class GitLab:
         self._gl.session.close()
 
     def commit_status(self, name: str, state: str, description: str) -> Posted:
-        """POST /projects/:id/statuses/:sha on the MR source head (or the pipeline's commit)."""
-        data = {
+        """POST /projects/:id/statuses/:sha on the MR source head (or the pipeline's commit, naming the pipeline)."""
+        data: dict[str, str | int] = {
             "state": state,
             "name": name,
             "description": description[:DESCRIPTION_LIMIT],
         }
         if self.ctx.run_url:
             data["target_url"] = self.ctx.run_url
+        if self.ctx.pipeline_id is not None:
+            data["pipeline_id"] = self.ctx.pipeline_id  # this pipeline, not the newest one on the commit
         commit = self._project.commits.get(self.ctx.head_sha, lazy=True)
         for attempt in range(2):
             try:

@@ -34,6 +34,7 @@ def _gitlab(env: Mapping[str, str], token_var: str) -> CIContext:
     head_sha = env.get("CI_MERGE_REQUEST_SOURCE_BRANCH_SHA") or sha
     source_project = env.get("CI_MERGE_REQUEST_SOURCE_PROJECT_ID", "")
     target_project = env.get("CI_MERGE_REQUEST_PROJECT_ID", "")
+    pipeline = env.get("CI_PIPELINE_ID", "")
     return CIContext(
         forge=ForgeKind.GITLAB,
         api_url=env.get("CI_API_V4_URL", "").rstrip("/"),
@@ -47,6 +48,9 @@ def _gitlab(env: Mapping[str, str], token_var: str) -> CIContext:
         is_fork=bool(number is not None and source_project and target_project and source_project != target_project),
         run_url=env.get("CI_JOB_URL", ""),
         blob_url=_blob_url(env.get("CI_PROJECT_URL", ""), sha),
+        # GitLab puts a status in the newest pipeline of its commit unless told which; a merged-results pipeline
+        # runs on a merge commit, so the source head's status cannot join it and names no pipeline.
+        pipeline_id=int(pipeline) if pipeline.isdigit() and head_sha == sha else None,
         token_var=token_var,
         token=env.get(token_var, ""),
     )
