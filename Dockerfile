@@ -10,14 +10,17 @@
 # Python image plus /usr/local/go, that venv and /usr/bin/git. No compiler, wheel, apt list or build-only Python
 # package is left in the final image.
 #
-# The base images are pinned by digest (the tag each digest was taken from is in the comment above it; a new Go
-# release changes GO_VERSION, the tag and the digest together). The Python dependencies are pinned with hashes
-# in requirements/action.txt (scripts/lock-requirements.py writes it from pyproject.toml's pins).
+# The base images are named by tag here, so the Dockerfile builds anywhere the tags resolve. Releases pin them:
+# `scripts/build-image.sh TAG --pin` (the release workflow's build) resolves each tag to its registry digest
+# (scripts/pin-bases.py), builds with `--build-arg GO_IMAGE=docker.io/library/golang@sha256:...` and the like,
+# and records tag and digest as labels (`org.opencontainers.image.base.name` / `.base.digest` for the Python
+# base, `io.github.gobaseline.go-image.name` / `.digest` for Go). A build of your own pins the same way, or by
+# passing those `--build-arg`s. A new Go release changes GO_VERSION and the Go tag together. The Python
+# dependencies are pinned with hashes in requirements/action.txt (scripts/lock-requirements.py writes it from
+# pyproject.toml's pins).
 ARG GO_VERSION=1.27.3
-# docker.io/library/golang:1.27.3-bookworm
-ARG GO_IMAGE=docker.io/library/golang@sha256:bef4b755bb4b7a543cf1c687107f2524a7f051c320d31c2f7afb590c81a5e040
-# docker.io/library/python:3.12-slim-bookworm
-ARG PYTHON_IMAGE=docker.io/library/python@sha256:8b861d9fd91f8d637ec75fb4896d6ccdc6f5679d8127c2f00cc1388dc97787bb
+ARG GO_IMAGE=docker.io/library/golang:1.27.3-bookworm
+ARG PYTHON_IMAGE=docker.io/library/python:3.12-slim-bookworm
 
 FROM ${GO_IMAGE} AS go
 
