@@ -167,5 +167,5 @@ def test_go_env_answers_every_name(go: Go) -> None:
 def test_only_golang_starts_go_and_only_git_py_starts_git() -> None:
     src = Path(__file__).resolve().parents[2] / "src" / "gobaseline"
     starters = {p.relative_to(src).as_posix() for p in src.rglob("*.py") if "subprocess" in p.read_text("utf-8")}
-    # stages/probe.py starts the binary that was built, never go or git.
-    assert starters == {"golang/gotool.py", "git.py", "stages/probe.py"}
+    # stages/probe.py starts the binary that was built and disks/smart.py runs smartctl, never go or git.
+    assert starters == {"golang/gotool.py", "git.py", "stages/probe.py", "disks/smart.py"}
