@@ -60,6 +60,7 @@ class RenderOptions:
 
 
 def _inside(base: Path, path: str) -> Path | None:
+    """`base / path` resolved, when it is a regular file inside `base`."""
     try:
         target = (base / path).resolve()
         return target if target.is_relative_to(base) and target.is_file() else None
@@ -107,6 +108,13 @@ def heads_under(root: Path) -> SourceReader:
 
 
 def files_under(root: Path) -> Callable[[str], bool]:
-    """A `source_is_file` for `root`: True for a regular file inside it, without reading it."""
+    """A `source_is_file` for `root`: True for a regular file inside it, without reading it (asked once a path)."""
     base = root.resolve()
-    return lambda path: _inside(base, path) is not None
+    known: dict[str, bool] = {}
+
+    def is_file(path: str) -> bool:
+        if path not in known:
+            known[path] = _inside(base, path) is not None
+        return known[path]
+
+    return is_file

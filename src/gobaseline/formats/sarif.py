@@ -240,7 +240,8 @@ def _log(report: Report, options: RenderOptions, findings: Sequence[Finding], om
 
 
 def _dumps(data: dict[str, Any]) -> str:
-    return json.dumps(data, indent=2, ensure_ascii=True) + "\n"
+    # Compact: a machine reads it (code scanning's limit is on its size), and only then does Python's C encoder run.
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=True) + "\n"
 
 
 def render(report: Report, options: RenderOptions) -> str:
