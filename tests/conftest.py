@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -78,3 +79,47 @@ def example(tmp_path: Path) -> Iterator[Path]:
     dst = tmp_path / "hello"
     copy_example("hello", dst)
     yield dst
+
+
+# -- generated cases: counted as they run, one summary line in CI output -------------------------------------------
+
+GENERATED: Counter[str] = Counter()
+"""Cases run per input class: each example hypothesis ran, and each run of a parametrized `generated` test."""
+
+
+def generated_class(item: pytest.Item) -> str:
+    """The input class a test's cases count under: its `generated` mark, else its module's name."""
+    mark = item.get_closest_marker("generated")
+    if mark is not None and mark.args:
+        return str(mark.args[0])
+    return item.path.stem.removeprefix("test_")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Wrap the body of every hypothesis test so that each example it runs is counted under its class."""
+    for item in items:
+        handle = getattr(getattr(item, "obj", None), "hypothesis", None)
+        if handle is None or getattr(handle.inner_test, "counts_as", None) is not None:
+            continue
+        inner: Callable[..., Any] = handle.inner_test
+        name = generated_class(item)
+
+        def counted(*args: Any, _inner: Callable[..., Any] = inner, _name: str = name, **kwargs: Any) -> Any:
+            GENERATED[_name] += 1
+            return _inner(*args, **kwargs)
+
+        counted.counts_as = name  # type: ignore[attr-defined]
+        handle.inner_test = counted
+
+
+def pytest_runtest_call(item: pytest.Item) -> None:
+    """A `generated` test without hypothesis (a parametrized table) counts one case per run."""
+    if item.get_closest_marker("generated") and getattr(getattr(item, "obj", None), "hypothesis", None) is None:
+        GENERATED[generated_class(item)] += 1
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """One line with the generated cases of every class that ran, so the numbers show in CI output."""
+    if GENERATED:
+        counts = ", ".join(f"{name} {n}" for name, n in sorted(GENERATED.items()))
+        terminalreporter.write_line(f"generated cases: {counts} (total {sum(GENERATED.values())})")

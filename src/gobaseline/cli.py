@@ -12,7 +12,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TextIO, cast
 
 from gobaseline import __version__, console
 from gobaseline.errors import GobaselineError
@@ -90,6 +90,11 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(ExitCode.INTERNAL, f"{self.prog}: error: {message}\n")
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # Usage, help and errors name what the user typed: through the one writer, like every other line.
+        if message:
+            console.say(message.rstrip("\n"), cast("TextIO", file or sys.stderr))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -14,6 +14,8 @@ Policy values, go.mod content, paths and compiler output all reach our lines, so
   would read as a command; there the document's own escape is used, so it parses to the same content.
 - a secret (the forge token, `secret`) is scrubbed from every line, with any piece of it of `FRAGMENT` or more
   characters: only the `::add-mask::` line names it.
+- a console that cannot encode a character (cp1252 or ascii, `PYTHONIOENCODING`, or a lone surrogate that
+  `os.fsdecode` made of a file name) gets it replaced (`?`), never an error.
 """
 
 from __future__ import annotations
@@ -102,8 +104,18 @@ def safe_lines(text: str) -> list[str]:
 
 
 def _write(lines: Iterable[str], stream: TextIO) -> None:
+    _emit("".join(_scrubbed(line) + "\n" for line in lines), stream)
+
+
+def _emit(text: str, stream: TextIO) -> None:
+    """Write `text` and flush; what the stream cannot encode is replaced (a text stream encodes all of a write
+    before any of it goes out, so a refused write printed nothing)."""
     with _lock:
-        stream.write("".join(_scrubbed(line) + "\n" for line in lines))
+        try:
+            stream.write(text)
+        except UnicodeEncodeError:
+            encoding = getattr(stream, "encoding", None) or "utf-8"
+            stream.write(text.encode(encoding, errors="replace").decode(encoding, errors="replace"))
         stream.flush()
 
 
@@ -129,9 +141,7 @@ def mask(value: str, stream: TextIO) -> None:
     from gobaseline.forges.github.commands import escape_data
 
     if value:
-        with _lock:
-            stream.write(f"::add-mask::{escape_data(value)}\n")
-            stream.flush()
+        _emit(f"::add-mask::{escape_data(value)}\n", stream)
         secret(value)
 
 
@@ -155,10 +165,7 @@ def document(text: str, syntax: Syntax, stream: TextIO | None = None) -> None:
         line = raw.replace("##[", bracket)
         lead = len(line) - len(line.lstrip())
         out.append(line[:lead] + colon + line[lead + 1 :] if line.startswith("::", lead) else line)
-    with _lock:
-        target = stream or sys.stdout
-        target.write(_scrubbed("".join(out)))
-        target.flush()
+    _emit(_scrubbed("".join(out)), stream or sys.stdout)
 
 
 class _Handler(logging.Handler):

@@ -61,7 +61,8 @@ class RefusedPath(FileAccessError):
     an oversized one where it reads."""
 
 
-def _kind(mode: int) -> str:
+def kind_of(mode: int) -> str:
+    """What a file of this mode is, for messages: "a FIFO", "a directory", ..."""
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
@@ -127,7 +128,7 @@ def _walk(start: Path, parts: list[str], *, create: bool) -> int:
 
 def _lstat_kind(path: Path) -> str:
     try:
-        return _kind(os.lstat(path).st_mode)
+        return kind_of(os.lstat(path).st_mode)
     except OSError:
         return "not a directory"
 
@@ -169,7 +170,7 @@ def _replace_in(dir_fd: int, name: str, data: bytes, target: Path) -> None:
         pass
     else:
         if not stat.S_ISREG(mode):
-            raise RefusedPath(f"is {_kind(mode)}, not a regular file: gobaseline does not write it", path=str(target))
+            raise RefusedPath(f"is {kind_of(mode)}, not a regular file: gobaseline does not write it", path=str(target))
     # A fresh unpredictable name, created exclusively: a link planted at any name cannot redirect the write.
     tmp = f".{name}.{secrets.token_hex(8)}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -195,8 +196,9 @@ def _replace_in(dir_fd: int, name: str, data: bytes, target: Path) -> None:
 
 
 def write_text(path: Path, text: str, *, root: Path | None = None) -> None:
-    """`write_bytes` of `text` encoded as UTF-8 (newlines as given)."""
-    write_bytes(path, text.encode("utf-8"), root=root)
+    """`write_bytes` of `text` encoded as UTF-8 (newlines as given); a lone surrogate (what `os.fsdecode` makes
+    of a file name that is not UTF-8) is written as its backslash escape, so the file stays valid UTF-8."""
+    write_bytes(path, text.encode("utf-8", errors="backslashreplace"), root=root)
 
 
 def read_bytes(path: Path, *, limit: int, what: str) -> bytes:
@@ -237,7 +239,7 @@ def read_bytes(path: Path, *, limit: int, what: str) -> bytes:
 
 def _check_readable(st: os.stat_result, path: Path, limit: int, what: str) -> None:
     if not stat.S_ISREG(st.st_mode):
-        raise RefusedPath(f"the {what} is {_kind(st.st_mode)}, not a regular file", path=str(path))
+        raise RefusedPath(f"the {what} is {kind_of(st.st_mode)}, not a regular file", path=str(path))
     if st.st_size > limit:
         raise RefusedPath(f"the {what} has {st.st_size} bytes, more than the limit of {limit}", path=str(path))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable, Hashable
+from pathlib import Path
 from typing import TypeVar
 
 import pytest
@@ -190,3 +191,22 @@ def test_started_at_ignores_unzoned_or_empty() -> None:
     a = Report("0.1.0", "/src", started_at="")
     b = Report("0.1.0", "/src", started_at="2026-01-15T10:00:00")
     assert merge([a, b]).started_at == ""
+
+
+@pytest.mark.parametrize("plant", ["file-link", "dir-link"])
+def test_merge_never_writes_through_a_planted_link(tmp_path: Path, plant: str) -> None:
+    from gobaseline.cli import main
+
+    victim = tmp_path / "outside" / "victim"
+    victim.parent.mkdir()
+    victim.write_text("precious\n")
+    saved = tmp_path / "a.json"
+    saved.write_text(json_report.dumps(sample_report()))
+    out = tmp_path / "merged" / "report.json"
+    if plant == "file-link":
+        out.parent.mkdir()
+        out.symlink_to(victim)
+    else:
+        out.parent.symlink_to(victim.parent)
+    assert main(["merge", str(saved), "-o", str(out)]) == 3
+    assert victim.read_text() == "precious\n" and sorted(p.name for p in victim.parent.iterdir()) == ["victim"]

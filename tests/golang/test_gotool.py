@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from gobaseline.errors import GoCommandError
-from gobaseline.golang.gotool import Go, duration, find_go, iter_json_stream, parse_env_file, user_env_file
+from gobaseline.golang.goenv import parse_env_file, user_env_file
+from gobaseline.golang.gotool import Go, duration, find_go, iter_json_stream
 from tests.support.toolchains import fake_go
 
 

@@ -10,6 +10,7 @@ import stat
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
@@ -93,13 +94,13 @@ def test_runs_go_once(module: Path, env: dict[str, str], monkeypatch: pytest.Mon
     import subprocess
 
     calls: list[list[str]] = []
-    real = subprocess.run
 
-    def counting(cmd: list[str], *a: object, **kw: object) -> object:
-        calls.append([str(c) for c in cmd])
-        return real(cmd, *a, **kw)  # type: ignore[call-overload]
+    class Counting(subprocess.Popen):  # type: ignore[type-arg]
+        def __init__(self, cmd: list[str], *a: Any, **kw: Any) -> None:
+            calls.append([str(c) for c in cmd])
+            super().__init__(cmd, *a, **kw)
 
-    monkeypatch.setattr(subprocess, "run", counting)
+    monkeypatch.setattr(subprocess, "Popen", Counting)  # every way of running a command starts one
     toolchain.run(make_ctx(module, go=Go.discover(environ=env)))
     assert [c[1:3] for c in calls] == [["env", "-json"]]  # one go call: `go env -json NAMES...`
 

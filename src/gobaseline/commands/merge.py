@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from gobaseline import safefs
 from gobaseline.commands.output import log
 from gobaseline.model import Artifact, CheckRecord, ExitCode, Finding, Report, Stage
 
@@ -138,7 +139,7 @@ def run(options: Options) -> ExitCode:
     from gobaseline.formats.json_report import dumps, load
 
     merged = merge([load(p) for p in options.reports])
-    options.output.parent.mkdir(parents=True, exist_ok=True)
-    options.output.write_text(dumps(merged), encoding="utf-8")
+    safefs.ensure_dir(options.output.parent)  # a planted link on the way, or as the file, is refused
+    safefs.write_text(options.output, dumps(merged))
     log(f"gobaseline: merged {len(options.reports)} reports into {options.output}: {merged.verdict.value}")
     return merged.verdict.exit_code

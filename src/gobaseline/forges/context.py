@@ -57,6 +57,9 @@ class CIContext:
     token_var: str = ""
     token: str = field(default="", repr=False)
     """The API token's value. Never printed, logged or written; `publish` masks it first."""
+    event_problem: str = ""
+    """Why the event payload could not be used (unreadable, not JSON, a value of the wrong type), "" when it
+    could."""
 
     @property
     def is_change_request(self) -> bool:

@@ -273,6 +273,8 @@ def summary_text(report: Report, files: Mapping[str, Path]) -> str:
 def finish(ctx: CIContext, log: Log, posted: list[Posted], failures: list[str]) -> PublishResult:
     """The result of one publish: when something failed, one notice line and one GB003 note saying all of it."""
     findings: tuple[Finding, ...] = ()
+    if failures and ctx.event_problem:
+        failures = [*failures, f"The CI event payload was not used: {ctx.event_problem}."]
     if failures:
         message = log.scrub(" ".join(failures))
         log.notice(message)

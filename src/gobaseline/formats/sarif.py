@@ -103,8 +103,8 @@ def _rule_descriptor(rule: Rule) -> Any:
 def artifact_uri(path: str) -> tuple[str, str | None]:
     """A finding's file as (URI, base id): relative paths against %SRCROOT%, absolute ones as file URIs."""
     if path.startswith("/"):
-        return "file://" + quote(path, safe="/"), None
-    return quote(path, safe="/"), SRCROOT
+        return "file://" + quote(path, safe="/", errors="surrogateescape"), None
+    return quote(path, safe="/", errors="surrogateescape"), SRCROOT
 
 
 def _utc(timestamp: str) -> str | None:
@@ -209,7 +209,7 @@ def _log(report: Report, options: RenderOptions, findings: Sequence[Finding], om
             )
         )
     srcroot = (
-        om.ArtifactLocation(uri="file://" + quote(report.root.rstrip("/"), safe="/") + "/")
+        om.ArtifactLocation(uri="file://" + quote(report.root.rstrip("/"), safe="/", errors="surrogateescape") + "/")
         if report.root and PurePosixPath(report.root).is_absolute()
         else om.ArtifactLocation(description=om.Message(text="The repository root."))
     )

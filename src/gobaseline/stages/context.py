@@ -22,15 +22,26 @@ def repository_root(module_dir: Path) -> Path:
 
 
 def discover_go(explicit: str | None, environ: Mapping[str, str]) -> Go | None:
-    """The toolchain to use, or None when there is none (the toolchain stage reports GB112)."""
+    """The toolchain to use, or None when there is none on PATH (the toolchain stage reports GB112).
+
+    Raises GoCommandError for a `--go` (`explicit`) that is not a go command that answers, and FileAccessError
+    for a go env file (GOENV) that cannot be read safely: a FIFO, a device, a directory, a huge file."""
     from gobaseline.golang.gotool import Go
 
     try:
-        return Go.discover(explicit, environ)
+        go = Go.discover(explicit, environ)
     except GoCommandError:
         if explicit:
             raise
         return None
+    if explicit:
+        # A go command the user named must answer (`go env`, bounded in time and size), or the run stops here
+        # with one line naming it: a directory, a script that hangs or prints garbage is a usage error.
+        try:
+            go.env  # noqa: B018
+        except GoCommandError as e:
+            raise GoCommandError(f"--go {explicit!r} is not a working go command: {e.message}") from e
+    return go
 
 
 def make_context(

@@ -166,15 +166,16 @@ def _placement(ctx: Context, out: Path) -> str | None:
 def _prepare(ctx: Context, out: Path, result: StageResult) -> str | None:
     """Create the output directory when missing, prove it writable, and make it ignore itself in git (so a build
     inside the checkout leaves the tree clean: `vcs.modified` stays false and the same source gives the same
-    binary)."""
+    binary). A link planted as the .gitignore is refused (safefs), not taken for one."""
     problem = _ensure_dir(ctx, out, result) or _probe_write(out)
-    if problem is None and _inside(out, ctx.repo_root) and not (out / ".gitignore").exists():
+    ignore = out / ".gitignore"
+    if problem is None and _inside(out, ctx.repo_root) and (ignore.is_symlink() or not ignore.is_file()):
         from gobaseline import safefs
 
         try:
-            safefs.write_text(out / ".gitignore", "# Written by gobaseline: this directory holds build output.\n*\n")
+            safefs.write_text(ignore, "# Written by gobaseline: this directory holds build output.\n*\n")
         except safefs.FileAccessError as e:
-            return f"Cannot write {ctx.rel(out / '.gitignore')}: {e.message}."
+            return f"Cannot write {ctx.rel(ignore)}: {e.message}."
     return problem
 
 

@@ -16,7 +16,9 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from gobaseline.errors import GobaselineError, GoModError
-from gobaseline.golang.gotool import goroot_from_files, goroot_of, parse_env_file, real_path
+from gobaseline.golang.goenv import read_env_file
+from gobaseline.golang.goroot import goroot_from_files, real_path
+from gobaseline.golang.gotool import goroot_of
 from gobaseline.golang.releases import Baseline, GoVersion, Releases
 from gobaseline.model import Finding, Stage
 from gobaseline.rules import rule
@@ -287,11 +289,7 @@ def _goenv_file(env: Mapping[str, str]) -> tuple[Path, dict[str, str]] | None:
     if not name or name == "off":
         return None
     path = Path(name)
-    try:
-        data = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    return path, parse_env_file(data)
+    return path, read_env_file(path)
 
 
 def _check_gopath(
