@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gobaseline import safefs
 from gobaseline.errors import GoModError
 from gobaseline.golang import buildlist, download, vendor
 from gobaseline.golang import modfile as gomod
@@ -95,10 +96,8 @@ def prepare(ctx: Context) -> Prepared:
             if now != data:
                 if data is None:
                     p.unlink()
-                else:
-                    tmp = p.with_name(p.name + ".gobaseline-restore")
-                    tmp.write_bytes(data)
-                    tmp.replace(p)
+                else:  # a private temporary name, never through a link planted beside go.mod
+                    safefs.write_bytes(p, data)
 
 
 def download_all(go: Go, module_dir: Path, mod: gomod.GoMod | None) -> tuple[GoResult, ...]:

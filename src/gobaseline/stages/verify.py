@@ -409,7 +409,7 @@ def _write_manifest(built: BuildOutput, entries: list[dict[str, Any]], result: S
     sums, manifest = built.out_root / SUMS_NAME, built.out_root / MANIFEST_NAME
     with result.check("manifest") as found:
         try:
-            built.out_root.mkdir(parents=True, exist_ok=True)
+            safefs.ensure_dir(built.out_root)
             _atomic_write(sums, "".join(f"{e['sha256']}  {e['path']}\n" for e in entries))
             document = {**built.manifest, "build_time": build_time, "artifacts": entries}
             _atomic_write(manifest, json.dumps(document, indent=2) + "\n")
