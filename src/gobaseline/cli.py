@@ -7,16 +7,30 @@ Exit codes: 0 pass, 1 blocking findings, 2 warnings only, 3 user or internal err
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
-import traceback
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any, NoReturn
 
-from gobaseline import __version__, console
-from gobaseline.errors import GobaselineError
-from gobaseline.model import ExitCode
+from gobaseline import __version__
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (mypy knows the name)
+if TYPE_CHECKING:
+    import datetime as dt
+    from pathlib import Path
+    from typing import Any, NoReturn
+
+    from gobaseline.model import ExitCode
+
+# `--version` and `--help` import nothing beyond argparse: every other import waits for the command that needs it
+# (tests/commands/test_lazy_imports.py). Exit codes are spelled as numbers here for that reason.
+_INTERNAL = 3
+_INTERRUPTED = 130
+
+
+def _path(value: str) -> Path:
+    from pathlib import Path
+
+    return Path(value)
+
 
 FAIL_ON = ["error", "warning", "never", "policy"]
 """--fail-on's values; `policy` is the policy's fail_on with error for a policy without one (exit codes 0/1)."""
@@ -43,6 +57,8 @@ def _formats(value: str) -> tuple[str, ...]:
 
 
 def _date(value: str) -> dt.date:
+    import datetime as dt
+
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
@@ -50,12 +66,12 @@ def _date(value: str) -> dt.date:
 
 
 def _module(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", nargs="?", default=".", type=Path, help="the Go module directory (default: .)")
-    p.add_argument("--policy", type=Path, help="policy file (default: .gobaseline.yml in the module, if any)")
+    p.add_argument("path", nargs="?", default=".", type=_path, help="the Go module directory (default: .)")
+    p.add_argument("--policy", type=_path, help="policy file (default: .gobaseline.yml in the module, if any)")
     p.add_argument("--targets", type=_targets, help="GOOS/GOARCH list, comma-separated")
     p.add_argument("--go", dest="go_command", help="the go command to use (default: the first on PATH)")
     p.add_argument(
-        "--baseline", type=Path, help="baseline file (default: the policy's baseline, else .gobaseline-baseline.json)"
+        "--baseline", type=_path, help="baseline file (default: the policy's baseline, else .gobaseline-baseline.json)"
     )
 
 
@@ -67,7 +83,7 @@ def _common(p: argparse.ArgumentParser, *, build: bool) -> None:
     p.add_argument(
         "--format", dest="formats", type=_formats, default=("text",), help="output format(s), comma-separated"
     )
-    p.add_argument("--output-dir", dest="report_dir", type=Path, help="write each format to a file in DIR")
+    p.add_argument("--output-dir", dest="report_dir", type=_path, help="write each format to a file in DIR")
     p.add_argument(
         "--fail-on",
         choices=FAIL_ON,
@@ -75,7 +91,7 @@ def _common(p: argparse.ArgumentParser, *, build: bool) -> None:
         "(default: the policy's fail_on, else 0/1/2 by verdict)",
     )
     if build:
-        p.add_argument("--output", dest="output", type=Path, help="directory for the binaries")
+        p.add_argument("--output", dest="output", type=_path, help="directory for the binaries")
         p.add_argument(
             "--package",
             dest="packages",
@@ -89,7 +105,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
-        self.exit(ExitCode.INTERNAL, f"{self.prog}: error: {message}\n")
+        self.exit(_INTERNAL, f"{self.prog}: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -103,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="run the admission checks and the go.mod policy")
     _common(p, build=False)
-    p.add_argument("--output", dest="output", type=Path, help="the build output directory to check")
+    p.add_argument("--output", dest="output", type=_path, help="the build output directory to check")
 
     p = sub.add_parser("build", help="check, then build hardened binaries and verify them")
     _common(p, build=True)
@@ -114,26 +130,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-publish", action="store_true", help="write files only, post nothing to the forge")
 
     p = sub.add_parser("verify", help="verify Go binaries from the files themselves")
-    p.add_argument("binaries", nargs="+", type=Path, help="binaries to verify")
-    p.add_argument("--policy", type=Path, help="policy file")
-    p.add_argument("--manifest", type=Path, help="build manifest to compare each binary with")
+    p.add_argument("binaries", nargs="+", type=_path, help="binaries to verify")
+    p.add_argument("--policy", type=_path, help="policy file")
+    p.add_argument("--manifest", type=_path, help="build manifest to compare each binary with")
     p.add_argument("--go", dest="go_command", help="the go command to use")
     p.add_argument("--format", dest="formats", type=_formats, default=("text",))
-    p.add_argument("--output-dir", dest="report_dir", type=Path)
+    p.add_argument("--output-dir", dest="report_dir", type=_path)
     p.add_argument("--fail-on", choices=FAIL_ON, help="as for check")
 
     p = sub.add_parser("report", help="render a saved JSON report in other formats")
-    p.add_argument("report", type=Path, help="a report written with --format json")
+    p.add_argument("report", type=_path, help="a report written with --format json")
     p.add_argument("--format", dest="formats", type=_formats, default=("text",))
-    p.add_argument("--output-dir", dest="report_dir", type=Path)
+    p.add_argument("--output-dir", dest="report_dir", type=_path)
 
     p = sub.add_parser("merge", help="merge JSON reports of a sharded target matrix")
-    p.add_argument("reports", nargs="+", type=Path)
-    p.add_argument("-o", "--output", type=Path, required=True, help="the merged JSON report")
+    p.add_argument("reports", nargs="+", type=_path)
+    p.add_argument("-o", "--output", type=_path, required=True, help="the merged JSON report")
 
     p = sub.add_parser("publish", help="post a saved JSON report to GitHub or GitLab")
-    p.add_argument("report", type=Path)
-    p.add_argument("--output-dir", dest="report_dir", type=Path, help="where the report files are")
+    p.add_argument("report", type=_path)
+    p.add_argument("--output-dir", dest="report_dir", type=_path, help="where the report files are")
 
     p = sub.add_parser("baseline", help="accept today's findings in the baseline file, so only new ones block")
     _module(p)
@@ -146,14 +162,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["text", "markdown", "json"], default="text")
 
     p = sub.add_parser("cacheprog", help="serve Go's build cache as GOCACHEPROG: private writes, a verified pool")
-    p.add_argument("--dir", required=True, type=Path, help="the job-private cache directory (written)")
-    p.add_argument("--pool", type=Path, help="a shared cache directory, read only; every object verified")
+    p.add_argument("--dir", required=True, type=_path, help="the job-private cache directory (written)")
+    p.add_argument("--pool", type=_path, help="a shared cache directory, read only; every object verified")
 
     p = sub.add_parser("cache", help="manage the verified build cache")
     cache = p.add_subparsers(dest="cache_command", required=True, metavar="ACTION")
     p = cache.add_parser("promote", help="copy a trusted run's verified cache objects into the shared pool")
-    p.add_argument("--dir", required=True, type=Path, help="the run's private cache directory")
-    p.add_argument("--pool", required=True, type=Path, help="the shared pool to fill")
+    p.add_argument("--dir", required=True, type=_path, help="the run's private cache directory")
+    p.add_argument("--pool", required=True, type=_path, help="the shared pool to fill")
     p.add_argument("--allow-change", action="store_true", help="allow it on a pull or merge request")
     return parser
 
@@ -175,18 +191,25 @@ def _common_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def options(args: argparse.Namespace) -> tuple[Callable[[Any], ExitCode], object]:
-    """The command named in `args` and its typed options."""
-    from gobaseline.commands import baseline, build, cache, check, merge, publish, report, rules, run, verify
-
+    """The command named in `args` and its typed options; imports only that command's module."""
     match args.command:
-        case "check" | "build":
-            command = build.run if args.command == "build" else check.run
-            return command, check.Options(args.path, **_common_options(args))
+        case "check":
+            from gobaseline.commands import check
+
+            return check.run, check.Options(args.path, **_common_options(args))
+        case "build":
+            from gobaseline.commands import build, check
+
+            return build.run, check.Options(args.path, **_common_options(args))
         case "run":
+            from gobaseline.commands import run
+
             return run.run, run.Options(
                 args.path, **_common_options(args), build=not args.no_build, publish=not args.no_publish
             )
         case "verify":
+            from gobaseline.commands import verify
+
             return verify.run, verify.Options(
                 tuple(args.binaries),
                 policy=args.policy,
@@ -197,12 +220,20 @@ def options(args: argparse.Namespace) -> tuple[Callable[[Any], ExitCode], object
                 fail_on=args.fail_on,
             )
         case "report":
+            from gobaseline.commands import report
+
             return report.run, report.Options(args.report, formats=args.formats, report_dir=args.report_dir)
         case "merge":
+            from gobaseline.commands import merge
+
             return merge.run, merge.Options(tuple(args.reports), args.output)
         case "publish":
+            from gobaseline.commands import publish
+
             return publish.run, publish.Options(args.report, report_dir=args.report_dir)
         case "baseline":
+            from gobaseline.commands import baseline
+
             return baseline.run, baseline.Options(
                 args.path,
                 policy=args.policy,
@@ -214,30 +245,43 @@ def options(args: argparse.Namespace) -> tuple[Callable[[Any], ExitCode], object
                 expires=args.expires,
             )
         case "rules":
+            from gobaseline.commands import rules
+
             return rules.run, rules.Options(args.format, rule=args.rule)
         case "cacheprog":
+            from gobaseline.commands import cache
+
             return cache.serve, cache.Options(args.dir, args.pool)
         case "cache":
+            from gobaseline.commands import cache
+
             return cache.promote, cache.Options(args.dir, args.pool, allow_change=args.allow_change)
+    from gobaseline.errors import GobaselineError
+
     raise GobaselineError(f"unknown command {args.command!r}")
 
 
 def guarded(fn: Callable[[], int]) -> int:
     """Call `fn`; the one error handler: a GobaselineError is one line and exit 3, a bug a traceback and exit 3."""
+    from gobaseline import console
+    from gobaseline.errors import GobaselineError
+
     try:
         return int(fn())
     except GobaselineError as e:
         console.say(f"gobaseline: error: {e.explain()}")
-        return ExitCode.INTERNAL
+        return _INTERNAL
     except KeyboardInterrupt:
         console.say("gobaseline: interrupted")
-        return ExitCode.INTERRUPTED
+        return _INTERRUPTED
     except BrokenPipeError:
-        return ExitCode.INTERNAL
+        return _INTERNAL
     except Exception:
+        import traceback
+
         console.say(traceback.format_exc())
         console.say("gobaseline: internal error (a bug in gobaseline); please report it with the traceback above")
-        return ExitCode.INTERNAL
+        return _INTERNAL
 
 
 def main(argv: Sequence[str] | None = None) -> int:
