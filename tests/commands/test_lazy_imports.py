@@ -1,5 +1,5 @@
-"""What the command line imports: `--version` and `--help` nothing beyond argparse, `check` no forge, report
-format or binary parser library. Each runs in a fresh interpreter and compares `sys.modules`, never a time."""
+"""What the command line imports: `--version` nothing, `--help` nothing beyond argparse, `check` no forge,
+report format or binary parser library. Each runs in a fresh interpreter and compares `sys.modules`, never a time."""
 
 from __future__ import annotations
 
@@ -10,6 +10,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
+from gobaseline import __version__
+from gobaseline.cli import build_parser, main
 
 HEAVY = (
     "github",
@@ -40,27 +43,50 @@ def _modules(code: str, cwd: Path | None = None) -> dict[str, list[str]]:
     return out
 
 
-@pytest.mark.parametrize("flag", ["--version", "--help"])
-def test_version_and_help_import_only_argparse(flag: str) -> None:
+def test_version_imports_nothing() -> None:
     found = _modules(
-        f"""
-        import argparse, contextlib, io, json, sys
+        """
+        import contextlib, io, json, sys
 
-        # What argparse itself imports to print help or a version, so that only what the CLI adds is left.
-        bare = argparse.ArgumentParser(prog="x")
-        bare.add_argument("--version", action="version", version="x")
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
-            bare.parse_args([{flag!r}])
         before = set(sys.modules)
-        from gobaseline.cli import build_parser
+        from gobaseline.cli import main
 
-        with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
-            build_parser().parse_args([{flag!r}])
-        print(json.dumps({{"added": sorted(set(sys.modules) - before)}}))
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            code = main(["--version"])
+        print(json.dumps({"added": sorted(set(sys.modules) - before), "out": [out.getvalue(), str(code)]}))
         """
     )
-    # __future__ is a few lines, collections.abc another name for a module every interpreter has loaded.
-    assert [m for m in found["added"] if m not in ("__future__", "collections.abc")] == ["gobaseline", "gobaseline.cli"]
+    assert found["added"] == ["__future__", "gobaseline", "gobaseline.cli"]  # __future__: a few lines
+    assert found["out"] == [f"gobaseline {__version__}\n", "0"]
+
+
+def test_version_prints_what_the_parser_would(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        build_parser().parse_args(["--version"])
+    assert exc.value.code == 0
+    by_parser = capsys.readouterr().out
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out == by_parser
+
+
+def test_help_imports_only_argparse() -> None:
+    found = _modules(
+        """
+        import argparse, contextlib, io, json, sys
+
+        # What argparse itself imports to print a help text, so that only what the CLI adds is left.
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.suppress(SystemExit):
+            argparse.ArgumentParser(prog="x").parse_args(["--help"])
+        before = set(sys.modules)
+        from gobaseline.cli import main
+
+        with contextlib.redirect_stdout(io.StringIO()) as out, contextlib.suppress(SystemExit):
+            main(["--help"])
+        print(json.dumps({"added": sorted(set(sys.modules) - before), "out": [out.getvalue()]}))
+        """
+    )
+    assert found["added"] == ["__future__", "gobaseline", "gobaseline.cli"]
+    assert "COMMAND" in found["out"][0]
 
 
 def test_check_imports_no_forge_format_or_binary_library(tmp_path: Path) -> None:
