@@ -165,3 +165,17 @@ def test_library_logs_go_through_the_console(capsys: pytest.CaptureFixture[str])
     logging.getLogger("github.Requester").warning("answer\n::error::x ##[group]")
     err = capsys.readouterr().err
     assert bad_lines(err) == [] and "answer" in err
+
+
+def test_escape_table_holds_every_control_line_break_and_direction_character() -> None:
+    from gobaseline.formats.logline import _BIDI, CONTROLS, LINE_BREAKS
+
+    scanned = {
+        code
+        for code in range(0x110000)
+        if chr(code) != "\t"
+        and (chr(code) in LINE_BREAKS or chr(code) in _BIDI or unicodedata.category(chr(code)) == "Cc")
+    }
+    assert set(CONTROLS) == scanned
+    assert CONTROLS[0x0A] == "\\n" and CONTROLS[0x0D] == "\\r" and CONTROLS[0x1B] == "\\x1b"
+    assert CONTROLS[0x2028] == "\\u2028" and CONTROLS[0x202E] == "\\u202e"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 import stat
@@ -175,6 +176,8 @@ def test_special_files_are_refused_at_once(tmp_path: Path) -> None:
             with pytest.raises(RefusedPath) as e:
                 safefs.read_bytes(path, limit=1 << 20, what="event file")
             assert e.value.explain() == f"{path}: the event file is {kind}, not a regular file"
+            with pytest.raises(RefusedPath, match=kind):
+                safefs.sha256(path, limit=1 << 20, what="binary")
     assert time.monotonic() - start < 5
 
 
@@ -183,6 +186,15 @@ def test_a_link_to_a_special_file_is_refused(tmp_path: Path) -> None:
     link.symlink_to("/dev/zero")
     with pytest.raises(RefusedPath, match="character device"):
         safefs.read_bytes(link, limit=10, what="binary")
+
+
+def test_sha256_is_of_the_whole_file_read_in_pieces(tmp_path: Path) -> None:
+    f = tmp_path / "app"
+    data = bytes(range(256)) * (3 * 4096 + 1)  # a little over 3 MiB: several reads
+    f.write_bytes(data)
+    assert safefs.sha256(f, limit=len(data), what="binary") == hashlib.sha256(data).hexdigest()
+    with pytest.raises(RefusedPath, match="more than the limit"):
+        safefs.sha256(f, limit=len(data) - 1, what="binary")
 
 
 def test_size_limit(tmp_path: Path) -> None:

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import os
 import secrets
 import stat
+from collections.abc import Iterator
 from pathlib import Path
 
 from gobaseline.errors import GobaselineError
@@ -32,6 +34,7 @@ __all__ = [
     "ensure_dir",
     "read_bytes",
     "read_text",
+    "sha256",
     "write_bytes",
     "write_text",
 ]
@@ -207,6 +210,18 @@ def read_bytes(path: Path, *, limit: int, what: str) -> bytes:
     `what` names the file in errors ("policy file"). Refuses (RefusedPath) a FIFO, device, directory or
     socket before opening it, and a file larger than `limit`.
     """
+    return b"".join(_chunks(path, limit, what))
+
+
+def sha256(path: Path, *, limit: int, what: str) -> str:
+    """The sha256 (hex) of the regular file `path`, read as `read_bytes` would but a MiB at a time, never whole."""
+    digest = hashlib.sha256()
+    for chunk in _chunks(path, limit, what):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _chunks(path: Path, limit: int, what: str) -> Iterator[bytes]:
     try:
         before = path.stat()
     except OSError as e:
@@ -218,23 +233,25 @@ def read_bytes(path: Path, *, limit: int, what: str) -> bytes:
     except OSError as e:
         raise FileAccessError(f"cannot read the {what}: {e.strerror or e}", path=str(path)) from e
     try:
-        _check_readable(os.fstat(fd), path, limit, what)
-        chunks: list[bytes] = []
+        try:
+            st = os.fstat(fd)
+        except OSError as e:
+            raise FileAccessError(f"cannot read the {what}: {e.strerror or e}", path=str(path)) from e
+        _check_readable(st, path, limit, what)
         left = limit + 1  # one byte more than allowed tells a file that grew past the limit
         while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
+            try:
+                chunk = os.read(fd, min(left, 1 << 20))
+            except OSError as e:
+                raise FileAccessError(f"cannot read the {what}: {e.strerror or e}", path=str(path)) from e
             if not chunk:
-                break
-            chunks.append(chunk)
+                return
             left -= len(chunk)
-    except OSError as e:
-        raise FileAccessError(f"cannot read the {what}: {e.strerror or e}", path=str(path)) from e
+            if left <= 0:
+                raise RefusedPath(f"the {what} is larger than {limit} bytes", path=str(path))
+            yield chunk
     finally:
         os.close(fd)
-    data = b"".join(chunks)
-    if len(data) > limit:
-        raise RefusedPath(f"the {what} is larger than {limit} bytes", path=str(path))
-    return data
 
 
 def _check_readable(st: os.stat_result, path: Path, limit: int, what: str) -> None:

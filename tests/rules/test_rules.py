@@ -206,3 +206,19 @@ def test_markdown_has_every_page() -> None:
     for r in RULES:
         assert page_markdown(r).rstrip("\n") in md
     assert md.count("```go.mod\n") >= 10 and md.count("```yaml\n") >= len(RULES)
+
+
+def test_catalogue_files_read_the_same_with_libyaml_and_pure_python() -> None:
+    # The catalogue loads with libyaml's loader when PyYAML has it; no file may rely on a difference.
+    from pathlib import Path
+
+    import yaml
+
+    import gobaseline.rules
+
+    files = sorted(Path(gobaseline.rules.__file__).parent.glob("*.yml"))
+    assert len(files) == 8
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        if yaml.__with_libyaml__:
+            assert yaml.load(text, Loader=yaml.CSafeLoader) == yaml.safe_load(text), path.name

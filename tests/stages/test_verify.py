@@ -202,8 +202,9 @@ def test_text_empty_and_missing_files_are_unreadable(tmp_path: Path) -> None:
     assert len(artifacts) == len(paths) - 2  # the missing file and the directory have no checksum to report
 
 
+@pytest.mark.parametrize("listed", [False, True])
 @pytest.mark.parametrize("kind", ["fifo", "device", "loop", "directory"])
-def test_special_files_are_refused_before_reading(tmp_path: Path, kind: str) -> None:
+def test_special_files_are_refused_before_reading(tmp_path: Path, kind: str, listed: bool) -> None:
     path = tmp_path / "bin"
     if kind == "fifo":
         os.mkfifo(path)
@@ -215,6 +216,9 @@ def test_special_files_are_refused_before_reading(tmp_path: Path, kind: str) -> 
         path = tmp_path / "a"
     else:
         path.mkdir()
-    result, artifacts = verify_files([path], go=None, baseline=None, manifest=None, root=tmp_path)
-    assert [f.rule_id for f in result.findings] == ["GB611"]  # one finding, no hang, no traceback
+    # With a manifest that lists the file elsewhere, it is looked up by checksum first: that read is refused too.
+    manifest = {"artifacts": [{"path": "dist/app", "sha256": "0" * 64}]} if listed else None
+    result, artifacts = verify_files([path], go=None, baseline=None, manifest=manifest, root=tmp_path)
+    expected = ["GB611", "GB610"] if listed else ["GB611"]  # GB610: not in the manifest
+    assert [f.rule_id for f in result.findings] == expected  # no hang, no traceback
     assert all(not a.sha256 for a in artifacts)  # nothing checksummed

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ def render(report: Report, options: RenderOptions) -> str:
 @cache
 def schema() -> dict[str, Any]:
     """The report's JSON Schema (draft 2020-12), from the package data."""
-    text = (resources.files("gobaseline") / "schemas" / "report.schema.json").read_text(encoding="utf-8")
+    text = (Path(__file__).parents[1] / "schemas" / "report.schema.json").read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 

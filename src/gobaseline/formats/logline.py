@@ -8,8 +8,6 @@ compiler message or a file name must never become one of those, nor add lines of
 
 from __future__ import annotations
 
-import unicodedata
-
 LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 """Every character `str.splitlines` breaks on; readers of a log may honour any of them."""
 
@@ -17,13 +15,17 @@ _BIDI = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u206
 """Direction controls that can make a log line read differently from what it says."""
 
 
+_CC = (*range(0x20), *range(0x7F, 0xA0))
+"""Unicode's control characters (general category Cc), a set fixed since Unicode 1.1."""
+
+
 def _escape_table() -> dict[int, str]:
-    # Control characters, line breaks and direction controls all lie below U+2070.
+    # Built from the ranges rather than by asking unicodedata about every character below U+2070, which cost more
+    # than the rest of `import gobaseline.console` (tests/test_console.py checks the two agree).
     table: dict[int, str] = {}
-    for code in range(0x2070):
+    for code in sorted({*_CC, *map(ord, LINE_BREAKS), *map(ord, _BIDI)} - {ord("\t")}):
         ch = chr(code)
-        if ch != "\t" and (ch in LINE_BREAKS or ch in _BIDI or unicodedata.category(ch) == "Cc"):
-            table[code] = {"\n": "\\n", "\r": "\\r"}.get(ch, f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
+        table[code] = {"\n": "\\n", "\r": "\\r"}.get(ch, f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
     return table
 
 

@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass
 from functools import total_ordering
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from gobaseline.errors import GobaselineError
@@ -93,7 +93,7 @@ class Releases:
     @classmethod
     def snapshot(cls) -> Releases:
         """The snapshot bundled with this version of gobaseline (data/go-releases.json)."""
-        text = resources.files("gobaseline").joinpath("data/go-releases.json").read_text(encoding="utf-8")
+        text = (Path(__file__).parents[1] / "data" / "go-releases.json").read_text(encoding="utf-8")
         return cls.from_json(json.loads(text), "bundled snapshot")
 
     @classmethod

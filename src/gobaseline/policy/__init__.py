@@ -13,7 +13,6 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -150,7 +149,7 @@ class Policy:
 @cache
 def schema() -> dict[str, Any]:
     """The policy JSON Schema shipped in the package (also published at schemas/policy.schema.json)."""
-    text = resources.files("gobaseline").joinpath("schemas/policy.schema.json").read_text(encoding="utf-8")
+    text = (Path(__file__).parents[1] / "schemas" / "policy.schema.json").read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 

@@ -271,14 +271,15 @@ class _ManifestIndex:
         self.base = base
 
     def find(self, path: Path) -> dict[str, Any] | None:
-        resolved = path.resolve()
+        # os.path.realpath, not Path.resolve: a symlink loop stays a path (its read is the GB611), not a traceback.
+        resolved = Path(os.path.realpath(path))
         if self.base is not None:
             for e in self.entries:
-                if (self.base / str(e["path"])).resolve() == resolved:
+                if Path(os.path.realpath(self.base / str(e["path"]))) == resolved:
                     return e
-        try:
-            sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
-        except OSError:
+        try:  # streamed and bounded; a FIFO or a device is refused here, and reported by its verification
+            sha256 = safefs.sha256(path, limit=safefs.BINARY_LIMIT, what="binary")
+        except FileAccessError:
             sha256 = ""
         for e in self.entries:
             if sha256 and e.get("sha256") == sha256:
