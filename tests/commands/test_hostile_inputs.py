@@ -8,10 +8,8 @@ import contextlib
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ from gobaseline.cli import main
 from gobaseline.errors import GoCommandError
 from gobaseline.golang import goenv, gotool
 from tests.support.examples import copy_example
+from tests.support.limits import time_limit
 
 REPO = Path(__file__).resolve().parents[2]
 SETTINGS = settings(
@@ -29,22 +28,6 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     database=None,
 )
-
-
-@contextlib.contextmanager
-def no_hang(seconds: float) -> Iterator[None]:
-    """Fail (instead of waiting for ever) when the body takes longer than `seconds`."""
-
-    def expired(signum: int, frame: object) -> None:
-        raise TimeoutError(f"hung for more than {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def printed_by(argv: list[str], stdout: io.TextIOBase | None = None) -> tuple[int, list[str]]:
@@ -128,7 +111,7 @@ def test_a_goenv_file_that_is_not_a_small_regular_file_is_one_line_and_exit_3(
     reports.mkdir(exist_ok=True)
     (reports / "report.json").write_text("{}\n")  # from an earlier run: kept
     target = [str(module / "main.go")] if command == "verify" else [str(module)]
-    with no_hang(30):
+    with time_limit(30):
         code, lines = printed_by([command, *target, "--output-dir", str(reports)])
     assert code == 3, lines
     assert len(lines) == 1 and str(env_file) in lines[0] and "GOENV" in lines[0], lines
@@ -209,7 +192,7 @@ def test_a_go_that_is_not_a_go_command_is_one_line_naming_go_and_exit_3(
     monkeypatch.setattr(gotool, "QUERY_TIMEOUT", 1.0)
     go = plant_go(tmp_path_factory.mktemp("go"), kind, output)
     extra = ["--no-publish"] if command == "run" else []
-    with no_hang(30):
+    with time_limit(30):
         code, lines = printed_by([command, str(module), "--go", go, *extra])
     assert code == 3, lines
     assert len(lines) == 1 and lines[0].startswith("gobaseline: error: --go "), lines
@@ -219,7 +202,7 @@ def test_a_printing_go_is_cut_off_not_read_into_memory(tmp_path: Path) -> None:
     script = tmp_path / "go"
     script.write_text("#!/bin/sh\nexec yes\n")
     script.chmod(0o755)
-    with no_hang(30), pytest.raises(GoCommandError, match="printed more than 4096 bytes"):
+    with time_limit(30), pytest.raises(GoCommandError, match="printed more than 4096 bytes"):
         gotool.capture([str(script), "env"], env=dict(os.environ), limit=4096)
 
 

@@ -9,9 +9,6 @@ were written on).
 from __future__ import annotations
 
 import re
-import signal
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +20,7 @@ from hypothesis import strategies as st
 from gobaseline.errors import GoCommandError, GoModError
 from gobaseline.golang import modfile as gomod
 from gobaseline.golang.gotool import Go
+from tests.support.limits import time_limit
 from tests.support.toolchains import mod_edit_json
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "gomod"
@@ -281,25 +279,6 @@ def test_reads_like_go(go: Go, tmp_path: Path, text: str) -> None:
 
 
 # -- property: arbitrary text --------------------------------------------------------------------------------
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Fail instead of hanging: an endless loop in the parser must not stall the suite (POSIX only)."""
-    if not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expired(signum: int, frame: object) -> None:
-        raise TimeoutError(f"the parser ran for more than {seconds} s")
-
-    old = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
 
 
 def parse_or_gomod_error(data: str | bytes) -> None:
