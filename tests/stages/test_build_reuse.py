@@ -161,6 +161,20 @@ def test_a_record_that_does_not_parse_keeps_nothing(tmp_path: Path) -> None:
         binary.write_bytes(b"x")
 
 
+@needs_ctime
+def test_the_record_is_never_written_through_a_planted_link(tmp_path: Path) -> None:
+    (tmp_path / "t").mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("precious", encoding="utf-8")
+    (tmp_path / linked.RECORD_NAME).symlink_to(elsewhere)
+    ledger = linked.Ledger(tmp_path)
+    with ledger.around([tmp_path / "t" / "b"]) as job:
+        (tmp_path / "t" / "b").write_bytes(b"linked")
+        job.settle(True)
+    ledger.save()
+    assert elsewhere.read_text(encoding="utf-8") == "precious"
+
+
 def test_a_binary_that_cannot_be_removed_fails_its_target(tmp_path: Path) -> None:
     (tmp_path / "t" / "b").mkdir(parents=True)  # a directory in the binary's place
     with linked.Ledger(tmp_path).around([tmp_path / "t" / "b"]) as job:

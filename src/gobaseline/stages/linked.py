@@ -37,6 +37,8 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from gobaseline import safefs
+
 RECORD_NAME = ".gobaseline-linked.json"
 _SCHEMA = 1
 KEEPS = os.name != "nt"
@@ -59,8 +61,8 @@ class Ledger:
 
     def _load(self) -> dict[str, list[int]]:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(safefs.read_text(self.path, limit=safefs.TEXT_LIMIT, what="record of linked binaries"))
+        except (safefs.FileAccessError, ValueError):
             return {}
         entries = data.get("binaries") if isinstance(data, dict) and data.get("schema") == _SCHEMA else None
         if not isinstance(entries, dict):
@@ -93,17 +95,14 @@ class Ledger:
             self._known[self._key(path)] = identity(st)
 
     def save(self) -> None:
-        """Write the record (atomically); a record that cannot be written only costs the next run a link."""
+        """Write the record (atomically, never through a planted link); a record that cannot be written only
+        costs the next run a link."""
         if not KEEPS:
             return
-        tmp = self.path.with_name(f"{RECORD_NAME}.{os.getpid()}.tmp")
         with self._lock:
             text = json.dumps({"schema": _SCHEMA, "binaries": dict(sorted(self._known.items()))}, indent=1)
-        try:
-            tmp.write_text(text + "\n", encoding="utf-8")
-            tmp.replace(self.path)
-        except OSError:
-            tmp.unlink(missing_ok=True)
+        with contextlib.suppress(safefs.FileAccessError):
+            safefs.write_text(self.path, text + "\n")
 
 
 class Job:
@@ -147,7 +146,8 @@ class Job:
         """After the build: record what go wrote or kept; after a failure, remove every binary of the target."""
         for p in self._paths:
             if not ok:
-                p.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    p.unlink(missing_ok=True)
                 continue
             try:
                 st = os.lstat(p)
