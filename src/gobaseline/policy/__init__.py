@@ -59,6 +59,10 @@ class BuildPolicy:
     allow_non_pie: tuple[str, ...] = ()
     sbom: bool = False
     parallel: int | None = None
+    """Targets built at once at most; None: one per core. Memory bounds it too (`link_memory_mb`)."""
+    link_memory_mb: int = 1500
+    """The memory one target's link is assumed to need: no more targets build at once than available memory
+    holds (a large daemon's link peaks at about 1.4 GB)."""
 
 
 @dataclass(frozen=True)
@@ -226,6 +230,7 @@ def _build(data: dict[str, Any], root: Any, source: str) -> Policy:
         allow_non_pie=tuple(b.get("allow_non_pie", ())),
         sbom=b.get("sbom", False),
         parallel=b.get("parallel"),
+        link_memory_mb=b.get("link_memory_mb", 1500),
     )
     p = data.get("probe", {})
     probe = ProbePolicy(

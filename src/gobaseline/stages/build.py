@@ -26,9 +26,10 @@ from gobaseline.golang.gotool import duration
 from gobaseline.golang.naming import module_path
 from gobaseline.model import CheckRecord, CheckStatus, Finding, Location, Stage, Target
 from gobaseline.rules import rule
-from gobaseline.stages import BuildOutput, Built, StageResult
+from gobaseline.stages import BuildOutput, Built, StageResult, linked
 from gobaseline.stages.build_options import BuildOptions, build_flags, ldflags_value, plan_options
 from gobaseline.stages.packages import DEFAULT_PATTERNS, MainPackage, Root, Selection, common_prefix, route, select
+from gobaseline.stages.workers import Workers, available_memory_mb, build_workers
 
 if TYPE_CHECKING:
     from gobaseline.golang.gotool import Go
@@ -170,7 +171,8 @@ def _build(
     jobs = _plan_targets(ctx, result, go, opts=opts, chosen=chosen, out_root=out_root, bindnow=bindnow)
     if library:
         jobs = [replace(j, packages=[], compile_only=tuple(roots)) for j in jobs]
-    done = _compile(ctx, go, jobs, log, opts=opts, cache_env=cache_env)
+    done, bound = _compile(ctx, go, jobs, log, opts=opts, cache_env=cache_env, out_root=out_root)
+    result.facts["build_workers"] = bound.describe()
     _record_compiles(result, done)
     if library:
         with result.check("library") as found:
@@ -287,11 +289,22 @@ def _plan_targets(
 
 
 def _compile(
-    ctx: Context, go: Go, jobs: list[_Job], log: Callable[[str], None], *, opts: BuildOptions, cache_env: dict[str, str]
-) -> list[_Job]:
-    """Run one pinned `go build` per job, `parallel` at a time (default: one per CPU)."""
+    ctx: Context,
+    go: Go,
+    jobs: list[_Job],
+    log: Callable[[str], None],
+    *,
+    opts: BuildOptions,
+    cache_env: dict[str, str],
+    out_root: Path,
+) -> tuple[list[_Job], Workers]:
+    """Run one pinned `go build` per job, as many at once as cores and memory allow (`workers`).
+
+    A binary from an earlier run stays for go to judge when `linked` proves it is go's output; any other file
+    in its place is removed first, and a failed build removes its target's binaries."""
     env_base = {"CGO_ENABLED": "0", **opts.env, **cache_env}
-    parallel = ctx.policy.build.parallel
+    bp = ctx.policy.build
+    ledger = linked.Ledger(out_root)
 
     def build_one(job: _Job) -> _Job:
         t = Target.parse(job.target)
@@ -300,45 +313,64 @@ def _compile(
             log(f"build {job.target}: no main package is built for this target (build constraints)")
             return job
         job.out_dir.mkdir(parents=True, exist_ok=True)
-        for m in job.packages:  # never leave last run's binary behind a failed build
-            _binary_path(job.out_dir, m, job.target).unlink(missing_ok=True)
-        log(f"build {job.target}: {_describe(job)}")
-        start = time.perf_counter()
-        n = len(job.packages)
-        what = "compile check" if job.compile_only else f"{n} package{'s' if n != 1 else ''}"
-
-        def beat(_seconds: float) -> None:  # a long link: say the target still runs, since its start
-            log(f"build {job.target}: still running ({duration(time.perf_counter() - start)}, {what})")
-
-        job.ok = True
-        for cwd, args in _invocations(job, ctx.module_dir):
-            where = "" if cwd == ctx.module_dir else f"cd {shlex.quote(ctx.rel(cwd))} && "
-            job.commands.append(where + "go " + " ".join(shlex.quote(a) for a in args))
-            try:
-                res = go.run(args, cwd=cwd, extra_env={**env_base, **t.env()}, heartbeat=beat)
-            except GobaselineError as e:
-                job.ok = False
-                job.findings.append(rule("GB505").finding(f"`go build`: {e.message}", target=job.target))
-                break
-            if not res.ok:
-                job.ok = False
-                job.findings.extend(_build_failures(ctx, job.target, res.stderr or res.stdout, cwd))
-        job.seconds = time.perf_counter() - start
+        with ledger.around([_binary_path(job.out_dir, m, job.target) for m in job.packages]) as kept:
+            _go_build(ctx, go, job, log=log, problems=kept.problems, env={**env_base, **t.env()})
+            kept.settle(job.ok)
         if not job.ok:
             log(f"build {job.target}: failed after {job.seconds:.1f} s ({len(job.findings)} problems)")
         else:
             sizes = []
             for m in job.packages:
                 p = _binary_path(job.out_dir, m, job.target)
-                sizes.append(f"{p.name} {p.stat().st_size / 1e6:.1f} MB" if p.exists() else f"{p.name} missing")
+                note = " (up to date)" if p in kept.up_to_date else ""
+                sizes.append(f"{p.name} {p.stat().st_size / 1e6:.1f} MB{note}" if p.exists() else f"{p.name} missing")
             log(f"build {job.target}: done in {job.seconds:.1f} s" + (f", {', '.join(sizes)}" if sizes else ""))
         return job
 
-    workers = max(1, min(len(jobs), parallel or os.cpu_count() or 1))
-    if workers == 1:
-        return [build_one(j) for j in jobs]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(build_one, jobs))
+    bound = build_workers(
+        len(jobs),
+        parallel=bp.parallel,
+        link_memory_mb=bp.link_memory_mb,
+        cores=os.cpu_count(),
+        memory_mb=available_memory_mb(),
+    )
+    try:
+        if bound.count == 1:
+            return [build_one(j) for j in jobs], bound
+        with ThreadPoolExecutor(max_workers=bound.count) as pool:
+            return list(pool.map(build_one, jobs)), bound
+    finally:
+        if any(j.packages for j in jobs):
+            ledger.save()
+
+
+def _go_build(
+    ctx: Context, go: Go, job: _Job, *, log: Callable[[str], None], problems: list[str], env: dict[str, str]
+) -> None:
+    """The go commands of one job; `problems` (binaries of the last build that could not be removed) fail it."""
+    log(f"build {job.target}: {_describe(job)}")
+    start = time.perf_counter()
+    n = len(job.packages)
+    what = "compile check" if job.compile_only else f"{n} package{'s' if n != 1 else ''}"
+
+    def beat(_seconds: float) -> None:  # a long link: say the target still runs, since its start
+        log(f"build {job.target}: still running ({duration(time.perf_counter() - start)}, {what})")
+
+    job.ok = not problems
+    job.findings.extend(rule("GB505").finding(f"`go build`: {msg}", target=job.target) for msg in problems)
+    for cwd, args in _invocations(job, ctx.module_dir) if job.ok else ():
+        where = "" if cwd == ctx.module_dir else f"cd {shlex.quote(ctx.rel(cwd))} && "
+        job.commands.append(where + "go " + " ".join(shlex.quote(a) for a in args))
+        try:
+            res = go.run(args, cwd=cwd, extra_env=env, heartbeat=beat)
+        except GobaselineError as e:
+            job.ok = False
+            job.findings.append(rule("GB505").finding(f"`go build`: {e.message}", target=job.target))
+            break
+        if not res.ok:
+            job.ok = False
+            job.findings.extend(_build_failures(ctx, job.target, res.stderr or res.stdout, cwd))
+    job.seconds = time.perf_counter() - start
 
 
 def _invocations(job: _Job, base: Path) -> list[tuple[Path, list[str]]]:
