@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from gobaseline import safefs
 from gobaseline.errors import GobaselineError
 from gobaseline.golang.gotool import duration
 from gobaseline.golang.naming import module_path
@@ -312,7 +313,7 @@ def _compile(
             job.ok = True
             log(f"build {job.target}: no main package is built for this target (build constraints)")
             return job
-        job.out_dir.mkdir(parents=True, exist_ok=True)
+        safefs.ensure_dir(job.out_dir)  # never through a link planted in the output directory
         with ledger.around([_binary_path(job.out_dir, m, job.target) for m in job.packages]) as kept:
             _go_build(ctx, go, job, log=log, problems=kept.problems, env={**env_base, **t.env()})
             kept.settle(job.ok)
