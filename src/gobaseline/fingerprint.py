@@ -16,12 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from gobaseline.model import Finding
+from dataclasses import dataclass
 
 _LINE_REF = re.compile(r"(?<=[^\s:]):\d+(?::\d+)?\b|\b(lines?) \d+(?:\s*-\s*\d+)?")
 _NUMBER = re.compile(r"\d+")
@@ -63,25 +58,4 @@ def anchors(text: str) -> list[Anchor]:
         line = _SPACE.sub(" ", raw).strip()
         seen[line] = seen.get(line, 0) + 1
         out.append(Anchor(line, seen[line]))
-    return out
-
-
-def with_content(findings: Iterable[Finding], read: Callable[[str], str | None]) -> list[Finding]:
-    """The findings with fingerprints from their lines' content; each file is read once through `read` (a path
-    relative to the repository root -> text, or None). A finding without a line, or whose file cannot be read,
-    keeps a fingerprint from its other fields."""
-    files: dict[str, Sequence[Anchor] | None] = {}
-    out = []
-    for f in findings:
-        loc = f.location
-        anchor = None
-        if loc is not None and loc.line is not None and loc.line > 0:
-            if loc.path not in files:
-                text = read(loc.path)
-                files[loc.path] = None if text is None else anchors(text)
-            lines = files[loc.path]
-            if lines is not None and loc.line <= len(lines):
-                anchor = lines[loc.line - 1]
-        fingerprint = compute(f.rule_id, loc.path if loc else None, f.target, f.message, anchor)
-        out.append(f if fingerprint == f.fingerprint else replace(f, fingerprint=fingerprint))
     return out

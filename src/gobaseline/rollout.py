@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gobaseline import fingerprint, git
+from gobaseline import git
 from gobaseline.baseline import BASELINE_FILENAME, Baseline, Entry, read_at, read_file
 from gobaseline.errors import GoModError
+from gobaseline.fingerprint import Anchor, anchors, compute
 from gobaseline.formats.options import sources_under
 from gobaseline.model import Finding, Location, Severity, Stage
 
@@ -73,14 +74,14 @@ class Rollout:
     def apply(self, findings: Iterable[Finding], *, ran: Collection[Stage], targets: Collection[str]) -> list[Finding]:
         """The findings settled: fingerprinted, suppressed, accepted and demoted as the module docstring says,
         with the findings about suppressions and the baseline (under the policy's severities) after them."""
-        found = fingerprint.with_content(findings, self.read)
+        found = with_content(findings, self.read)
         gomods = {*self.sources, *(f.location.path for f in found if f.location and _is_gomod(f.location.path))}
         ignores, problems = self._ignores(sorted(gomods))
         entries = {e.fingerprint: e for e in self.baseline.entries} if self.baseline else {}
         used: set[str] = set()
         out = [self._settle(f, ignores, entries, used) for f in found]
         problems += self._stale([e for e in entries.values() if e.fingerprint not in used], ran, targets)
-        out += fingerprint.with_content(self.policy.apply(problems), self.read)
+        out += with_content(self.policy.apply(problems), self.read)
         return [self._new_only(f) for f in out]
 
     def _settle(
@@ -231,3 +232,24 @@ def _baseline_in_force(ctx: Context, path: Path, base: str | None) -> Baseline |
     if ctx.policy.severity_for("GB002", Severity.ERROR) is Severity.ERROR:
         return None
     return read_file(path, rel)
+
+
+def with_content(findings: Iterable[Finding], read: Callable[[str], str | None]) -> list[Finding]:
+    """The findings with fingerprints from their lines' content; each file is read once through `read` (a path
+    relative to the repository root -> text, or None). A finding without a line, or whose file cannot be read,
+    keeps a fingerprint from its other fields."""
+    files: dict[str, Sequence[Anchor] | None] = {}
+    out = []
+    for f in findings:
+        loc = f.location
+        anchor = None
+        if loc is not None and loc.line is not None and loc.line > 0:
+            if loc.path not in files:
+                text = read(loc.path)
+                files[loc.path] = None if text is None else anchors(text)
+            lines = files[loc.path]
+            if lines is not None and loc.line <= len(lines):
+                anchor = lines[loc.line - 1]
+        fingerprint = compute(f.rule_id, loc.path if loc else None, f.target, f.message, anchor)
+        out.append(f if fingerprint == f.fingerprint else replace(f, fingerprint=fingerprint))
+    return out

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gobaseline.fingerprint import anchors, compute, message_key, with_content
+from gobaseline.fingerprint import anchors, compute, message_key
 from gobaseline.model import Finding, Location, Severity
+from gobaseline.rollout import with_content
 from gobaseline.stages import gomod
 from gobaseline.stages.record import RunRecord
 from tests.conftest import make_ctx
