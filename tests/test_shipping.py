@@ -143,7 +143,7 @@ def test_the_host_action_is_composite_and_portable() -> None:
             assert len(ref) == 40 and all(c in "0123456789abcdef" for c in ref), step["uses"]
     by_id = {step.get("id"): step for step in steps}
     install = by_id["install"]["run"]
-    assert '--require-hashes -r "$GITHUB_ACTION_PATH/requirements/action.txt"' in install
+    assert '--require-hashes --only-binary :all: -r "$GITHUB_ACTION_PATH/requirements/action.txt"' in install
     assert '--no-deps --no-build-isolation "$GITHUB_ACTION_PATH"' in install
     run = by_id["run"]
     assert run["run"] == '"$GOBASELINE_PYTHON" -m gobaseline.action'
