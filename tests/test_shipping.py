@@ -38,7 +38,7 @@ def _load(path: Path) -> Any:
 
 
 def test_action_yml_schema() -> None:
-    _ok([_tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", "action.yml"])
+    _ok([_tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", "action.yml", "container/action.yml"])
 
 
 def test_github_examples_schema() -> None:
@@ -104,23 +104,74 @@ def test_the_image_runs_the_action_package_through_entrypoint_py(tmp_path: Path)
     assert "invalid choice" in usage.stderr and "Traceback" not in usage.stderr
 
 
+COMPOSITE_ONLY = {"cache", "go-version", "go-version-file"}
+"""Inputs of the host action's own steps: the container action has its own Go and no caches to restore."""
+
+
 def test_action_inputs_match_the_entrypoint() -> None:
     from gobaseline.action.inputs import INPUTS
     from gobaseline.action.outputs import OUTPUTS
 
+    host = _load(REPO / "action.yml")
+    container = _load(REPO / "container" / "action.yml")
+    assert set(host["inputs"]) == set(INPUTS)
+    assert set(container["inputs"]) == set(INPUTS) - COMPOSITE_ONLY
+    for action in (host, container):
+        for name, spec in action["inputs"].items():
+            assert spec["description"], name
+            assert name == name.lower() and "_" not in name, f"{name}: inputs are kebab-case"
+            if name == "github-token":
+                assert spec["default"] == "${{ github.token }}"
+            else:
+                assert spec["default"] == INPUTS[name], name
+        assert set(action["outputs"]) == set(OUTPUTS)
+        assert action["branding"]["icon"] and action["branding"]["color"]
+
+
+def test_the_host_action_is_composite_and_portable() -> None:
+    from gobaseline.action.inputs import INPUTS
+
     action = _load(REPO / "action.yml")
-    assert action["runs"] == {"using": "docker", "image": "Dockerfile"}
-    inputs = action["inputs"]
-    assert set(inputs) == set(INPUTS)
-    for name, spec in inputs.items():
-        assert spec["description"], name
-        assert name == name.lower() and "_" not in name, f"{name}: inputs are kebab-case"
-        if name == "github-token":
-            assert spec["default"] == "${{ github.token }}"
-        else:
-            assert spec["default"] == INPUTS[name], name
-    assert set(action["outputs"]) == set(OUTPUTS)
-    assert action["branding"]["icon"] and action["branding"]["color"]
+    assert action["runs"]["using"] == "composite"
+    steps = action["runs"]["steps"]
+    for step in steps:
+        if "run" in step:
+            assert step["shell"] == "bash", step["name"]  # bash exists on Linux, macOS and Windows runners
+        else:  # every action it calls is pinned by commit
+            name, _, ref = step["uses"].partition("@")
+            assert name in ("actions/setup-go", "actions/setup-python", "actions/cache/restore", "actions/cache/save")
+            assert len(ref) == 40 and all(c in "0123456789abcdef" for c in ref), step["uses"]
+    by_id = {step.get("id"): step for step in steps}
+    install = by_id["install"]["run"]
+    assert '--require-hashes --only-binary :all: -r "$GITHUB_ACTION_PATH/requirements/action.txt"' in install
+    assert '--no-deps --no-build-isolation "$GITHUB_ACTION_PATH"' in install
+    run = by_id["run"]
+    assert run["run"] == '"$GOBASELINE_PYTHON" -m gobaseline.action'
+    # Every input reaches the entry point, in the spelling it reads.
+    assert {k for k in run["env"] if k.startswith("INPUT_")} == {
+        f"INPUT_{name.upper().replace('-', '_')}" for name in INPUTS
+    }
+    for name in INPUTS:
+        assert run["env"][f"INPUT_{name.upper().replace('-', '_')}"] == f"${{{{ inputs.{name} }}}}"
+    # Any failure before the entry point writes its outputs still says error.
+    assert action["outputs"]["verdict"]["value"] == "${{ steps.run.outputs.verdict || 'error' }}"
+    # The caches: keyed on the OS, the Go version and go.sum; written only by a push to the default branch.
+    restore, save = by_id["restore"], steps[-1]
+    assert save["uses"].startswith("actions/cache/save@")
+    for part in ("runner.os", "steps.go.outputs.version", "hashFiles(", "go.sum"):
+        assert part in restore["with"]["key"], part
+    assert "github.event_name == 'push'" in save["if"] and "default_branch" in save["if"]
+    assert "always()" not in save["if"]  # a failing run saves nothing
+    assert steps[0]["uses"].startswith("actions/setup-go@")  # the first step, only with go-version(-file)
+    assert "inputs.go-version" in steps[0]["if"]
+
+
+def test_the_container_action_runs_a_prebuilt_image_by_digest() -> None:
+    runs = _load(REPO / "container" / "action.yml")["runs"]
+    assert runs["using"] == "docker"
+    image = runs["image"]
+    prefix = "docker://ghcr.io/gobaseline/gobaseline@sha256:"
+    assert image.startswith(prefix) and len(image) == len(prefix) + 64, image  # never `image: Dockerfile`
 
 
 def _replaced(node: Any, old: str, new: str) -> Any:

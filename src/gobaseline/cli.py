@@ -164,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("merge", help="merge JSON reports of a sharded target matrix")
     p.add_argument("reports", nargs="+", type=_path)
     p.add_argument("-o", "--output", type=_path, required=True, help="the merged JSON report")
+    p.add_argument("--publish", action="store_true", help="then post the merged report, as publish does")
 
     p = sub.add_parser("publish", help="post a saved JSON report to GitHub or GitLab")
     p.add_argument("report", type=_path)
@@ -244,7 +245,7 @@ def options(args: argparse.Namespace) -> tuple[Callable[[Any], ExitCode], object
         case "merge":
             from gobaseline.commands import merge
 
-            return merge.run, merge.Options(tuple(args.reports), args.output)
+            return merge.run, merge.Options(tuple(args.reports), args.output, publish=args.publish)
         case "publish":
             from gobaseline.commands import publish
 

@@ -70,8 +70,16 @@ def test_hand_back_gives_new_files_to_the_workspace_owner(tmp_path: Path) -> Non
     assert (ws / ".git" / "index").stat().st_uid == 0
 
 
-def test_hand_back_does_nothing_unless_root(tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("as root, hand_back hands back")
+@pytest.mark.parametrize("uid", [1000, None], ids=["not-root", "windows"])
+def test_hand_back_does_nothing_unless_root(tmp_path: Path, uid: int | None) -> None:
     (tmp_path / "f").write_text("x")
-    assert hand_back(tmp_path, 0) == 0
+    assert hand_back(tmp_path, 0, uid=uid) == 0
+
+
+def test_on_windows_home_stays_and_unwritable_caches_move_without_a_uid(tmp_path: Path) -> None:
+    # The host action on a Windows runner: no uid (os.geteuid does not exist), the profile is USERPROFILE's.
+    env = {"GOCACHE": str(tmp_path / "file" / "cache")}
+    (tmp_path / "file").write_text("not a directory")
+    moved = fix_environment(env, tmp=tmp_path / "t", uid=None)
+    assert "HOME" not in env
+    assert moved == [f"GOCACHE={tmp_path / 't' / 'gobaseline' / 'go-build'}"]

@@ -3,6 +3,7 @@ the real one on the bundled broken example at the end)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -35,11 +36,21 @@ def _returning(code: ExitCode, *findings: Finding) -> Callable[[Options], Outcom
     return execute
 
 
-def test_bad_input_is_one_error_line_and_exit_3(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    env = action_inputs(fail_on="sometimes") | {"GITHUB_WORKSPACE": str(workspace)}
+def test_bad_input_is_one_error_line_exit_3_and_verdict_error(
+    workspace: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "github_output"
+    env = action_inputs(fail_on="sometimes") | {"GITHUB_WORKSPACE": str(workspace), "GITHUB_OUTPUT": str(out)}
     assert action(env, execute=_never) == 3
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 1 and lines[0].startswith("::error title=gobaseline%3A invalid input fail-on::")
+    assert parse_outputs(out.read_text())["verdict"] == "error"
+
+
+@pytest.mark.parametrize("code", [ExitCode.WARNINGS, ExitCode.INTERNAL, ExitCode.INTERRUPTED])
+def test_no_exit_code_is_turned_into_success(workspace: Path, code: ExitCode) -> None:
+    env = action_inputs() | {"GITHUB_WORKSPACE": str(workspace)}
+    assert action(env, execute=_returning(code, Finding("GB111", Severity.WARNING, "a"))) == code
 
 
 def test_several_bad_inputs_are_all_reported(workspace: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -58,16 +69,17 @@ def test_action_outputs_are_relative_and_not_doubled(workspace: Path, tmp_path: 
         seen.append(options)
         warnings = (Finding("GB111", Severity.WARNING, "a"), Finding("GB112", Severity.WARNING, "b"))
         files = {"json": reports / "report.json", "manifest": reports.parent / "manifest.json"}
-        return Outcome(ExitCode.WARNINGS, Report("0", str(workspace), warnings), files)
+        return Outcome(ExitCode.PASS, Report("0", str(workspace), warnings), files)
 
     env = action_inputs(github_token="t0k", check_run="false") | {
         "GITHUB_WORKSPACE": str(workspace),
         "GITHUB_OUTPUT": str(out),
         "PATH": os.environ["PATH"],
     }
-    assert action(env, execute=execute) == 0  # warnings only, no fail-on anywhere: the action passes
+    assert action(env, execute=execute) == 0
     [options] = seen
-    assert options.path == workspace and options.fail_on is None
+    # No fail-on input: the policy's, else error (warnings pass, the exit code is 0 or 1, never 2).
+    assert options.path == workspace and options.fail_on == "policy"
     assert "GITHUB_OUTPUT" not in options.environ  # the run's publisher writes no outputs of its own
     assert options.environ["GITHUB_TOKEN"] == "t0k" and options.environ["GOBASELINE_CHECK_RUN"] == "false"
     values = parse_outputs(out.read_text())
@@ -78,6 +90,7 @@ def test_action_outputs_are_relative_and_not_doubled(workspace: Path, tmp_path: 
         "warnings": "2",
         "report": "gobaseline-out/reports/report.json",
         "sarif": "",
+        "sarif-id": "",
         "manifest": "gobaseline-out/manifest.json",
     }
     assert out.read_text().count("verdict<<") == 1
@@ -150,8 +163,23 @@ def test_main_picks_the_mode(monkeypatch: pytest.MonkeyPatch) -> None:
     assert called == ["command", "action"]
 
 
-def test_the_action_runs_the_pipeline_in_process(
-    tmp_path: Path, go_env: dict[str, str], github_api: FakeGitHub, capfd: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("inputs", "on_check_run", "in_log"),
+    [
+        ({}, True, False),  # auto: the check run was posted, so only there
+        ({"check_run": "false"}, None, True),  # auto without a check run: workflow commands
+        ({"annotations": "workflow-commands"}, False, True),
+        ({"annotations": "none"}, False, False),
+    ],
+)
+def test_the_action_runs_the_pipeline_in_process_and_annotates_once(
+    tmp_path: Path,
+    go_env: dict[str, str],
+    github_api: FakeGitHub,
+    capfd: pytest.CaptureFixture[str],
+    inputs: dict[str, str],
+    on_check_run: bool | None,
+    in_log: bool,
 ) -> None:
     ws = tmp_path / "ws"
     shutil.copytree(REPO / "examples" / "broken", ws)
@@ -162,7 +190,7 @@ def test_the_action_runs_the_pipeline_in_process(
     env: MutableMapping[str, str] = {
         **go_env,
         **github_env(github_api, tmp_path),
-        **action_inputs(github_token=github_api.token, output_dir="reports"),
+        **action_inputs(github_token=github_api.token, output_dir="reports", **inputs),
         "GITHUB_WORKSPACE": str(ws),
     }
 
@@ -175,7 +203,45 @@ def test_the_action_runs_the_pipeline_in_process(
     assert values["report"] == "reports/report.json" and values["sarif"] == "reports/gobaseline.sarif"
     assert values["manifest"] == ""
     assert (tmp_path / "github_output").read_text().count("verdict<<") == 1
-    [run] = github_api.check_runs.values()
-    assert run["conclusion"] == "failure"
-    assert "::error " in out  # the annotations in the log
+    assert values["sarif-id"] and values["sarif-id"] in github_api.sarifs
+    findings = json.loads((ws / "reports" / "report.json").read_text())["findings"]
+    runs = list(github_api.check_runs.values())
+    if on_check_run is None:
+        assert runs == []
+    else:
+        [run] = runs
+        assert run["name"] == "gobaseline" and run["conclusion"] == "failure"
+        assert len(github_api.annotations[run["id"]]) == (len(findings) if on_check_run else 0)
+    assert [s["context"] for s in github_api.statuses] == ["gobaseline/verdict"]
+    assert ("::error " in out) is in_log  # never on both
     assert github_api.token not in out + err.replace(f"::add-mask::{github_api.token}", "")
+
+
+def test_merge_posts_the_merged_verdict(tmp_path: Path, github_api: FakeGitHub) -> None:
+    from gobaseline.formats.json_report import dumps
+
+    ws = tmp_path / "ws"
+    shards = {
+        "linux": Report("0", str(ws), (Finding("GB403", Severity.ERROR, "bad go.mod"),), targets=("linux/amd64",)),
+        "darwin": Report("0", str(ws), (Finding("GB111", Severity.WARNING, "one disk"),), targets=("darwin/arm64",)),
+    }
+    for name, report in shards.items():
+        (ws / "shards" / name).mkdir(parents=True)
+        (ws / "shards" / name / "report.json").write_text(dumps(report))
+    env: MutableMapping[str, str] = {
+        **github_env(github_api, tmp_path),
+        **action_inputs(
+            command="merge", reports="shards/*/report.json", sarif_upload="false", github_token=github_api.token
+        ),
+        "GITHUB_WORKSPACE": str(ws),
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+    }
+
+    assert action(env) == ExitCode.ERRORS
+    values = parse_outputs((tmp_path / "github_output").read_text())
+    assert (values["verdict"], values["errors"], values["warnings"]) == ("fail", "1", "1")
+    assert values["report"] == "gobaseline-out/merged/report.json"
+    [run] = github_api.check_runs.values()
+    assert run["name"] == "gobaseline" and run["conclusion"] == "failure"  # the whole matrix, not a shard
+    assert [(s["context"], s["state"]) for s in github_api.statuses] == [("gobaseline/verdict", "failure")]

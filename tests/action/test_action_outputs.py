@@ -6,6 +6,7 @@ from pathlib import Path
 
 from gobaseline.action.outputs import OUTPUTS, relative_to_workspace, step_outputs
 from gobaseline.commands.run import Outcome
+from gobaseline.forges.publishing import Posted
 from gobaseline.model import ExitCode, Finding, Report, Severity
 from tests.support.actions import parse_outputs
 
@@ -26,13 +27,15 @@ def test_outputs_come_from_the_outcome(tmp_path: Path) -> None:
         Finding("GB106", Severity.NOTE, "a newer patch"),
     )
     files = {"json": tmp_path / "out" / "report.json", "sarif": tmp_path / "out" / "gobaseline.sarif"}
-    outcome = Outcome(ExitCode.ERRORS, Report("0", str(tmp_path), findings), files)
+    posted = (Posted("check-run", "5"), Posted("sarif", "sarif-42", "", "complete"))
+    outcome = Outcome(ExitCode.ERRORS, Report("0", str(tmp_path), findings), files, posted)
     assert step_outputs(outcome, tmp_path) == {
         "verdict": "fail",
         "errors": "1",
         "warnings": "1",
         "report": "out/report.json",
         "sarif": "out/gobaseline.sarif",
+        "sarif-id": "sarif-42",  # the upload's id, for a later step that waits for its analysis
         "manifest": "",  # no build, no manifest
     }
 

@@ -43,7 +43,7 @@ def _action_env(tmp: Path) -> dict[str, str]:
         "INPUT_COMMIT-STATUS": "true",
         "INPUT_SARIF-UPLOAD": "true",
         "INPUT_SARIF-CATEGORY": "",
-        "INPUT_ANNOTATIONS": "true",
+        "INPUT_ANNOTATIONS": "auto",
         "INPUT_SUMMARY": "true",
     }
 

@@ -13,10 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from gobaseline.forges.publishing import ANNOTATION_MODES
+
 if TYPE_CHECKING:
     from gobaseline.commands import run
 
 INPUTS: dict[str, str] = {
+    "command": "run",
     "working-directory": ".",
     "policy": "",
     "targets": "",
@@ -28,26 +31,39 @@ INPUTS: dict[str, str] = {
     "commit-status": "true",
     "sarif-upload": "true",
     "sarif-category": "",
-    "annotations": "true",
+    "check-name": "",
+    "annotations": "auto",
     "summary": "true",
+    "reports": "",
+    "cache": "true",
+    "go-version": "",
+    "go-version-file": "",
 }
-"""Every input of action.yml and the value used when its variable is missing (action.yml's defaults, except
-`github-token`, whose default `${{ github.token }}` GitHub fills in)."""
+"""Every input of action.yml and container/action.yml and the value used when its variable is missing (the
+defaults of action.yml, except `github-token`, whose default `${{ github.token }}` GitHub fills in). `cache`,
+`go-version` and `go-version-file` are used by the composite's own steps before this runs; they are checked
+here all the same, so a typo in any input fails the step."""
 
 BOOLEAN_INPUTS: dict[str, str] = {
     "check-run": "GOBASELINE_CHECK_RUN",
     "commit-status": "GOBASELINE_COMMIT_STATUS",
     "sarif-upload": "GOBASELINE_SARIF_UPLOAD",
-    "annotations": "GOBASELINE_ANNOTATIONS",
     "summary": "GOBASELINE_SUMMARY",
 }
 """Boolean inputs and the environment variable each becomes for `gobaseline.forges.PublishOptions`."""
 
+COMMANDS = ("check", "build", "run", "merge")
+"""`check`: the admission checks and the go.mod policy; `build`: and the hardened build, verified; `run`: and the
+probe; `merge`: merge the JSON reports of a sharded matrix (`reports`) and post the merged verdict."""
 FAIL_ON = ("error", "warning", "never")
+NAME = "gobaseline"
+"""The check run's name and the root of the commit status context when `check-name` is empty."""
 _TRUE = ("true", "yes", "on", "1")
 _FALSE = ("false", "no", "off", "0")
 _TARGET = re.compile(r"^[a-z0-9]+/[a-z0-9]+$")
 _PACKAGE = re.compile(r"^[^\s,]+$")
+_GO_VERSION = re.compile(r"^[A-Za-z0-9.^~<>=*|+ -]{1,64}$")
+"""What actions/setup-go takes: 1.27.3, 1.27.x, ^1.26, >=1.26 <1.28, stable, oldstable."""
 _T = TypeVar("_T")
 
 
@@ -65,6 +81,7 @@ class Inputs:
     """The validated inputs."""
 
     workspace: Path
+    command: str
     working_directory: Path
     policy: Path | None
     targets: tuple[str, ...]
@@ -75,9 +92,14 @@ class Inputs:
     """None when the input is missing (not run as the action): keep GITHUB_TOKEN as it is."""
     publish: dict[str, bool]
     sarif_category: str
+    check_name: str = ""
+    annotations: str = "auto"
+    reports: tuple[Path, ...] = ()
+    """`merge`: the shards' JSON reports."""
 
     def options(self, environ: Mapping[str, str]) -> run.Options:
-        """`gobaseline run`'s options for these inputs, run in `environ`."""
+        """`gobaseline run`'s options for these inputs, run in `environ`. Without a `fail-on` input the action
+        asks for `policy` (the policy's fail_on, else error): its exit code is 0 or 1, never 2."""
         from gobaseline.commands import run
 
         return run.Options(
@@ -86,14 +108,32 @@ class Inputs:
             targets=self.targets or None,
             packages=self.packages or None,
             report_dir=self.output_dir,
-            fail_on=self.fail_on or None,
+            fail_on=self.fail_on or "policy",
+            build=self.command != "check",
+            probe=self.command == "run",
             environ=environ,
         )
 
+    def names(self) -> tuple[str, str, str]:
+        """The check run's name, the commit status context and the SARIF category. A shard (`targets` given)
+        gets its own of each, so shards of one matrix never overwrite each other: `gobaseline (linux/amd64)`,
+        `gobaseline/verdict (linux/amd64)`, `gobaseline/linux/amd64`. `check-name` and `sarif-category`
+        replace the defaults; the status context is the check run's name with `/verdict`, so the check run
+        and the status never show under one name."""
+        shard = ", ".join(self.targets)
+        suffix = f" ({shard})" if shard and not self.check_name else ""
+        base = self.check_name or NAME
+        category = self.sarif_category or (f"{NAME}/{','.join(self.targets)}" if self.targets else "")
+        return base + suffix, f"{base}/verdict{suffix}", category
+
     def environ(self) -> dict[str, str]:
-        """The environment variables the inputs become (publishing options, the token)."""
+        """The environment variables the inputs become (publishing options, names, the token)."""
         env = {BOOLEAN_INPUTS[name]: "true" if value else "false" for name, value in self.publish.items()}
-        env["GOBASELINE_SARIF_CATEGORY"] = self.sarif_category
+        check_name, status_context, category = self.names()
+        env["GOBASELINE_CHECK_NAME"] = check_name
+        env["GOBASELINE_STATUS_CONTEXT"] = status_context
+        env["GOBASELINE_SARIF_CATEGORY"] = category
+        env["GOBASELINE_ANNOTATIONS"] = self.annotations
         if self.github_token is not None:
             env["GITHUB_TOKEN"] = self.github_token
         return env
@@ -193,18 +233,55 @@ def parse_inputs(environ: Mapping[str, str], workspace: Path) -> tuple[Inputs | 
             raise InputError("fail-on", f"input 'fail-on' is '{raw['fail-on']}'; expected one of {', '.join(FAIL_ON)}")
         return value
 
-    def sarif_category() -> str:
-        value = raw["sarif-category"]
+    def one_line(name: str) -> str:
+        value = raw[name]
         if "\n" in value or "\r" in value or len(value) > 255:
-            raise InputError("sarif-category", "input 'sarif-category' must be one line of at most 255 characters")
+            raise InputError(name, f"input '{name}' must be one line of at most 255 characters")
         return value
+
+    def choice(name: str, allowed: tuple[str, ...]) -> str:
+        value = raw[name].lower()
+        if value not in allowed:
+            raise InputError(name, f"input '{name}' is '{raw[name]}'; expected one of {', '.join(allowed)}")
+        return value
+
+    def go_version() -> None:
+        version, file = raw["go-version"], raw["go-version-file"]
+        if version and not _GO_VERSION.match(version):
+            raise InputError("go-version", f"input 'go-version' is '{version}', which is not a Go version or range")
+        if version and file:
+            raise InputError("go-version-file", "give input 'go-version' or 'go-version-file', not both")
+        if file and not _within_workspace("go-version-file", file, workspace).is_file():
+            raise InputError("go-version-file", f"input 'go-version-file' is '{file}', which is not a file")
+
+    def reports() -> tuple[Path, ...]:
+        if command != "merge":
+            if raw["reports"]:
+                raise InputError("reports", "input 'reports' is for command 'merge' only")
+            return ()
+        patterns = [item for item in re.split(r"[\n,]", raw["reports"]) if item.strip()]
+        if not patterns:
+            raise InputError("reports", "command 'merge' needs input 'reports' (the shards' report.json files)")
+        found: list[Path] = []
+        for pattern in (item.strip() for item in patterns):
+            if Path(pattern).is_absolute() or ".." in Path(pattern).parts:
+                raise InputError("reports", f"input 'reports' has '{pattern}', which is not inside the workspace")
+            matched = sorted(p for p in workspace.glob(pattern) if p.is_file() and inside(p.resolve(), workspace))
+            if not matched:
+                raise InputError("reports", f"input 'reports' has '{pattern}', which matches no file")
+            found += [p.resolve() for p in matched]
+        return tuple(dict.fromkeys(found))
 
     token_given = any(k in environ for k in ("INPUT_GITHUB-TOKEN", "INPUT_GITHUB_TOKEN"))
     publish = {}
     for name in BOOLEAN_INPUTS:
         publish[name] = check(functools.partial(boolean, name), True)
+    check(functools.partial(boolean, "cache"), True)
+    check(go_version, None)
+    command = check(functools.partial(choice, "command", COMMANDS), "run")
     inputs = Inputs(
         workspace=workspace,
+        command=command,
         working_directory=check(working_directory, workspace),
         policy=check(policy, None),
         targets=check(targets, ()),
@@ -213,7 +290,10 @@ def parse_inputs(environ: Mapping[str, str], workspace: Path) -> tuple[Inputs | 
         fail_on=check(fail_on, ""),
         github_token=raw["github-token"] if token_given else None,
         publish=publish,
-        sarif_category=check(sarif_category, ""),
+        sarif_category=check(functools.partial(one_line, "sarif-category"), ""),
+        check_name=check(functools.partial(one_line, "check-name"), ""),
+        annotations=check(functools.partial(choice, "annotations", ANNOTATION_MODES), "auto"),
+        reports=check(reports, ()),
     )
     return (None, errors) if errors else (inputs, [])
 

@@ -11,7 +11,7 @@ from gobaseline.action.inputs import inside
 if TYPE_CHECKING:
     from gobaseline.commands.run import Outcome
 
-OUTPUTS = ("verdict", "errors", "warnings", "report", "sarif", "manifest")
+OUTPUTS = ("verdict", "errors", "warnings", "report", "sarif", "sarif-id", "manifest")
 """The outputs of action.yml."""
 PATH_OUTPUTS = ("report", "sarif", "manifest")
 
@@ -43,4 +43,5 @@ def step_outputs(outcome: Outcome | None, workspace: Path) -> dict[str, str]:
     values = {name: written.get(name, "") for name in OUTPUTS}
     for name in PATH_OUTPUTS:
         values[name] = relative_to_workspace(values[name], workspace, CONTAINER_WORKSPACE)
+    values["sarif-id"] = next((p.id for p in outcome.posted if p.kind == "sarif"), "")
     return values

@@ -21,7 +21,7 @@ recomputed by construction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -132,14 +132,21 @@ class Options:
     reports: tuple[Path, ...]
     output: Path
     """The merged JSON report."""
+    publish: bool = False
+    """Then post the merged report, as `gobaseline publish` does (the merge job of a sharded matrix)."""
 
 
-def run(options: Options) -> ExitCode:
-    """Merge the saved reports into `output`; the exit code of the merged verdict."""
+def run(options: Options, environ: Mapping[str, str] | None = None) -> ExitCode:
+    """Merge the saved reports into `output` (and post it, as the job `environ`); the exit code of the merged
+    verdict."""
     from gobaseline.formats.json_report import dumps, load
 
     merged = merge([load(p) for p in options.reports])
     safefs.ensure_dir(options.output.parent)  # a planted link on the way, or as the file, is refused
     safefs.write_text(options.output, dumps(merged))
     log(f"gobaseline: merged {len(options.reports)} reports into {options.output}: {merged.verdict.value}")
+    if options.publish:
+        from gobaseline.commands import publish
+
+        publish.run(publish.Options(options.output), environ)
     return merged.verdict.exit_code

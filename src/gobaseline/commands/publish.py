@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,13 +21,15 @@ class Options:
     """Where the report files go (default: beside the report)."""
 
 
-def run(options: Options) -> ExitCode:
-    """Write every format beside the report, post them; the exit code of the report's verdict."""
+def run(options: Options, environ: Mapping[str, str] | None = None) -> ExitCode:
+    """Write every format beside the report, post them (as the job `environ`, os.environ by default); the exit
+    code of the report's verdict."""
     from gobaseline.forges import PublishOptions, publish
     from gobaseline.formats.json_report import load
 
     report = load(options.report)
     report_dir = options.report_dir or options.report.parent
     files = write_reports(report, REPORT_FORMATS, report_dir)
-    publish(report, files, os.environ, options=PublishOptions.from_environ(os.environ), stream=sys.stderr)
+    env = os.environ if environ is None else environ
+    publish(report, files, env, options=PublishOptions.from_environ(env), stream=sys.stderr)
     return report.verdict.exit_code

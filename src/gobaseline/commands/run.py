@@ -8,6 +8,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gobaseline import pipeline
 from gobaseline.commands import check
@@ -22,6 +23,9 @@ from gobaseline.commands.output import (
 )
 from gobaseline.model import ExitCode, Report
 
+if TYPE_CHECKING:
+    from gobaseline.forges.publishing import Posted
+
 
 @dataclass(frozen=True)
 class Options(check.Options):
@@ -29,6 +33,8 @@ class Options(check.Options):
     REPORT_FORMATS, `report_dir` defaults to `<output dir>/reports`."""
 
     build: bool = True
+    probe: bool = True
+    """Start the built services (with `build`)."""
     publish: bool = True
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
@@ -40,6 +46,8 @@ class Outcome:
     code: ExitCode
     report: Report
     files: Mapping[str, Path]
+    posted: tuple[Posted, ...] = ()
+    """What reached the forge (the check run, the status, the SARIF upload with its id)."""
 
 
 def execute(options: Options) -> Outcome:
@@ -47,18 +55,23 @@ def execute(options: Options) -> Outcome:
     from gobaseline.forges import detect
 
     environ = options.environ
-    result = pipeline.run(options.pipeline_options(in_force=True, probe=options.build, environ=environ))
+    probe = options.build and options.probe
+    result = pipeline.run(options.pipeline_options(in_force=True, probe=probe, environ=environ))
     ctx, report = result.context, result.report
     report_dir = options.report_dir or (ctx.output_dir / "reports")
     formats = tuple(dict.fromkeys((*REPORT_FORMATS, *options.formats)))
     files = write_reports(report, formats, report_dir, render_options(report, ctx, environ))
     ci = detect(environ)
     fail_on = fail_on_in_force(options.fail_on, result.policy.fail_on)
+    posted: tuple[Posted, ...] = ()
+    annotations = "workflow-commands"
     if options.publish and ci.forge != "none":
         from gobaseline.forges import PublishOptions, publish
 
         publish_options = PublishOptions.from_environ(environ, fail_on=fail_on or "error")
+        annotations = publish_options.annotations
         published = publish(report, {**files, **result.files}, environ, options=publish_options, stream=sys.stderr)
+        posted = published.posted
         if published.findings:
             report = replace(report, findings=report.findings + tuple(published.findings))
             files = write_reports(report, formats, report_dir, render_options(report, ctx, environ))
@@ -67,9 +80,12 @@ def execute(options: Options) -> Outcome:
     opts = render_options(report, ctx, environ)
     print_format("text", render("text", report, options=opts))
     if ci.forge == "github":
-        print_format("github", render("github", report, options=opts))
+        from gobaseline.forges.github.publisher import annotate_in_log
+
+        if annotate_in_log(annotations, posted):
+            print_format("github", render("github", report, options=opts))
     log_written(files)
-    return Outcome(exit_code(report.verdict, fail_on), report, {**files, **result.files})
+    return Outcome(exit_code(report.verdict, fail_on), report, {**files, **result.files}, posted)
 
 
 def run(options: Options) -> ExitCode:

@@ -83,6 +83,10 @@ class Posted:
     """E.g. the check run's conclusion, the status state, the SARIF processing status."""
 
 
+ANNOTATION_MODES = ("auto", "check-run", "workflow-commands", "none")
+"""Where GitHub annotations go (PublishOptions.annotations)."""
+
+
 @dataclass(frozen=True)
 class PublishOptions:
     """What to post. Everything is on by default; each can be turned off by an input of the action or
@@ -96,8 +100,9 @@ class PublishOptions:
     """GitHub: upload the SARIF file to code scanning."""
     sarif_category: str = ""
     """Code scanning category (SARIF `automationDetails.id`), to keep several analyses of one commit apart."""
-    annotations: bool = True
-    """GitHub: attach one annotation per finding to the check run."""
+    annotations: str = "auto"
+    """GitHub: where the findings are annotated, in one place only (ANNOTATION_MODES): `auto` on the check run
+    when it is posted, else as workflow commands in the log; `check-run`; `workflow-commands`; `none`."""
     summary: bool = True
     """GitHub: append the summary to the job summary; GitLab: keep the merge request note."""
     fail_on: str = "error"
@@ -119,9 +124,11 @@ class PublishOptions:
     def from_environ(cls, environ: Mapping[str, str], *, fail_on: str = "error") -> PublishOptions:
         """Options from `GOBASELINE_*` variables (set by the action's inputs or the GitLab component).
 
-        GOBASELINE_CHECK_RUN, _COMMIT_STATUS, _SARIF_UPLOAD, _ANNOTATIONS, _SUMMARY: true|false (default true);
-        GOBASELINE_SARIF_CATEGORY, _STATUS_CONTEXT, _CHECK_NAME; GOBASELINE_TOKEN_VAR: the variable holding the
-        token. A value that is not a boolean is a user error naming the variable.
+        GOBASELINE_CHECK_RUN, _COMMIT_STATUS, _SARIF_UPLOAD, _SUMMARY: true|false (default true);
+        GOBASELINE_ANNOTATIONS: one of ANNOTATION_MODES (true is `auto`, false `workflow-commands`: no
+        annotations on the check run, as before); GOBASELINE_SARIF_CATEGORY, _STATUS_CONTEXT, _CHECK_NAME;
+        GOBASELINE_TOKEN_VAR: the variable holding the token. Any other value is a user error naming the
+        variable.
         """
 
         def flag(name: str) -> bool:
@@ -132,11 +139,21 @@ class PublishOptions:
                 return False
             raise GobaselineError(f"GOBASELINE_{name}={raw!r}: expected true or false")
 
+        def mode() -> str:
+            raw = environ.get("GOBASELINE_ANNOTATIONS", "").strip().lower()
+            if raw in ANNOTATION_MODES:
+                return raw
+            if raw in ("", "true", "1", "yes", "on"):
+                return "auto"
+            if raw in ("false", "0", "no", "off"):
+                return "workflow-commands"
+            raise GobaselineError(f"GOBASELINE_ANNOTATIONS={raw!r}: expected one of {', '.join(ANNOTATION_MODES)}")
+
         return cls(
             check_run=flag("CHECK_RUN"),
             commit_status=flag("COMMIT_STATUS"),
             sarif_upload=flag("SARIF_UPLOAD"),
-            annotations=flag("ANNOTATIONS"),
+            annotations=mode(),
             summary=flag("SUMMARY"),
             sarif_category=environ.get("GOBASELINE_SARIF_CATEGORY", ""),
             fail_on=fail_on,

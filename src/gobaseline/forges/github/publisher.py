@@ -6,7 +6,7 @@ read-only, so after the first refusal nothing else is tried.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -36,6 +36,14 @@ if TYPE_CHECKING:
 
 FORKS_DOC = "docs/forks.md"
 RESULTS_IN = "the annotations, the job summary and the report files"
+
+
+def annotate_in_log(mode: str, posted: Sequence[Posted]) -> bool:
+    """Whether the findings go to the log as workflow commands: annotations are made in one place only, the
+    check run when `auto` could post it (a fork's read-only token cannot), else the log."""
+    if mode == "auto":
+        return not any(p.kind == "check-run" for p in posted)
+    return mode == "workflow-commands"
 
 
 def notice_line(message: str) -> str:
@@ -174,7 +182,7 @@ def _post_github(
                     report,
                     summary,
                     fail_on=options.fail_on,
-                    annotations=options.annotations,
+                    annotations=options.annotations in ("auto", "check-run"),
                 ),
             )
         )
