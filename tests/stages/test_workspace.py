@@ -135,6 +135,39 @@ def test_several_go_mod_files_without_go_work_each_build_from_their_own_director
     assert {"build-list (.)", "build-list (tools)"} <= checks
 
 
+@pytest.mark.parametrize("work", [True, False], ids=["go.work", "several go.mod"])
+def test_a_library_module_beside_a_main_is_compiled_for_every_target(
+    tmp_path: Path, go_env: dict[str, str], work: bool
+) -> None:
+    root = write(
+        tmp_path / "ws",
+        {
+            "app/go.mod": "module example.com/app\n\ngo 1.26\n",
+            "app/main.go": MAIN.replace("{name}", "app"),
+            "lib/go.mod": "module example.com/lib\n\ngo 1.26\n",
+            "lib/lib.go": "package lib\n\nfunc Answer() int { return 42 }\n",
+            "lib/win/win.go": '//go:build windows\n\npackage win\n\nfunc Broken() int { return "no" }\n',
+        },
+    )
+    if work:
+        (root / "go.work").write_text("go 1.26\n\nuse (\n\t./app\n\t./lib\n)\n", encoding="utf-8")
+    result = go_run(root, go_env, targets=("linux/amd64", "windows/amd64"))
+
+    assert (result.context.workspace is not None) is work
+    # The library's compile error, at its line, on the one target whose constraints include the file.
+    [error] = errors(result)
+    assert error.rule_id == "GB501" and error.target == "windows/amd64"
+    assert error.location is not None and (error.location.path, error.location.line) == ("lib/win/win.go", 5)
+    [note] = [f for f in result.report.findings if f.rule_id == "GB506"]
+    assert note.severity is Severity.NOTE
+    assert "example.com/lib (lib) has no main package" in note.message and "example.com/app" not in note.message
+    # The module with a main is built as before; the library is compiled on every target, writing nothing.
+    assert [a.path for a in result.report.artifacts] == ["gobaseline-out/linux_amd64/app"]
+    command = result.report.environment["build_command linux/amd64"]
+    assert ("go build -trimpath" in command and "./lib/..." in command) if work else "cd lib && go build" in command
+    assert not (root / "gobaseline-out/linux_amd64/lib").exists()
+
+
 def test_a_go_work_toolchain_line_newer_than_the_go_in_use_is_reported_at_its_line(
     tmp_path: Path, go_env: dict[str, str]
 ) -> None:

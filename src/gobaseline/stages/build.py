@@ -88,7 +88,7 @@ class _Job:
     packages: list[MainPackage]
     flags: list[str] = field(default_factory=list)
     compile_only: tuple[Root, ...] = ()
-    """A module without a main package: compile these patterns for the target, write nothing."""
+    """The modules without a main package: compile these patterns for the target too, write nothing."""
     ok: bool = False
     seconds: float = 0.0
     findings: list[Finding] = field(default_factory=list)
@@ -155,8 +155,8 @@ def _build(
         chosen = select(go, roots, ctx.targets, module=prefix, env=env, base=ctx.module_dir)
         for msg in chosen.errors:
             found.append(rule("GB505").finding(f"Cannot resolve the packages to build: {msg}", where))
-        library = not chosen.any_main and not chosen.errors and tuple(patterns) == DEFAULT_PATTERNS
-        if not chosen.any_main and not chosen.errors and not library:
+        libraries = _libraries(paths, chosen) if tuple(patterns) == DEFAULT_PATTERNS else []
+        if not chosen.any_main and not chosen.errors and not libraries:
             found.append(
                 rule("GB505").finding(
                     f"No main package matches build.packages ({', '.join(patterns)}). Set build.packages to your "
@@ -166,23 +166,28 @@ def _build(
             )
     for target, excluded in chosen.excluded.items():
         result.facts[f"excluded {target}"] = ", ".join(excluded)
-    if not chosen.any_main and not library:
+    if not chosen.any_main and not libraries:
         return
 
     jobs = _plan_targets(ctx, result, go, opts=opts, chosen=chosen, out_root=out_root, bindnow=bindnow)
-    if library:
-        jobs = [replace(j, packages=[], compile_only=tuple(roots)) for j in jobs]
+    if libraries:
+        checked = tuple(_compile_roots(ctx, libraries))
+        jobs = [replace(j, compile_only=checked) for j in jobs]
     done, bound = _compile(ctx, go, jobs, log, opts=opts, cache_env=cache_env, out_root=out_root)
     result.facts["build_workers"] = bound.describe()
     _record_compiles(result, done)
-    if library:
+    if libraries:
         with result.check("library") as found:
-            found.append(
-                rule("GB506").finding(
-                    f"{mod or 'The module'} has no main package: every package was compiled for "
-                    f"{', '.join(j.target for j in done)}; there is no binary to verify."
+            for directory in libraries:
+                name = paths[directory] or "The module"
+                if len(paths) > 1:
+                    name += f" ({ctx.rel(directory) or '.'})"
+                found.append(
+                    rule("GB506").finding(
+                        f"{name} has no main package: every package was compiled for "
+                        f"{', '.join(j.target for j in done)}; there is no binary to verify."
+                    )
                 )
-            )
 
     ldflags = ldflags_value(opts, bindnow=bindnow)
     binaries: list[Built] = []
@@ -239,6 +244,29 @@ def _roots(ctx: Context, paths: dict[Path, str], patterns: tuple[str, ...]) -> l
     if len(paths) == 1:
         return [Root(ctx.module_dir, patterns)]
     return route(ctx.module_dir, paths, patterns)
+
+
+def _libraries(paths: dict[Path, str], chosen: Selection) -> list[Path]:
+    """The modules without a main package on any target, each compiled for every target instead (none while
+    some packages could not be resolved: GB505 says why)."""
+    if chosen.errors:
+        return []
+    owners = {_owner(m.import_path, paths) for mains in chosen.mains.values() for m in mains}
+    return [d for d in paths if d not in owners]
+
+
+def _owner(import_path: str, paths: dict[Path, str]) -> Path | None:
+    """The module a package belongs to: the one whose path is the longest prefix of its import path."""
+    holders = [d for d, p in paths.items() if p and (import_path == p or import_path.startswith(p + "/"))]
+    return max(holders, key=lambda d: len(paths[d]), default=None)
+
+
+def _compile_roots(ctx: Context, modules: list[Path]) -> list[Root]:
+    """Where the compile check of modules without a main package runs: the workspace root, once for all of them
+    (go.work), else each module directory."""
+    if ctx.workspace is not None:
+        return [Root(ctx.module_dir, tuple(_below(ctx, d) for d in modules))]
+    return [Root(d, DEFAULT_PATTERNS) for d in modules]
 
 
 def _below(ctx: Context, directory: Path) -> str:
@@ -352,7 +380,9 @@ def _go_build(
     log(f"build {job.target}: {_describe(job)}")
     start = time.perf_counter()
     n = len(job.packages)
-    what = "compile check" if job.compile_only else f"{n} package{'s' if n != 1 else ''}"
+    what = " and ".join(
+        ([f"{n} package{'s' if n != 1 else ''}"] if n else []) + (["compile check"] if job.compile_only else [])
+    )
 
     def beat(_seconds: float) -> None:  # a long link: say the target still runs, since its start
         log(f"build {job.target}: still running ({duration(time.perf_counter() - start)}, {what})")
@@ -377,11 +407,10 @@ def _go_build(
 def _invocations(job: _Job, base: Path) -> list[tuple[Path, list[str]]]:
     """The go commands of one target, each with the directory it runs in: per build root, every main package
     with its Go name in one command (the package graph loads once), each renamed one on its own with its file
-    name; for a module without a main package, a compile of its packages that writes nothing (no -buildmode: pie
-    and exe ignore non-main packages)."""
-    if job.compile_only:
-        flags = [f for f in job.flags if not f.startswith("-buildmode=")]
-        return [(r.dir, ["build", *flags, *r.patterns]) for r in job.compile_only]
+    name; first, for the modules without a main package, a compile of their packages that writes nothing (no
+    -buildmode: pie and exe ignore non-main packages)."""
+    flags = [f for f in job.flags if not f.startswith("-buildmode=")]
+    checks = [(r.dir, ["build", *flags, *r.patterns]) for r in job.compile_only]
     together: dict[Path, list[str]] = {}
     for m in job.packages:
         if not m.renamed:
@@ -392,16 +421,20 @@ def _invocations(job: _Job, base: Path) -> list[tuple[Path, list[str]]]:
             out.append(
                 (m.cwd or base, ["build", *job.flags, "-o", str(_binary_path(job.out_dir, m, job.target)), m.arg])
             )
-    return out
+    return checks + out
 
 
 def _describe(job: _Job) -> str:
     """A short start line: what is built (the full commands go in the report's facts)."""
-    what = [p for r in job.compile_only for p in r.patterns] if job.compile_only else [m.package for m in job.packages]
-    shown = ", ".join(what[:4]) + (f" and {len(what) - 4} more" if len(what) > 4 else "")
+
+    def listed(what: list[str]) -> str:
+        return ", ".join(what[:4]) + (f" and {len(what) - 4} more" if len(what) > 4 else "")
+
+    mains = [m.package for m in job.packages]
+    parts = [f"{len(mains)} package{'s' if len(mains) != 1 else ''} ({listed(mains)})"] if mains else []
     if job.compile_only:
-        return f"compiling {shown} (no main package)"
-    return f"{len(what)} package{'s' if len(what) != 1 else ''} ({shown})"
+        parts.append(f"compiling {listed([p for r in job.compile_only for p in r.patterns])} (no main package)")
+    return "; ".join(parts)
 
 
 def _record_compiles(result: StageResult, done: list[_Job]) -> None:
@@ -413,7 +446,9 @@ def _record_compiles(result: StageResult, done: list[_Job]) -> None:
         if job.commands:
             result.facts[f"build_command {job.target}"] = " && ".join(job.commands)
         for f in job.findings:
-            merged.setdefault((f.rule_id, f.location, f.message), []).append(job.target)
+            seen = merged.setdefault((f.rule_id, f.location, f.message), [])
+            if job.target not in seen:  # a compile check and a main may both compile the same package
+                seen.append(job.target)
     for (rule_id, location, message), targets in merged.items():
         only = targets[0] if len(targets) == 1 else None
         result.findings.append(
