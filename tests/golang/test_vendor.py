@@ -64,6 +64,25 @@ def test_a_vendor_file_is_not_a_vendor_directory(tmp_path: Path) -> None:
     assert not vendor_mode(tmp_path, "1.22")
 
 
+@pytest.mark.parametrize(
+    ("first_line", "module", "workspace"),
+    [
+        ("# example.com/dep v1.0.0\n", True, False),
+        ("## workspace\n", False, True),
+        ("## explicit; workspace\n", False, True),
+        (None, True, False),  # no modules.txt: a module's vendor directory, as the go command decides
+    ],
+)
+def test_vendor_mode_follows_the_mode_modules_txt_was_written_in(
+    tmp_path: Path, first_line: str | None, module: bool, workspace: bool
+) -> None:
+    (tmp_path / "vendor").mkdir()
+    if first_line is not None:
+        (tmp_path / "vendor/modules.txt").write_text(first_line + "# example.com/dep v1.0.0\n")
+    assert vendor_mode(tmp_path, "1.22") is module
+    assert vendor_mode(tmp_path, "1.22", workspace=True) is workspace
+
+
 def test_inconsistencies_of_what_go_says(world: World) -> None:
     run_checked(world.go, ["mod", "vendor"], world.module_dir)
     _, err = world.go.list_modules(world.module_dir, vendor=True)

@@ -10,14 +10,14 @@ import pytest
 
 from gobaseline.golang.gotool import Go
 from gobaseline.golang.workspace import discover, nested_modules, parse_lines
-from gobaseline.model import Finding, Severity, Stage
+from gobaseline.model import CheckStatus, Finding, Location, Severity, Stage
 from gobaseline.pipeline import RunOptions, RunResult, run
 from gobaseline.policy import Policy
 from gobaseline.stages import gomod
 from gobaseline.stages.context import make_context
 from gobaseline.stages.packages import Root, common_prefix, route
 from tests.support.gitrepo import git
-from tests.support.goproxy import ModuleSpec, proxy_url, tidy_and_download, write_proxy
+from tests.support.goproxy import ModuleSpec, proxy_url, run_checked, tidy_and_download, write_proxy
 
 MAIN = 'package main\n\nfunc main() { println("{name}") }\n'
 USES_LIB = 'package main\n\nimport "example.com/lib"\n\nfunc main() { println(lib.Answer()) }\n'
@@ -233,6 +233,39 @@ def test_a_workspace_build_list_is_downloaded_and_checked_against_every_go_sum(
     tampered = go_run(root, fresh)
     security = [f for f in tampered.report.findings if f.rule_id == "GB210"]
     assert [(f.location.path, f.location.line) for f in security if f.location] == [("svc/b/go.sum", n)]
+
+
+def test_a_workspace_vendored_by_go_work_vendor_is_checked_as_vendored_and_builds_offline(
+    tmp_path: Path, go: Go, go_env: dict[str, str]
+) -> None:
+    root, _proxy = with_dependency(tmp_path, go)
+    run_checked(go, ["work", "vendor"], root)
+    empty = tmp_path / "empty-modcache"
+    empty.mkdir()
+    offline = {**go_env, "GOPROXY": "off", "GOMODCACHE": str(empty)}
+    result = go_run(root, offline)
+
+    assert errors(result) == []
+    checks = {c.name: c.status for c in result.report.checks if c.stage is Stage.MODCACHE}
+    assert checks["vendor-consistent"] is CheckStatus.PASSED
+    assert checks["module-download"] is CheckStatus.SKIPPED and checks["hash-compiled-source"] is CheckStatus.SKIPPED
+    assert len(result.report.artifacts) == 2
+    assert list(empty.iterdir()) == []  # nothing was looked up or downloaded
+
+    # vendor/modules.txt disagreeing with a go.mod of the workspace: Go's own explanation, at the modules.txt line
+    # and naming the go.mod line; the build does not run.
+    modules_txt = root / "vendor/modules.txt"
+    lines = modules_txt.read_text().splitlines(keepends=True)
+    at = lines.index("# example.com/dep v1.0.0\n") + 1
+    modules_txt.write_text("".join(line for line in lines if not line.startswith("## explicit")))
+    required = (root / "svc/b/go.mod").read_text().splitlines().index("require example.com/dep v1.0.0") + 1
+    result = go_run(root, offline)
+    [finding] = errors(result)
+    assert finding.rule_id == "GB207" and finding.location == Location("vendor/modules.txt", at)
+    assert "example.com/dep@v1.0.0: is explicitly required in go.mod, but not marked as explicit" in finding.message
+    assert f"(svc/b/go.mod line {required})" in finding.message
+    assert finding.message.endswith("Run `go work vendor` and commit the result.")
+    assert result.report.artifacts == ()
 
 
 def test_a_go_mod_finding_in_the_second_module_points_at_that_go_mod(tmp_path: Path, go: Go) -> None:

@@ -41,13 +41,27 @@ def parse_modules_txt(text: str) -> list[VendorEntry]:
     return entries
 
 
-def vendor_mode(module_dir: Path, go_version: str | None) -> bool:
-    """True when the go command builds from vendor/ by default: the directory exists and go.mod says `go 1.14`
-    or later (cmd/go modload; no `go` line means an older language version, so no)."""
+def vendor_mode(module_dir: Path, go_version: str | None, *, workspace: bool = False) -> bool:
+    """True when the go command builds from vendor/ by default: the directory exists, go.mod (for a `workspace`,
+    go.work at `module_dir`) says `go 1.14` or later, and vendor/modules.txt was written in the same mode
+    (`go work vendor` marks it `## workspace`; cmd/go modload `setDefaultBuildMod`). No `go` line means an older
+    language version, so no."""
     if go_version is None or not (module_dir / "vendor").is_dir():
         return False
     v = GoVersion.parse(go_version)
-    return v is not None and v.minor >= 14
+    return v is not None and v.minor >= 14 and for_workspace(module_dir / "vendor") == workspace
+
+
+def for_workspace(vendor_dir: Path) -> bool:
+    """True when vendor/modules.txt was written by `go work vendor`: its first line is `## workspace` (among
+    other `;`-separated annotations); no modules.txt is a module's vendor directory."""
+    try:
+        with (vendor_dir / "modules.txt").open("rb") as f:
+            head = f.read(512)
+    except OSError:
+        return False
+    first = head.decode("utf-8", errors="replace").partition("\n")[0]
+    return first.startswith("## ") and "workspace" in (a.strip() for a in first[3:].split(";"))
 
 
 @dataclass(frozen=True)

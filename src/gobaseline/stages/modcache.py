@@ -10,9 +10,10 @@ With `modules: download` (the default) `go mod download` first fetches the build
 private-module and credential settings; one GB209 per module it could not download, GB210 for a checksum mismatch,
 and the cache checks do not repeat them. `modules: offline` checks the cache as it is.
 
-When the module vendors its dependencies (a vendor directory and `go 1.14` or later) the build compiles vendor/,
-so the cache is not hashed and nothing is looked up: the go command itself checks vendor/modules.txt against go.mod
-(`go list -mod=vendor -m`), and each module its "inconsistent vendoring" explanation names is one finding.
+When the module vendors its dependencies (a vendor directory and `go 1.14` or later; for a go.work workspace the
+vendor directory `go work vendor` wrote beside go.work) the build compiles vendor/, so the cache is not hashed and
+nothing is looked up: the go command itself checks vendor/modules.txt against go.mod or go.work (`go list
+-mod=vendor -m`), and each module its "inconsistent vendoring" explanation names is one finding.
 
 The file formats live in `gobaseline.golang`: go.sum in `gosum`, vendor/modules.txt in `vendor`, the cache's
 layout and hashing in `modcache_layout`, `go list -m -json all` in `buildlist`. This module holds the checks.
@@ -27,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from gobaseline.golang import buildlist, vendor
-from gobaseline.golang import modfile as gomod
 from gobaseline.golang.gosum import GoSum, SumLine
 from gobaseline.golang.modcache_layout import CachedModule, HashJob, Listing, Presence, hash_all
 from gobaseline.model import Location, Stage
@@ -97,10 +97,9 @@ def _run(ctx: Context, result: StageResult) -> None:
         result.skip("build-list", "no readable go.mod (the go.mod stage reports it)")
         _skip_cache(result, "no go.mod")
         return
-    mod = moddownload.gomod_of(ctx)
-    if mod is not None and ctx.workspace is None and vendor.vendor_mode(ctx.module_dir, mod.go_version):
+    if moddownload.vendoring(ctx):
         result.skip("module-download", "vendoring: the build compiles vendor/, nothing is downloaded")
-        _check_vendor(ctx, result, mod)
+        _check_vendor(ctx, result)
         _skip_cache(result, "vendoring: the build compiles vendor/, not the module cache")
         return
     result.skip("vendor-consistent", "no vendor directory (or go.mod older than go 1.14): not vendoring")
@@ -410,8 +409,9 @@ def _check_cache(
 # -- vendoring -----------------------------------------------------------------------------------------------
 
 
-def _check_vendor(ctx: Context, result: StageResult, mod: gomod.GoMod) -> None:
-    """The go command's own check of vendor/modules.txt against go.mod: one GB207 per module it names."""
+def _check_vendor(ctx: Context, result: StageResult) -> None:
+    """The go command's own check of vendor/modules.txt against go.mod (a workspace's: every go.mod of it and
+    go.work): one GB207 per module it names."""
     if ctx.go is None:
         result.skip("vendor-consistent", "no go command to check vendor/modules.txt")
         result.skip("build-list", "no go command")
@@ -422,7 +422,8 @@ def _check_vendor(ctx: Context, result: StageResult, mod: gomod.GoMod) -> None:
         result.skip("vendor-consistent", "the go command could not load the module (see build-list)")
         with result.check("build-list") as found:
             msg = _go_message(ctx, error)
-            found.append(rule("GB208").finding(f"`go list -mod=vendor -m` failed: {msg}", ctx.at(ctx.gomod_path)))
+            at = ctx.at(ctx.workspace or ctx.gomod_path)
+            found.append(rule("GB208").finding(f"`go list -mod=vendor -m` failed: {msg}", at))
         return
     result.skip("build-list", "vendoring: the build list is vendor/modules.txt")
     modules_txt = ctx.module_dir / "vendor" / "modules.txt"
@@ -434,19 +435,28 @@ def _check_vendor(ctx: Context, result: StageResult, mod: gomod.GoMod) -> None:
     for e in reversed(entries):  # the first line naming the module, preferring one with a version
         if e.version or e.path not in vendored:
             vendored[e.path] = e.line
-    required = {r.path: r.line for r in mod.requires}
-    replaced = {r.old_path: r.line for r in mod.replaces}
+    required: dict[str, tuple[Path, int]] = {}
+    replaced: dict[str, tuple[Path, int]] = {}
+    for file, mod in moddownload.gomods(ctx):
+        for r in mod.requires:
+            required.setdefault(r.path, (file, r.line))
+        for rp in mod.replaces:
+            replaced.setdefault(rp.old_path, (file, rp.line))
+    resync = "go work vendor" if ctx.workspace is not None else "go mod vendor"
     by_path: dict[str, list[str]] = {}
     for p in problems:
         by_path.setdefault(p.path, []).append(_go_message(ctx, p.text))
     with result.check("vendor-consistent") as found:
         for path, texts in by_path.items():
             about_replace = all("replaced" in t for t in texts)
-            line = (replaced.get(path) if about_replace else None) or required.get(path) or replaced.get(path)
-            where = f" (go.mod line {line})" if line else ""
+            gomod_line = (replaced.get(path) if about_replace else None) or required.get(path) or replaced.get(path)
+            where = ""
+            if gomod_line is not None:
+                file, line = gomod_line
+                where = f" ({ctx.rel(file) if ctx.workspace is not None else 'go.mod'} line {line})"
             found.append(
                 rule("GB207").finding(
-                    f"inconsistent vendoring: {'; '.join(texts)}{where}. Run `go mod vendor` and commit the result.",
+                    f"inconsistent vendoring: {'; '.join(texts)}{where}. Run `{resync}` and commit the result.",
                     ctx.at(modules_txt, vendored.get(path)),
                 )
             )

@@ -59,6 +59,22 @@ def gomods(ctx: Context) -> list[tuple[Path, gomod.GoMod]]:
     return out
 
 
+def vendoring(ctx: Context) -> bool:
+    """True when the build compiles vendor/: the module's (go.mod says `go 1.14` or later), or for a go.work
+    workspace the one `go work vendor` wrote at its root (go.work's `go` line decides)."""
+    if ctx.workspace is None:
+        mod = gomod_of(ctx)
+        return mod is not None and vendor.vendor_mode(ctx.module_dir, mod.go_version)
+    from gobaseline.golang.workspace import parse_lines
+
+    try:
+        lines = parse_lines(ctx.workspace.read_bytes(), ctx.rel(ctx.workspace))
+    except (OSError, GoModError):
+        return False  # the go.mod stage reports a go.work that does not parse
+    go = lines.go.version if lines.go is not None else None
+    return vendor.vendor_mode(ctx.workspace.parent, go, workspace=True)
+
+
 def prepare_all(ctx: Context) -> dict[Path, Prepared]:
     """`prepare` for every module by directory, or once for a go.work workspace (at its root)."""
     if ctx.workspace is not None:
@@ -70,8 +86,9 @@ def prepare(ctx: Context) -> Prepared:
     """With `modules: download` (and no vendoring) `go mod download`, then the build list; go.mod and go.sum are
     restored byte for byte if the go command rewrote them.
 
-    When the build uses vendor/, the go command's check of vendor/modules.txt against go.mod instead (the main
-    module alone, and the error when they disagree): the module cache plays no part and nothing is looked up.
+    When the build uses vendor/ (a module's, or a workspace's from `go work vendor`), the go command's check of
+    vendor/modules.txt against go.mod or go.work instead (the main modules alone, and the error when they
+    disagree): the module cache plays no part and nothing is looked up.
     The pipeline starts this in the background while the toolchain stage runs (see `Context.build_list`).
     """
     if ctx.go is None:
@@ -79,17 +96,16 @@ def prepare(ctx: Context) -> Prepared:
     files = [p for m in ctx.modules for p in (m.gomod_path, m.dir / "go.sum")]
     if ctx.workspace is not None:
         files += [ctx.workspace, ctx.workspace.with_name("go.work.sum")]
-    mod = gomod_of(ctx)
-    vendoring = mod is not None and ctx.workspace is None and vendor.vendor_mode(ctx.module_dir, mod.go_version)
+    vendored = vendoring(ctx)
     saved = {p: (p.read_bytes() if p.is_file() else None) for p in files}
     try:
-        fetch = ctx.policy.modules == "download" and not vendoring
-        if ctx.workspace is not None:
+        fetch = ctx.policy.modules == "download" and not vendored
+        if ctx.workspace is not None and not vendored:
             wanted = [m for _, m in gomods(ctx)]
             got = download_workspace(ctx.go, ctx.module_dir, wanted) if fetch else None
             return Prepared(got, *ctx.go.list_workspace_build(ctx.module_dir))
-        got = download_all(ctx.go, ctx.module_dir, mod) if fetch else None
-        return Prepared(got, *ctx.go.list_modules(ctx.module_dir, vendor=vendoring))
+        got = download_all(ctx.go, ctx.module_dir, gomod_of(ctx)) if fetch else None
+        return Prepared(got, *ctx.go.list_modules(ctx.module_dir, vendor=vendored))
     finally:
         for p, data in saved.items():
             now = p.read_bytes() if p.is_file() else None
