@@ -12,7 +12,8 @@ Applied once, to the findings with the policy's severities (`RunRecord.findings`
 4. `new_only`, on a change under review: a finding on a line the change did not touch is a note.
 
 On a change the baseline is the target's, read from git objects like the policy (`policy.in_force`), so a change
-cannot accept its own new findings.
+cannot accept its own new findings; a change that edits, adds or deletes the baseline file is told so (GB006, as
+GB001 for the policy).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ class Rollout:
     baseline: Baseline | None = None
     changed: Mapping[str, frozenset[int]] | None = None
     """The lines the change under review touched, by path, when new_only applies; None: it does not."""
+    edits: list[Finding] = field(default_factory=list)
+    """GB006: the change under review edits the baseline file (its target's copy is in force)."""
     _read: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     def read(self, path: str) -> str | None:
@@ -81,6 +84,7 @@ class Rollout:
         used: set[str] = set()
         out = [self._settle(f, ignores, entries, used) for f in found]
         problems += self._stale([e for e in entries.values() if e.fingerprint not in used], ran, targets)
+        problems += self.edits
         out += with_content(self.policy.apply(problems), self.read)
         return [self._new_only(f) for f in out]
 
@@ -177,12 +181,16 @@ class Rollout:
 
     def _new_only(self, f: Finding) -> Finding:
         loc = f.location
-        if self.changed is None or loc is None or f.severity is Severity.NOTE:
+        if self.changed is None or loc is None or f.severity is Severity.NOTE or f.rule_id in _ABOUT_THE_CHANGE:
             return f
         lines = self.changed.get(loc.path)
         if lines is not None and (loc.line is None or loc.line in lines):
             return f
         return _demote(f, "It is on a line this change did not touch (new_only), so it does not block the change.")
+
+
+_ABOUT_THE_CHANGE = frozenset({"GB001", "GB006"})
+"""Findings about what the change does to a file the gate reads from the target: new_only never demotes them."""
 
 
 def _demote(f: Finding, sentence: str) -> Finding:
@@ -207,7 +215,9 @@ def prepare(ctx: Context, settings: Settings, *, in_force: bool, environ: Mappin
     if not settings.accept:
         return rollout
     base = change_base(environ) if in_force else None
-    rollout.baseline = _baseline_in_force(ctx, baseline_path(ctx, settings), base)
+    path = baseline_path(ctx, settings)
+    rollout.baseline = _baseline_in_force(ctx, path, base)
+    rollout.edits = _edits(ctx, path, base)
     if (settings.new_only or ctx.policy.new_only) and base:
         rollout.changed = git.changed_lines(ctx.repo_root, base)
     return rollout
@@ -219,6 +229,27 @@ def baseline_path(ctx: Context, settings: Settings) -> Path:
     if settings.baseline is not None:
         return settings.baseline.absolute()
     return ctx.module_dir / (ctx.policy.baseline or BASELINE_FILENAME)
+
+
+def _edits(ctx: Context, path: Path, base: str | None) -> list[Finding]:
+    """GB006 when the change under review adds, edits, deletes or replaces the baseline file in force (read from
+    the target's commit), as GB001 for the policy; nothing outside changes, for a file outside the repository, or
+    when the target's commit is not in the clone (GB002 says so)."""
+    from gobaseline.baseline import LIMIT
+    from gobaseline.policy.in_force import changes
+    from gobaseline.rules import rule
+
+    rel = ctx.rel(path)
+    if not base or Path(rel).is_absolute() or not git.has_commit(ctx.repo_root, base):
+        return []
+    return [
+        rule("GB006").finding(
+            f"This change {what}; the target's baseline ({base[:12]}) is in force for this run. Get the baseline "
+            "change reviewed on its own (who owns each entry, until when); it applies once merged.",
+            Location(file, 1),
+        )
+        for file, what in changes(ctx.repo_root, base, [rel], limit=LIMIT)
+    ]
 
 
 def _baseline_in_force(ctx: Context, path: Path, base: str | None) -> Baseline | None:

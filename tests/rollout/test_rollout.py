@@ -130,7 +130,36 @@ def test_on_a_merge_request_a_new_violation_blocks_even_when_the_change_accepts_
         ("GB402", "1.19"): "note",  # moved, still accepted
         ("GB404", "example.com/a"): "note",
         ("GB404", "example.com/c"): "error",  # the target's baseline lacks it
+        ("GB006", "change"): "warning",  # and the reviewer is told the change edits the baseline
     }
+    edited = found[("GB006", "change")]
+    assert edited["location"] == {"path": ".gobaseline-baseline.json", "line": 1}
+    assert edited["message"].startswith(
+        f"This change changes .gobaseline-baseline.json; the target's baseline ({base[:12]})"
+    )
+
+
+def test_a_change_that_deletes_the_baseline_is_told_so_and_the_target_s_entries_still_apply(
+    repo: Path, env: pytest.MonkeyPatch
+) -> None:
+    accept(repo, "--owner", "platform", "--expires", "2999-12-31")
+    base = commit(repo, "accept today's debt")
+    git(repo, "checkout", "-q", "-b", "change")
+    (repo / ".gobaseline-baseline.json").unlink()
+    commit(repo, "drop the baseline")
+
+    code, found = change_request(repo, env, base, "--new-only")  # new_only does not demote what the change did
+    assert severities(found) == {
+        ("GB402", "1.19"): "note",
+        ("GB404", "example.com/a"): "note",
+        ("GB006", "change"): "warning",
+    }
+    assert "This change deletes .gobaseline-baseline.json" in found[("GB006", "change")]["message"]
+    assert code == ExitCode.WARNINGS
+
+    # Outside a change nothing is compared: the working tree's (absent) baseline applies, without GB006.
+    code, found = check(repo)
+    assert ("GB006", "change") not in found and code == ExitCode.ERRORS
 
 
 def test_an_expired_entry_blocks_again_and_says_so(repo: Path) -> None:

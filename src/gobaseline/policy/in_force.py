@@ -86,19 +86,34 @@ def policy_in_force(
     from gobaseline.rules import rule
 
     at_base = {p: _base_state(repo_root, entries.get(p)) for p in paths}
-    findings = []
-    for path in paths:
-        work = _work_state(repo_root, path)
-        if work != at_base[path]:
-            what = _describe(at_base[path], work, path)
-            findings.append(
-                rule("GB001").finding(
-                    f"This change {what}; the target's policy ({base[:12]}) is in force for this run. Get the "
-                    "policy change reviewed on its own; it applies once merged.",
-                    Location(path, 1),
-                )
-            )
+    findings = [
+        rule("GB001").finding(
+            f"This change {what}; the target's policy ({base[:12]}) is in force for this run. Get the "
+            "policy change reviewed on its own; it applies once merged.",
+            Location(path, 1),
+        )
+        for path, what in _differences(repo_root, at_base)
+    ]
     return _base_policy(base, paths, entries, at_base), findings
+
+
+def changes(root: Path, base: str, paths: list[str], *, limit: int = document.LIMIT) -> list[tuple[str, str]]:
+    """What the working tree does to each of `paths` (repository paths of files the gate reads from the target,
+    at most `limit` bytes each) against commit `base`: (path, "adds/changes/deletes/replaces ...") for each that
+    differs, as GB001 says it for the policy; nothing when git cannot read `base`."""
+    entries = git.tree_entries(root, base, paths)
+    if entries is None:
+        return []
+    return _differences(root, {p: _base_state(root, entries.get(p), limit) for p in paths}, limit)
+
+
+def _differences(root: Path, at_base: Mapping[str, _State], limit: int = document.LIMIT) -> list[tuple[str, str]]:
+    out = []
+    for path, before in at_base.items():
+        work = _work_state(root, path, limit)
+        if work != before:
+            out.append((path, _describe(before, work, path)))
+    return out
 
 
 def _inside(path: Path, root: Path) -> str | None:
@@ -137,7 +152,7 @@ def _working_policy(root: Path, module_dir: Path, given: Path | None) -> Policy:
     return load(given if given is not None or not os.path.lexists(own) else own, root)
 
 
-def _work_state(root: Path, path: str) -> _State:
+def _work_state(root: Path, path: str, limit: int = document.LIMIT) -> _State:
     """`path` in the working tree, never following a link: a link on the way means git has no such path."""
     *dirs, name = path.split("/")
     here = root
@@ -160,17 +175,17 @@ def _work_state(root: Path, path: str) -> _State:
     if not stat.S_ISREG(mode):
         return _State("other")
     try:
-        return _State("file", _lf(safefs.read_bytes(here, limit=document.LIMIT, what="policy file")))
+        return _State("file", _lf(safefs.read_bytes(here, limit=limit, what="file the gate reads")))
     except GobaselineError:
         return _State("other")
 
 
-def _base_state(root: Path, entry: git.Entry | None) -> _State:
+def _base_state(root: Path, entry: git.Entry | None, limit: int = document.LIMIT) -> _State:
     if entry is None:
         return _ABSENT
-    if not (entry.is_file or entry.is_link) or (entry.size or 0) > document.LIMIT:
+    if not (entry.is_file or entry.is_link) or (entry.size or 0) > limit:
         return _State("other", entry.oid.encode())
-    data = git.blob(root, entry.oid, limit=document.LIMIT)
+    data = git.blob(root, entry.oid, limit=limit)
     if data is None:
         return _State("other", entry.oid.encode())
     return _State("link", data) if entry.is_link else _State("file", _lf(data))
