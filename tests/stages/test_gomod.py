@@ -286,6 +286,25 @@ def test_policy_file_path_is_relative_to_the_repository(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("source", "named"),
+    [
+        ("base:0123456789ab:svc/.gobaseline.yml", "svc/.gobaseline.yml"),  # the target's file for the module
+        ("base:0123456789ab", "svc/.gobaseline.yml"),  # the target has none: where the module's would go
+        ("default", "svc/.gobaseline.yml"),
+    ],
+)
+def test_findings_name_the_policy_file_in_force(tmp_path: Path, source: str, named: str) -> None:
+    mod_dir = tmp_path / "svc"
+    mod_dir.mkdir()
+    module(mod_dir, REPLACES)
+    (tmp_path / ".gobaseline.yml").write_text("{}\n", encoding="utf-8")  # a root file that is not in force
+    ctx = make_ctx(mod_dir, repo_root=tmp_path, policy=policy_mod.Policy(source=source), targets=(), today=TODAY)
+    assert stage.policy_file(ctx) == named
+    replaced = [f for f in stage.run(ctx, releases=RELEASES).findings if f.rule_id in ("GB404", "GB405")]
+    assert replaced and all(f.message.endswith(f"to {named}.") for f in replaced)
+
+
+@pytest.mark.parametrize(
     ("waived", "old", "matches"),
     [
         ("github.com/x/y", "github.com/x/y", True),

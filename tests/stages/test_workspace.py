@@ -12,7 +12,7 @@ from gobaseline.golang.gotool import Go
 from gobaseline.golang.workspace import discover, nested_modules, parse_lines
 from gobaseline.model import CheckStatus, Finding, Location, Severity, Stage
 from gobaseline.pipeline import RunOptions, RunResult, run
-from gobaseline.policy import Policy
+from gobaseline.policy import Policy, load
 from gobaseline.stages import gomod
 from gobaseline.stages.context import make_context
 from gobaseline.stages.packages import Root, common_prefix, route
@@ -191,6 +191,15 @@ def test_a_go_work_toolchain_line_outside_the_baseline_is_gb403_at_go_work(tmp_p
     assert "go work edit -toolchain=" in result.findings[0].message
 
 
+def test_a_go_work_go_line_outside_the_baseline_is_gb402_with_the_go_work_fix(tmp_path: Path, go: Go) -> None:
+    root = workspace(tmp_path / "ws")
+    (root / "go.work").write_text((root / "go.work").read_text().replace("go 1.26", "go 1.20"))
+    result = gomod.run(make_context(root, policy=Policy(), go=go, targets=None, output=None))
+    [finding] = [f for f in result.findings if f.rule_id == "GB402"]
+    assert finding.location is not None and (finding.location.path, finding.location.line) == ("go.work", 1)
+    assert "Change it with `go work edit -go=" in finding.message and "go mod" not in finding.message
+
+
 DEP = ModuleSpec(
     "example.com/dep", "v1.0.0", {"dep.go": "package dep\n\nconst N = 1\n"}, "module example.com/dep\n\ngo 1.26\n"
 )
@@ -280,6 +289,24 @@ def test_a_go_mod_finding_in_the_second_module_points_at_that_go_mod(tmp_path: P
         ("GB405", "tools/go.mod", 5)
     ]
     assert {"replace-local (.)", "replace-local (tools)", "waivers"} <= {c.name for c in result.checks}
+
+
+def test_a_nested_module_s_own_policy_file_is_not_named_when_the_run_s_is_in_force(tmp_path: Path, go: Go) -> None:
+    root = several(tmp_path / "repo")
+    (root / ".gobaseline.yml").write_text("targets: [linux/amd64]\n", encoding="utf-8")
+    (root / "tools/.gobaseline.yml").write_text("targets: [linux/arm64]\n", encoding="utf-8")  # not read
+    (root / "tools/go.mod").write_text(
+        "module example.com/repo/tools\n\ngo 1.26\n\nreplace example.com/x => ../x\n"
+        "replace example.com/y => example.com/fork v1.0.0\n",
+        encoding="utf-8",
+    )
+    policy = load(None, root)
+    result = gomod.run(make_context(root, policy=policy, go=go, targets=None, output=None))
+
+    messages = {f.rule_id: f.message for f in result.findings}
+    assert set(messages) == {"GB404", "GB405"}
+    for message in messages.values():
+        assert message.endswith("to .gobaseline.yml.") and "tools/.gobaseline.yml" not in message
 
 
 def test_a_path_naming_one_module_of_a_workspace_narrows_the_run_to_it(tmp_path: Path, go_env: dict[str, str]) -> None:

@@ -49,6 +49,7 @@ def run(ctx: Context, earlier: Earlier | None = None, *, releases: Releases | No
     result = StageResult(Stage.GOMOD)
     baseline = Baseline.from_policy(ctx.policy.go_versions, releases or ctx.release_data)
     used: set[int] = set()
+    source = policy_file(ctx)  # the run's policy file, for every module (a nested module's own file is not read)
     modules = []
     for one, label in ctx.each_module():
         if not one.gomod_path.is_file():
@@ -60,7 +61,7 @@ def run(ctx: Context, earlier: Earlier | None = None, *, releases: Releases | No
                 result.facts["module"] = mod.module.path
             _check_go(one, result, mod, baseline)
             _check_toolchain(one, result, mod, baseline)
-            used |= _check_replaces(one, result, mod)
+            used |= _check_replaces(one, result, mod, source)
     if ctx.workspace is not None:
         with result.about(ctx.rel(ctx.workspace)):
             _check_work(ctx, result, baseline)
@@ -131,11 +132,14 @@ def _check_go(
             why = "a pre-release"
         else:
             why = "outside the baseline"
-        edit = "go work edit" if file.name == "go.work" else "go mod edit"
+        fix = (
+            f"`go work edit -go={suggest}`"
+            if file.name == "go.work"
+            else f"`go mod edit -go={suggest}` and run `go mod tidy`"
+        )
         found.append(
             rule("GB402").finding(
-                f"`go {value}` is {why}: {baseline.describe()} is allowed. Change it with "
-                f"`{edit} -go={suggest}` and run `go mod tidy`.",
+                f"`go {value}` is {why}: {baseline.describe()} is allowed. Change it with {fix}.",
                 ctx.at(file, mod.go.line, mod.go.col),
             )
         )
@@ -276,10 +280,10 @@ def _expired(waiver: Waiver, today: dt.date) -> bool:
     return waiver.expires < today
 
 
-def _check_replaces(ctx: Context, result: StageResult, mod: gomod.GoMod) -> set[int]:
-    """GB404/GB405 for the module's replaces; the waivers (by index) that matched one."""
+def _check_replaces(ctx: Context, result: StageResult, mod: gomod.GoMod, source: str) -> set[int]:
+    """GB404/GB405 for the module's replaces (`source`: the policy file waivers go in); the waivers (by index) that
+    matched one."""
     waivers = ctx.policy.waivers
-    source = policy_file(ctx)
     env = _go_env(ctx) if mod.replaces else {}
     used: set[int] = set()
 
@@ -367,17 +371,18 @@ def _check_waivers(ctx: Context, result: StageResult, used: set[int]) -> None:
                 )
 
 
-def _policy_name(source: str) -> str:
-    return source if source not in ("default", "") and not source.startswith("base:") else POLICY_FILENAME
-
-
 def policy_file(ctx: Context) -> str:
-    """The policy file as a repository path, for findings that point into it.
+    """The policy file of the run as a repository path, for findings that point into it or name it.
 
-    `Policy.source` is relative to the directory the policy was loaded for (the module directory) or as given;
-    a policy read from the base commit (`base:<sha>`) is the repository's `.gobaseline.yml`.
+    `Policy.source` is relative to the directory the policy was loaded for (the run's directory) or as given; a
+    policy read from the target's commit (`base:<sha>:<path>`) names its repository path. With no policy file (the
+    defaults) it is the one that would apply: `.gobaseline.yml` in the run's directory.
     """
-    source = _policy_name(ctx.policy.source)
+    source = ctx.policy.source
+    if source.startswith("base:") and source.count(":") >= 2:
+        return source.split(":", 2)[2]
+    if source in ("default", "") or source.startswith("base:"):
+        return ctx.rel(ctx.module_dir / POLICY_FILENAME)
     p = Path(source)
     candidates = [p] if p.is_absolute() else [ctx.module_dir / p, ctx.repo_root / p, Path.cwd() / p]
     for candidate in candidates:
