@@ -22,6 +22,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
+from packaging.version import Version
 
 REPO = Path(__file__).resolve().parents[1]
 LOCK = REPO / "requirements" / "action.txt"
@@ -53,29 +54,45 @@ def pins() -> list[str]:
     return deps
 
 
-def download(requirements: Path, dest: Path, python: str, platforms: tuple[str, ...]) -> None:
+def download(requirements: Path, dest: Path, python: str, platforms: tuple[str, ...], constraints: Path) -> None:
     abi = "cp" + python.replace(".", "")
     argv = [sys.executable, "-m", "pip", "download", "--isolated", "--quiet", "--only-binary", ":all:"]
     argv += ["--python-version", python, "--implementation", "cp", "--abi", abi, "--abi", "abi3", "--abi", "none"]
     for platform in platforms:
         argv += ["--platform", platform]
-    argv += ["--dest", str(dest), "--requirement", str(requirements)]
+    argv += ["--dest", str(dest), "--requirement", str(requirements), "--constraint", str(constraints)]
     env = {**os.environ, "PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     subprocess.run(argv, check=True, env=env)
+
+
+def resolve(tmp: Path, requirements: Path, constraints: Path) -> dict[str, dict[str, set[str]]]:
+    """name -> version -> wheel hashes, over every Python and platform."""
+    wheels = tmp / f"wheels-{len(list(tmp.glob('wheels-*')))}"
+    for python in PYTHONS:
+        for platforms in PLATFORMS.values():
+            download(requirements, wheels, python, platforms, constraints)
+    files: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for wheel in sorted(wheels.glob("*.whl")):
+        name, version, _, _ = parse_wheel_filename(wheel.name)
+        files[canonicalize_name(name)][str(version)].add(hashlib.sha256(wheel.read_bytes()).hexdigest())
+    return files
 
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         requirements = Path(tmp) / "pins.txt"
         requirements.write_text("\n".join(pins()) + "\n", encoding="utf-8")
-        wheels = Path(tmp) / "wheels"
-        for python in PYTHONS:
-            for platforms in PLATFORMS.values():
-                download(requirements, wheels, python, platforms)
-        files: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-        for wheel in sorted(wheels.glob("*.whl")):
-            name, version, _, _ = parse_wheel_filename(wheel.name)
-            files[canonicalize_name(name)][str(version)].add(hashlib.sha256(wheel.read_bytes()).hexdigest())
+        constraints = Path(tmp) / "constraints.txt"
+        constraints.write_text("", encoding="utf-8")
+        for _ in range(3):
+            files = resolve(Path(tmp), requirements, constraints)
+            split = {name: min(versions, key=Version) for name, versions in files.items() if len(versions) != 1}
+            if not split:
+                break
+            # A dependency newer on some platforms than others (its latest release has no wheel there): every
+            # platform gets the newest version they all have, the lowest one seen.
+            extra = "".join(f"{name}=={version}\n" for name, version in sorted(split.items()))
+            constraints.write_text(constraints.read_text(encoding="utf-8") + extra, encoding="utf-8")
     lines = [HEADER]
     for name in sorted(files):
         versions = files[name]
