@@ -121,6 +121,11 @@ def test_a_planted_link_on_a_write_path_never_writes_outside(
     rel = write_paths[index]
     if kind == "parent-swapped" and any(p.rsplit("/", 1)[0] == rel.rsplit("/", 1)[0] for p in write_paths[:index]):
         pytest.skip("the same directory was swapped for an earlier path")
+    if kind == "parent-swapped" and rel.startswith("runner/"):
+        # GITHUB_OUTPUT and GITHUB_STEP_SUMMARY are the runner's files, in the runner's directory outside the
+        # workspace: the file itself must be a regular file (a link there is refused, see the other kinds), but
+        # the directory the runner names is the runner's to choose.
+        pytest.skip("the runner's own directory")
     ws = make_workspace(tmp_path)
     outside = tmp_path / "outside"
     (outside / "dir").mkdir(parents=True)

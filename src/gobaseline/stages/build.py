@@ -369,8 +369,8 @@ def _compile(
         with ThreadPoolExecutor(max_workers=bound.count) as pool:
             return list(pool.map(build_one, jobs)), bound
     finally:
-        if any(j.packages for j in jobs):
-            ledger.save()
+        if any(j.packages for j in jobs) and (refused := ledger.save()) is not None:
+            log(f"build: the record of linked binaries was not written ({refused}); the next build relinks them")
 
 
 def _go_build(

@@ -94,15 +94,18 @@ class Ledger:
         with self._lock:
             self._known[self._key(path)] = identity(st)
 
-    def save(self) -> None:
-        """Write the record (atomically, never through a planted link); a record that cannot be written only
-        costs the next run a link."""
+    def save(self) -> str | None:
+        """Write the record (atomically, never through a planted link). A record that cannot be written only
+        costs the next run a link; the reason is returned for the log."""
         if not KEEPS:
-            return
+            return None
         with self._lock:
             text = json.dumps({"schema": _SCHEMA, "binaries": dict(sorted(self._known.items()))}, indent=1)
-        with contextlib.suppress(safefs.FileAccessError):
+        try:
             safefs.write_text(self.path, text + "\n")
+        except safefs.FileAccessError as e:
+            return f"{self.path}: {e.message}"
+        return None
 
 
 class Job:
