@@ -12,6 +12,7 @@ of the token survives a cut made in the middle of it, and the log scrubs every l
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,7 +177,7 @@ class PublishResult:
     """Everything that reached the forge."""
 
 
-class Translating:
+class Translating(abc.ABC):
     """`with Translating(what, token):` turns whatever a forge call raised into a ForgeError; each forge says how
     in `forge_error` (status kept, no headers, the token scrubbed)."""
 
@@ -192,9 +193,9 @@ class Translating:
             return
         raise self.forge_error(exc) from None
 
+    @abc.abstractmethod
     def forge_error(self, exc: Exception) -> ForgeError:
         """The ForgeError that stands for `exc`."""
-        raise NotImplementedError
 
 
 def status_state(report: Report, fail_on: str, *, gitlab: bool) -> str:

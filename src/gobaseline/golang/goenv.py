@@ -57,6 +57,6 @@ def read_env_file(path: Path | None) -> dict[str, str]:
     except (FileNotFoundError, NotADirectoryError):
         return {}
     except OSError:
-        pass  # safefs names the reason
+        pass  # a loop or no permission: the read below refuses it with a line naming the file and why
     data = safefs.read_bytes(path, limit=ENV_FILE_LIMIT, what="go env file (GOENV)")
     return parse_env_file(data.decode("utf-8", errors="replace"))
