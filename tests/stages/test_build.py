@@ -111,6 +111,7 @@ def test_sums_and_manifest_describe_every_binary(matrix: Matrix) -> None:
 def test_progress_lines_name_each_target_start_and_end(matrix: Matrix) -> None:
     for target in MATRIX:
         mine = [line for line in matrix.lines if line.startswith(f"build {target}:")]
+        mine = [line for line in mine if ": still running (" not in line]  # a heartbeat on a slow machine
         assert len(mine) == 2
         assert mine[0] == f"build {target}: 1 package (.)"  # short: the full command is in the report
         assert " s, fixture" in mine[1] and "MB" in mine[1]

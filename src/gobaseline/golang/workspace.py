@@ -70,8 +70,8 @@ def nested_modules(root: Path) -> list[Path]:
     """Every directory at or below `root` holding a go.mod, `root` first, then in path order; directories the go
     command ignores are not entered."""
     found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not _ignored(d) and not Path(dirpath, d).is_symlink())
+    for dirpath, dirnames, filenames in os.walk(root):  # links to directories are listed, never entered
+        dirnames[:] = sorted(d for d in dirnames if not _ignored(d))
         if "go.mod" in filenames:
             found.append(Path(dirpath))
     return found

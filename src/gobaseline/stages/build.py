@@ -147,7 +147,11 @@ def _build(
     patterns = ctx.packages or bp.packages
     roots = _roots(ctx, paths, tuple(patterns))
     where = _policy_location(ctx, "build") if ctx.packages is None else None
-    with result.check("packages") as found:
+    # The toolchain's PIE answers (one small `go list` per target) come in while the packages are listed; the
+    # pool waits for them, and `_plan_targets` reads them from the Go object that keeps them.
+    with ThreadPoolExecutor() as early, result.check("packages") as found:
+        for t in dict.fromkeys(ctx.targets):
+            early.submit(go.pie_check, *t.partition("/")[::2])
         env = {"CGO_ENABLED": "0", **opts.env, **cache_env}
         if opts.tags:
             env["GOFLAGS"] = "-tags=" + ",".join(opts.tags)
