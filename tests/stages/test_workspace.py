@@ -367,3 +367,11 @@ def test_renamed_binaries_are_named_below_the_modules_common_prefix() -> None:
     assert common_prefix(["github.com/o/r", "github.com/o/r/tools"]) == "github.com/o/r"
     assert common_prefix(["example.com/foo", "example.com/foobar"]) == "example.com"
     assert common_prefix(["example.com/one"]) == "example.com/one"
+
+
+def test_the_module_walk_skips_what_go_skips_and_never_enters_a_link(tmp_path: Path) -> None:
+    for d in ("a", "b/c", "testdata/t", "_x", ".hidden", "vendor/v", "elsewhere/m"):
+        (tmp_path / d).mkdir(parents=True)
+        (tmp_path / d / "go.mod").write_text(f"module example.com/{d}\n", encoding="utf-8")
+    (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
+    assert nested_modules(tmp_path) == [tmp_path / "a", tmp_path / "b/c", tmp_path / "elsewhere/m"]
