@@ -85,6 +85,10 @@ def run(options: RunOptions) -> RunResult:
             from gobaseline.stages import moddownload
 
             record.ctx = replace(ctx, build_list=pool.submit(moddownload.prepare_all, ctx))
+        if options.build:  # then the packages to build, in the same thread: after the build list, never with it
+            from gobaseline.stages import build
+
+            record.ctx = replace(record.ctx, selection=pool.submit(build.list_up_front, ctx))
         admission(record)
     if options.build and record.blocking:
         record.skipped(Stage.BUILD, "build", "admission found blocking problems")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -375,3 +376,31 @@ def test_the_module_walk_skips_what_go_skips_and_never_enters_a_link(tmp_path: P
         (tmp_path / d / "go.mod").write_text(f"module example.com/{d}\n", encoding="utf-8")
     (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
     assert nested_modules(tmp_path) == [tmp_path / "a", tmp_path / "b/c", tmp_path / "elsewhere/m"]
+
+
+@pytest.mark.parametrize("gocache", ["shared", "private"])
+def test_the_packages_are_listed_once_per_root_and_target_up_front_or_by_the_build(
+    tmp_path: Path, go_env: dict[str, str], monkeypatch: pytest.MonkeyPatch, gocache: str
+) -> None:
+    # Listed in the background while admission runs (the shared cache), or by the build stage with the build
+    # cache it sets up (a private one): once either way, with the same outcome.
+    root = several(tmp_path / "repo")
+    (root / ".gobaseline.yml").write_text(f"build:\n  gocache: {gocache}\n", encoding="utf-8")
+    git(root, "init", "-q")
+    listed: list[tuple[Path, str]] = []
+    real = Go.list_packages
+
+    def counting(self: Go, module_dir: Path, patterns: Any, *, extra_env: Any = None) -> Any:
+        listed.append((module_dir, (extra_env or {}).get("GOOS", "")))
+        return real(self, module_dir, patterns, extra_env=extra_env)
+
+    monkeypatch.setattr(Go, "list_packages", counting)
+    result = go_run(root, go_env, targets=("linux/amd64", "windows/amd64"))
+    assert not errors(result)
+    assert sorted(listed) == sorted((d, goos) for d in (root, root / "tools") for goos in ("linux", "windows"))
+    assert sorted(a.path for a in result.report.artifacts) == [
+        "gobaseline-out/linux_amd64/cmd-gen",
+        "gobaseline-out/linux_amd64/tools-cmd-gen",
+        "gobaseline-out/windows_amd64/cmd-gen.exe",
+        "gobaseline-out/windows_amd64/tools-cmd-gen.exe",
+    ]

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from gobaseline.golang.releases import Releases
     from gobaseline.policy import Policy
     from gobaseline.stages.moddownload import Prepared
+    from gobaseline.stages.packages import Selection
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,9 @@ class Context:
     build_list: Future[Mapping[Path, Prepared]] | None = field(default=None, compare=False)
     """`go mod download` (with `modules: download`) and `go list -m -json all` of each module (by directory; of the
     workspace at `module_dir`), started up front so they overlap the toolchain stage."""
+    selection: Future[Selection | None] | None = field(default=None, compare=False)
+    """The main packages of every target (`build.list_up_front`), listed in the background after the build list
+    while admission runs; the build stage lists them itself when this is None or answers None."""
     _rel: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -142,21 +142,18 @@ def _build(
     bindnow = _uses_bindnow(go_version, bp.bindnow)
     out_root = ctx.output_dir if ctx.output_dir.is_absolute() else ctx.output_dir.absolute()
     result.facts.update({"go_version": go_version, "output_dir": str(out_root)})
-    paths = {one.module_dir: _module_path(one) for one, _ in ctx.each_module()}
+    paths = _module_paths(ctx)
     mod = paths[ctx.module.dir]
     patterns = ctx.packages or bp.packages
-    roots = _roots(ctx, paths, tuple(patterns))
     where = _policy_location(ctx, "build") if ctx.packages is None else None
     # The toolchain's PIE answers (one small `go list` per target) come in while the packages are listed; the
     # pool waits for them, and `_plan_targets` reads them from the Go object that keeps them.
     with ThreadPoolExecutor() as early, result.check("packages") as found:
         for t in dict.fromkeys(ctx.targets):
             early.submit(go.pie_check, *t.partition("/")[::2])
-        env = {"CGO_ENABLED": "0", **opts.env, **cache_env}
-        if opts.tags:
-            env["GOFLAGS"] = "-tags=" + ",".join(opts.tags)
-        prefix = common_prefix(list(paths.values()))
-        chosen = select(go, roots, ctx.targets, module=prefix, env=env, base=ctx.module_dir)
+        # Listed up front with the same environment, unless the build brought its own cache (`list_up_front`).
+        listed = ctx.selection.result() if ctx.selection is not None and not cache_env else None
+        chosen = listed or _select(ctx, go, opts, cache_env)
         for msg in chosen.errors:
             found.append(rule("GB505").finding(f"Cannot resolve the packages to build: {msg}", where))
         libraries = _libraries(paths, chosen) if tuple(patterns) == DEFAULT_PATTERNS else []
@@ -227,6 +224,32 @@ def _build(
             "env": {"CGO_ENABLED": "0", **opts.env},
         },
     )
+
+
+def list_up_front(ctx: Context) -> Selection | None:
+    """The main packages of every target, listed before the build stage (the pipeline starts this in the
+    background while admission runs: `Context.selection`); None when the build lists them itself (a build cache
+    of its own, set up by the build stage, or options the build refuses)."""
+    if ctx.go is None or ctx.policy.build.gocache != "shared":
+        return None
+    opts, findings = plan_options(ctx.policy.build, None)
+    if any(f.rule_id == "GB503" for f in findings):
+        return None
+    return _select(ctx, ctx.go, opts, {})
+
+
+def _select(ctx: Context, go: Go, opts: BuildOptions, cache_env: dict[str, str]) -> Selection:
+    """`packages.select` with the build's environment: `go list` per target and build root."""
+    paths = _module_paths(ctx)
+    roots = _roots(ctx, paths, tuple(ctx.packages or ctx.policy.build.packages))
+    env = {"CGO_ENABLED": "0", **opts.env, **cache_env}
+    if opts.tags:
+        env["GOFLAGS"] = "-tags=" + ",".join(opts.tags)
+    return select(go, roots, ctx.targets, module=common_prefix(list(paths.values())), env=env, base=ctx.module_dir)
+
+
+def _module_paths(ctx: Context) -> dict[Path, str]:
+    return {one.module_dir: _module_path(one) for one, _ in ctx.each_module()}
 
 
 def _module_path(ctx: Context) -> str:
