@@ -5,7 +5,7 @@ Applied once, to the findings with the policy's severities (`RunRecord.findings`
 1. fingerprints from the content of each finding's line (`gobaseline.fingerprint`);
 2. suppressions: `// gobaseline:ignore GB404 reason` at the end of a go.mod line, or directly above it, makes
    that line's GB404 a note that records the reason; a comment without a reason, or naming no rule, suppresses
-   nothing and is itself GB004;
+   nothing and is itself GB004; one that matched no finding although its rule's stage ran is GB007;
 3. the baseline: a finding whose fingerprint has an entry is a note, "accepted until <date> (owner, ticket)";
    after the entry's expiry date it keeps its own severity, with a sentence saying the entry expired; an entry
    that matched nothing is GB005 (when its rule's stage ran and its target was built), so the file shrinks;
@@ -83,6 +83,7 @@ class Rollout:
         entries = {e.fingerprint: e for e in self.baseline.entries} if self.baseline else {}
         used: set[str] = set()
         out = [self._settle(f, ignores, entries, used) for f in found]
+        problems += _unused([c for c in ignores.values() if not c.used], ran, self.policy)
         problems += self._stale([e for e in entries.values() if e.fingerprint not in used], ran, targets)
         problems += self.edits
         out += with_content(self.policy.apply(problems), self.read)
@@ -91,26 +92,28 @@ class Rollout:
     def _settle(
         self,
         f: Finding,
-        ignores: Mapping[tuple[str, int | None, str], str],
+        ignores: Mapping[tuple[str, int | None, str], _Ignore],
         entries: Mapping[str, Entry],
         used: set[str],
     ) -> Finding:
         """One finding suppressed or accepted; a suppressed finding's baseline entry counts as used."""
         loc = f.location
-        reason = ignores.get((loc.path, loc.line, f.rule_id)) if loc else None
+        ignore = ignores.get((loc.path, loc.line, f.rule_id)) if loc else None
         entry = entries.get(f.fingerprint)
         if entry is not None:
             used.add(entry.fingerprint)
-        if reason is not None:
-            return _demote(f, f"Suppressed in {loc.path if loc else 'go.mod'}: {reason}.")
+        if ignore is not None:
+            ignore.used = True
+            return _demote(f, f"Suppressed in {loc.path if loc else 'go.mod'}: {ignore.reason}.")
         return self._accepted(f, entry) if entry is not None else f
 
-    def _ignores(self, gomods: Iterable[str]) -> tuple[dict[tuple[str, int | None, str], str], list[Finding]]:
-        """(go.mod path, line, rule id) -> reason for every suppression comment, and GB004 for the bad ones."""
+    def _ignores(self, gomods: Iterable[str]) -> tuple[dict[tuple[str, int | None, str], _Ignore], list[Finding]]:
+        """(go.mod path, line, rule id) -> the suppression, for every suppression comment, and GB004 for the bad
+        ones."""
         from gobaseline.golang import modfile
         from gobaseline.rules import catalogue, rule
 
-        ignores: dict[tuple[str, int | None, str], str] = {}
+        ignores: dict[tuple[str, int | None, str], _Ignore] = {}
         problems = []
         for path in gomods:
             text = self.read(path)
@@ -142,7 +145,10 @@ class Rollout:
                 for key in keys:
                     found = catalogue().resolve(key)
                     if found is not None:
-                        ignores[(path, c.directive_line, found.id)] = reason.rstrip(".")
+                        where = Location(path, c.line)
+                        ignores[(path, c.directive_line, found.id)] = _Ignore(
+                            found.id, reason.rstrip("."), where, c.text
+                        )
         return ignores, problems
 
     def _accepted(self, f: Finding, entry: Entry) -> Finding:
@@ -191,6 +197,37 @@ class Rollout:
 
 _ABOUT_THE_CHANGE = frozenset({"GB001", "GB006"})
 """Findings about what the change does to a file the gate reads from the target: new_only never demotes them."""
+
+
+@dataclass
+class _Ignore:
+    """One rule a suppression comment names, and whether a finding used it."""
+
+    rule: str
+    reason: str
+    comment: Location
+    text: str
+    used: bool = False
+
+
+def _unused(ignores: Sequence[_Ignore], ran: Collection[Stage], policy: Policy) -> list[Finding]:
+    """GB007 for each suppression that matched no finding although its rule's stage ran (and the policy does not
+    turn the rule off)."""
+    from gobaseline.rules import catalogue, rule
+
+    out = []
+    for ig in ignores:
+        known = catalogue().get(ig.rule)
+        if known is None or known.stage not in ran or policy.severity_for(known.id, known.severity) is None:
+            continue
+        out.append(
+            rule("GB007").finding(
+                f"`// {ig.text}` suppresses nothing: there is no {ig.rule} finding on the line it belongs to. The "
+                "finding was fixed or moved: remove the comment, or put it on the line of the finding.",
+                ig.comment,
+            )
+        )
+    return out
 
 
 def _demote(f: Finding, sentence: str) -> Finding:

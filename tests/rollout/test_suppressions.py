@@ -63,3 +63,25 @@ def test_a_suppression_naming_no_rule_is_a_warning_and_its_severity_follows_the_
     assert found["GB404"].severity is Severity.ERROR and "'GB999', which is no rule" in found["GB004"].message
     raised = by_rule(settled(tmp_path, text, Policy(severity={"GB004": "error"})))
     assert raised["GB004"].severity is Severity.ERROR
+
+
+def test_a_suppression_that_matches_no_finding_is_gb007_at_the_comment(tmp_path: Path) -> None:
+    # The replace was fixed (now a require), the comment stayed: it would waive the next GB404 on that line.
+    found = settled(
+        tmp_path, "// gobaseline:ignore GB404 fork carries our fix (OPS-12)\nrequire example.com/a v1.0.0\n"
+    )
+    [unused] = [f for f in found if f.rule_id == "GB007"]
+    assert unused.severity is Severity.WARNING and unused.location is not None
+    assert (unused.location.path, unused.location.line) == ("go.mod", 5)
+    assert "there is no GB404 finding on the line it belongs to" in unused.message
+
+
+def test_a_used_suppression_or_one_for_a_stage_that_did_not_run_is_not_gb007(tmp_path: Path) -> None:
+    used = settled(tmp_path, f"{REPLACE} // gobaseline:ignore GB404 fork carries our fix (OPS-12)\n")
+    assert "GB007" not in by_rule(used)
+    # GB501 (a build failure) can only be found by the build stage, which a go.mod check does not run.
+    other_stage = settled(tmp_path, f"{REPLACE} // gobaseline:ignore GB404,GB501 reviewed in SEC-7\n")
+    assert "GB007" not in by_rule(other_stage) and by_rule(other_stage)["GB404"].severity is Severity.NOTE
+    # A rule the policy turns off has no findings to match.
+    off = settled(tmp_path, f"{REPLACE} // gobaseline:ignore GB404 reviewed\n", Policy(severity={"GB404": "off"}))
+    assert "GB007" not in by_rule(off)
