@@ -18,6 +18,13 @@ from gobaseline.errors import GobaselineError
 from gobaseline.safefs import FileAccessError, RefusedPath
 
 
+@pytest.fixture(autouse=True, params=["dir-fd", "by-name"])
+def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every case both ways: directories walked by descriptor (POSIX) and checked by name (Windows, which has no
+    `dir_fd`)."""
+    monkeypatch.setattr(safefs, "DIR_FD", request.param == "dir-fd")
+
+
 @pytest.fixture
 def outside(tmp_path: Path) -> Path:
     """A file outside the workspace that a planted link points at; it must never change."""

@@ -10,7 +10,9 @@ Reads follow links (a user may point at a linked policy on purpose) but accept o
 before opening and again on the open descriptor, opened non-blocking so a FIFO swapped in cannot hang the run,
 and never read beyond a limit, so `/dev/zero` or a huge file cannot exhaust memory.
 
-POSIX only: it needs `dir_fd` support for `open`, `mkdir`, `stat`, `unlink` and `rename`.
+On POSIX the directories are walked by descriptor (`dir_fd`). Windows has no `dir_fd`: there each component is
+checked by name (a symbolic link or a junction is refused) just before it is used, which a link swapped in between
+could still beat; making one needs the right to create symbolic links, which the runner's user has not by default.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ from gobaseline.errors import GobaselineError
 
 __all__ = [
     "BINARY_LIMIT",
+    "DIR_FD",
+    "NOFOLLOW",
+    "NONBLOCK",
+    "OPEN_FLAGS",
     "TEXT_LIMIT",
     "FileAccessError",
     "RefusedPath",
@@ -44,7 +50,18 @@ TEXT_LIMIT = 16 * 1024 * 1024
 BINARY_LIMIT = 2 * 1024 * 1024 * 1024
 """A bound for the binaries gobaseline verifies; Go services of several hundred megabytes exist."""
 
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+OPEN_FLAGS = getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+"""For every `os.open`: Windows reads and writes a descriptor as text without O_BINARY (LF becomes CRLF, Ctrl-Z
+ends a read); POSIX passes it to child processes without O_CLOEXEC (Windows never does)."""
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+"""0 on Windows, which has no O_NOFOLLOW: there the path is checked by name first."""
+NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+"""0 on Windows, which has no FIFOs to block on."""
+DIR_FD = os.open in os.supports_dir_fd
+"""POSIX: directories are opened and walked by descriptor. False on Windows (see the module's docstring)."""
+_IO_REPARSE_TAG_MOUNT_POINT = 0xA0000003
+"""A junction's reparse tag (Windows' stat module alone defines it)."""
+_DIR_FLAGS = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | NOFOLLOW | OPEN_FLAGS
 _KINDS = (
     (stat.S_ISLNK, "a symbolic link"),
     (stat.S_ISDIR, "a directory"),
@@ -95,10 +112,14 @@ def _split(directory: Path, root: Path | None) -> tuple[Path, list[str]]:
     return start, list(directory.relative_to(start).parts)
 
 
-def _walk(start: Path, parts: list[str], *, create: bool) -> int:
-    """A descriptor of start/parts..., each component opened without following links (created when asked)."""
+def _walk(start: Path, parts: list[str], *, create: bool) -> int | None:
+    """A descriptor of start/parts..., each component opened without following links (created when asked); None
+    without `dir_fd` (Windows), where each component is checked by name instead."""
+    if not DIR_FD:
+        _walk_by_name(start, parts, create=create)
+        return None
     try:
-        fd = os.open(start, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        fd = os.open(start, _DIR_FLAGS & ~NOFOLLOW)
     except OSError as e:
         raise FileAccessError(f"cannot open the directory: {e.strerror or e}", path=str(start)) from e
     here = start
@@ -129,9 +150,39 @@ def _walk(start: Path, parts: list[str], *, create: bool) -> int:
     return fd
 
 
+def _walk_by_name(start: Path, parts: list[str], *, create: bool) -> None:
+    if not start.is_dir():
+        raise FileAccessError("cannot open the directory: it is not one", path=str(start))
+    here = start
+    for name in parts:
+        here = here / name
+        try:
+            try:
+                st = os.lstat(here)
+            except FileNotFoundError:
+                if not create:
+                    raise FileAccessError("the directory does not exist", path=str(here)) from None
+                with contextlib.suppress(FileExistsError):
+                    here.mkdir(0o755)
+                st = os.lstat(here)
+        except OSError as e:
+            raise FileAccessError(f"cannot open the directory: {e.strerror or e}", path=str(here)) from e
+        if _is_link(st) or not stat.S_ISDIR(st.st_mode):
+            raise RefusedPath(f"is {_kind(st)}, not a directory: gobaseline does not write through it", path=str(here))
+
+
+def _is_link(st: os.stat_result) -> bool:
+    """A symbolic link, or a Windows junction (which lstat reports as a directory)."""
+    return stat.S_ISLNK(st.st_mode) or getattr(st, "st_reparse_tag", 0) == _IO_REPARSE_TAG_MOUNT_POINT
+
+
+def _kind(st: os.stat_result) -> str:
+    return "a junction" if _is_link(st) and not stat.S_ISLNK(st.st_mode) else kind_of(st.st_mode)
+
+
 def _lstat_kind(path: Path) -> str:
     try:
-        return kind_of(os.lstat(path).st_mode)
+        return _kind(os.lstat(path))
     except OSError:
         return "not a directory"
 
@@ -143,7 +194,9 @@ def ensure_dir(path: Path, *, root: Path | None = None) -> Path:
     Returns `path`.
     """
     start, parts = _split(path, root)
-    os.close(_walk(start, parts, create=True))
+    fd = _walk(start, parts, create=True)
+    if fd is not None:
+        os.close(fd)
     return path
 
 
@@ -160,23 +213,27 @@ def write_bytes(path: Path, data: bytes, *, root: Path | None = None) -> None:
         raise RefusedPath("is a directory, not a file", path=str(path))
     start, parts = _split(target.parent, root)
     dir_fd = _walk(start, parts, create=False)
+    if dir_fd is None:  # no dir_fd (Windows): by name, in the directory just checked
+        _replace_in(None, str(target), data, target)
+        return
     try:
         _replace_in(dir_fd, name, data, target)
     finally:
         os.close(dir_fd)
 
 
-def _replace_in(dir_fd: int, name: str, data: bytes, target: Path) -> None:
+def _replace_in(dir_fd: int | None, name: str, data: bytes, target: Path) -> None:
+    """Replace `name` (relative to `dir_fd`; without one, the whole path) with `data`."""
     try:
-        mode = os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode
+        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
     except FileNotFoundError:
         pass
     else:
-        if not stat.S_ISREG(mode):
-            raise RefusedPath(f"is {kind_of(mode)}, not a regular file: gobaseline does not write it", path=str(target))
+        if _is_link(st) or not stat.S_ISREG(st.st_mode):
+            raise RefusedPath(f"is {_kind(st)}, not a regular file: gobaseline does not write it", path=str(target))
     # A fresh unpredictable name, created exclusively: a link planted at any name cannot redirect the write.
-    tmp = f".{name}.{secrets.token_hex(8)}.tmp"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    tmp = str(Path(name).with_name(f".{Path(name).name}.{secrets.token_hex(8)}.tmp"))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW | OPEN_FLAGS
     try:
         fd = os.open(tmp, flags, 0o644, dir_fd=dir_fd)  # the kernel applies the umask
     except OSError as e:
@@ -194,8 +251,9 @@ def _replace_in(dir_fd: int, name: str, data: bytes, target: Path) -> None:
             raise FileAccessError(f"cannot write: {e.strerror or e}", path=str(target)) from e
         raise
     # So that the rename itself survives a crash; some file systems cannot sync a directory, and the data is safe.
-    with contextlib.suppress(OSError):
-        os.fsync(dir_fd)
+    if dir_fd is not None:
+        with contextlib.suppress(OSError):
+            os.fsync(dir_fd)
 
 
 def write_text(path: Path, text: str, *, root: Path | None = None) -> None:
@@ -229,7 +287,7 @@ def _chunks(path: Path, limit: int, what: str) -> Iterator[bytes]:
     _check_readable(before, path, limit, what)
     try:
         # O_NONBLOCK: if a FIFO replaced the file since the stat, open returns at once instead of waiting.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | NONBLOCK | OPEN_FLAGS)
     except OSError as e:
         raise FileAccessError(f"cannot read the {what}: {e.strerror or e}", path=str(path)) from e
     try:

@@ -41,6 +41,7 @@ MISMATCHES = "mismatches.jsonl"
 _CHUNK = 1 << 20
 _ENTRY_LIMIT = 4096
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_BINARY = getattr(os, "O_BINARY", 0)  # Windows: without it a read is text (CRLF to LF, Ctrl-Z ends it)
 
 
 class CacheError(Exception):
@@ -71,7 +72,7 @@ class Layer:
     def entry(self, action: str) -> Entry | None:
         """The entry for `action`, or None when there is none or it is not one we wrote."""
         try:
-            fd = os.open(self.action_path(action), os.O_RDONLY | _NOFOLLOW)
+            fd = os.open(self.action_path(action), os.O_RDONLY | _NOFOLLOW | _BINARY)
         except OSError:
             return None
         with os.fdopen(fd, "rb") as f:
@@ -115,7 +116,7 @@ def _atomic_write(path: str, chunks: Iterator[bytes]) -> None:
 def _sha256_of_regular_file(path: str) -> str | None:
     """The hex sha256 of the regular file at `path` (not followed if a link), or None when it is not one."""
     try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0))
+        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _BINARY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
     if not stat.S_ISREG(os.fstat(fd).st_mode):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from gobaseline.formats.logline import CONTROLS, LINE_BREAKS
 from gobaseline.model import Report, Severity
-from gobaseline.safefs import FileAccessError, RefusedPath
+from gobaseline.safefs import NOFOLLOW, NONBLOCK, OPEN_FLAGS, FileAccessError, RefusedPath
 
 _DATA = {**CONTROLS, **{ord(ch): "\n" for ch in LINE_BREAKS}, ord("\r"): "\r"}
 """Line breaks become LF (CR stays), other control and direction characters backslash escapes, as in text."""
@@ -119,7 +119,7 @@ def _open_for_append(path: Path) -> int:
         raise FileAccessError(f"cannot look at it: {e.strerror or e}", path=str(path)) from e
     if mode is not None and not stat.S_ISREG(mode):
         raise RefusedPath(f"is {_kind(mode)}, not a regular file", path=str(path))
-    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | NOFOLLOW | NONBLOCK | OPEN_FLAGS
     try:
         fd = os.open(path, flags, 0o644)
     except OSError as e:

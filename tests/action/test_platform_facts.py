@@ -1,0 +1,85 @@
+"""What the host action does differently on macOS and Windows runners, checked here with those platforms' facts
+injected: a Windows-shaped `os` module (no O_NOFOLLOW, O_DIRECTORY, O_CLOEXEC, O_NONBLOCK, geteuid or dir_fd;
+O_BINARY, whose absence makes every descriptor text), Windows paths, and the platform the go command's own
+files are found by."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from tests.support.actions import parse_outputs
+
+SRC = Path(__file__).resolve().parents[2] / "src"
+
+# Loaded before anything else (sitecustomize): the os module of CPython on Windows, as far as gobaseline uses it.
+WINDOWS_OS = """
+import os
+
+for name in ("O_NOFOLLOW", "O_DIRECTORY", "O_CLOEXEC", "O_NONBLOCK", "O_NOCTTY", "geteuid", "getuid", "lchown",
+             "fchown", "chown", "killpg", "getpgid", "setsid", "fork"):
+    if hasattr(os, name):
+        delattr(os, name)
+os.O_BINARY = O_BINARY = 0x8000  # Linux ignores it (O_LARGEFILE); Windows opens a descriptor as text without it
+os.supports_dir_fd = set()
+os.supports_fd = set()
+_open = os.open
+
+
+def windows_open(path, flags, mode=0o777, *, dir_fd=None):
+    if dir_fd is not None:
+        raise AssertionError(f"os.open({path!r}) with dir_fd, which Windows has not")
+    if not flags & O_BINARY:
+        raise AssertionError(f"os.open({path!r}) without O_BINARY: Windows would translate CRLF and stop at Ctrl-Z")
+    return _open(path, flags, mode)
+
+
+os.open = windows_open
+"""
+
+ON_WINDOWS = """
+import sys
+from pathlib import Path
+
+import importlib, pkgutil
+import gobaseline
+
+for module in pkgutil.walk_packages(gobaseline.__path__, "gobaseline."):  # every module imports
+    if not module.name.endswith("__main__"):
+        importlib.import_module(module.name)
+
+from gobaseline import safefs
+from gobaseline.action import action, environment
+from gobaseline.golang import cacheprog
+
+root = Path(sys.argv[1])
+assert environment.UID is None and not safefs.DIR_FD
+data = b"CRLF\\r\\nand Ctrl-Z \\x1a then more\\n"
+safefs.ensure_dir(root / "out" / "deep", root=root)
+safefs.write_bytes(root / "out" / "deep" / "blob", data, root=root)
+assert safefs.read_bytes(root / "out" / "deep" / "blob", limit=1024, what="blob") == data
+assert cacheprog._sha256_of_regular_file(str(root / "out" / "deep" / "blob")) == safefs.sha256(
+    root / "out" / "deep" / "blob", limit=1024, what="blob"
+)
+# A bad input: one error line, exit 3, verdict=error appended to GITHUB_OUTPUT.
+print(action({"GITHUB_WORKSPACE": str(root), "GITHUB_OUTPUT": str(root / "output"), "INPUT_COMMAND": "chek"}))
+"""
+
+
+def test_the_action_imports_writes_and_reads_with_windows_os_module(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(textwrap.dedent(WINDOWS_OS), encoding="utf-8")
+    root = tmp_path / "ws"
+    root.mkdir()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(SRC)])}
+    proc = subprocess.run(
+        [sys.executable, "-c", ON_WINDOWS, str(root)], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    *errors, code = proc.stdout.splitlines()
+    assert code == "3" and len(errors) == 1 and "invalid input command" in errors[0]
+    assert parse_outputs((root / "output").read_text(encoding="utf-8"))["verdict"] == "error"
