@@ -11,6 +11,9 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+from gobaseline.golang.goenv import user_env_file
 from tests.support.actions import parse_outputs
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -83,3 +86,25 @@ def test_the_action_imports_writes_and_reads_with_windows_os_module(tmp_path: Pa
     *errors, code = proc.stdout.splitlines()
     assert code == "3" and len(errors) == 1 and "invalid input command" in errors[0]
     assert parse_outputs((root / "output").read_text(encoding="utf-8"))["verdict"] == "error"
+
+
+@pytest.mark.parametrize(
+    ("platform", "environ", "expected"),
+    [
+        # Go's os.UserConfigDir: %AppData% on Windows, ~/Library/Application Support on macOS (never XDG).
+        ("win32", {"APPDATA": r"C:\Users\runneradmin\AppData\Roaming", "XDG_CONFIG_HOME": "/x"},
+         Path(r"C:\Users\runneradmin\AppData\Roaming") / "go" / "env"),
+        ("win32", {"HOME": "/c/Users/runneradmin"}, None),
+        ("darwin", {"HOME": "/Users/runner", "XDG_CONFIG_HOME": "/x"},
+         Path("/Users/runner/Library/Application Support/go/env")),
+        ("darwin", {}, None),
+        ("linux", {"HOME": "/home/runner", "XDG_CONFIG_HOME": "/x"}, Path("/x/go/env")),
+        ("linux", {"HOME": "/home/runner", "XDG_CONFIG_HOME": "relative"}, None),  # go refuses it, reads none
+        ("darwin", {"GOENV": "/set/env", "HOME": "/Users/runner"}, Path("/set/env")),
+        ("win32", {"GOENV": "off", "APPDATA": "C:\\x"}, None),
+    ],
+)  # fmt: skip
+def test_the_go_env_file_is_where_the_go_command_of_each_os_looks(
+    platform: str, environ: dict[str, str], expected: Path | None
+) -> None:
+    assert user_env_file(environ, platform) == expected

@@ -3,7 +3,7 @@ that a FIFO, a device or a huge file cannot turn into a hang or a full memory.""
 
 from __future__ import annotations
 
-import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -22,20 +22,25 @@ def parse_env_file(text: str) -> dict[str, str]:
     return out
 
 
-def user_env_file(environ: Mapping[str, str]) -> Path | None:
-    """The file `go env -w` writes, as the go command finds it (GOENV, else the user config dir), or None."""
+def user_env_file(environ: Mapping[str, str], platform: str = sys.platform) -> Path | None:
+    """The file `go env -w` writes, as the go command finds it (GOENV, else Go's `os.UserConfigDir` on
+    `platform`, a `sys.platform` value: %AppData% on Windows, ~/Library/Application Support on macOS, else
+    $XDG_CONFIG_HOME or ~/.config; cmd/go's `cfg.EnvFile`), or None."""
     name = environ.get("GOENV", "")
     if name == "off":
         return None
     if name:
         return Path(name)
-    if os.name == "nt":
+    home = environ.get("HOME", "")
+    if platform == "win32":
         base = environ.get("APPDATA", "")
+    elif platform == "darwin":
+        base = f"{home}/Library/Application Support" if home else ""
     elif environ.get("XDG_CONFIG_HOME"):
-        base = environ["XDG_CONFIG_HOME"]
+        xdg = environ["XDG_CONFIG_HOME"]
+        base = xdg if xdg.startswith("/") else ""  # Go refuses a relative one and reads no file
     else:
-        home = environ.get("HOME", "")
-        base = str(Path(home) / ".config") if home else ""
+        base = f"{home}/.config" if home else ""
     return Path(base) / "go" / "env" if base else None
 
 
