@@ -9,10 +9,11 @@ import os
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 import pytest
 
+from gobaseline.action.outputs import relative_to_workspace
 from gobaseline.golang.goenv import user_env_file
 from tests.support.actions import parse_outputs
 
@@ -108,3 +109,18 @@ def test_the_go_env_file_is_where_the_go_command_of_each_os_looks(
     platform: str, environ: dict[str, str], expected: Path | None
 ) -> None:
     assert user_env_file(environ, platform) == expected
+
+
+def test_windows_output_paths_are_relative_with_forward_slashes() -> None:
+    workspace = PureWindowsPath(r"D:\a\repo\repo")
+    container = PurePosixPath("/github/workspace")
+    for value, expected in [
+        (r"D:\a\repo\repo\gobaseline-out\reports\report.json", "gobaseline-out/reports/report.json"),
+        (r"d:\A\Repo\repo\out\manifest.json", "out/manifest.json"),  # Windows paths ignore case
+        ("D:/a/repo/repo/mixed\\sep.sarif", "mixed/sep.sarif"),
+        (r"D:\a\repo\repo", "."),
+        (r"D:\a\_temp\report.json", r"D:\a\_temp\report.json"),  # outside the workspace: as it is
+        (r"E:\a\repo\repo\report.json", r"E:\a\repo\repo\report.json"),  # another drive
+        ("/github/workspace/out/report.json", "/github/workspace/out/report.json"),  # not a path on Windows
+    ]:
+        assert relative_to_workspace(value, workspace, container) == expected, value

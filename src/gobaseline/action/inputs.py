@@ -10,7 +10,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, TypeVar
 
 from gobaseline.forges.publishing import ANNOTATION_MODES
@@ -155,7 +155,7 @@ def _split(value: str) -> list[str]:
     return [item for item in re.split(r"[\s,]+", value) if item]
 
 
-def inside(path: Path, root: Path) -> bool:
+def inside(path: PurePath, root: PurePath) -> bool:
     """True when `path` is `root` or below it (both resolved)."""
     return path == root or root in path.parents
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
 from gobaseline.action.environment import CONTAINER_WORKSPACE
@@ -16,15 +16,16 @@ OUTPUTS = ("verdict", "errors", "warnings", "report", "sarif", "sarif-id", "mani
 PATH_OUTPUTS = ("report", "sarif", "manifest")
 
 
-def relative_to_workspace(value: str, workspace: Path, container_workspace: Path | None = None) -> str:
-    """A path output as later steps can use it: relative to the workspace when it is inside it.
+def relative_to_workspace(value: str, workspace: PurePath, container_workspace: PurePath | None = None) -> str:
+    """A path output as later steps can use it: relative to the workspace when it is inside it, with forward
+    slashes on every OS (a Windows runner's bash, PowerShell and actions take them alike).
 
     A Docker action sees the workspace at /github/workspace while the steps after it run on the host, where the
     same directory has another absolute path: a relative path works for both.
     """
     if not value:
         return value
-    path = Path(value)
+    path = type(workspace)(value)  # the workspace's flavour: a Windows path compares case-insensitively
     for root in (workspace, container_workspace):
         if root is not None and path.is_absolute() and inside(path, root):
             rel = path.relative_to(root).as_posix()
