@@ -15,6 +15,8 @@ import pytest
 
 from gobaseline.action.outputs import relative_to_workspace
 from gobaseline.golang.goenv import user_env_file
+from gobaseline.golang.goroot import goroot_from_files
+from gobaseline.stages import linked, toolchain
 from tests.support.actions import parse_outputs
 
 SRC = Path(__file__).resolve().parents[2] / "src"
@@ -124,3 +126,54 @@ def test_windows_output_paths_are_relative_with_forward_slashes() -> None:
         ("/github/workspace/out/report.json", "/github/workspace/out/report.json"),  # not a path on Windows
     ]:
         assert relative_to_workspace(value, workspace, container) == expected, value
+
+
+def _executable(path: Path, data: bytes = b"MZ") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    path.chmod(0o755)
+    return path
+
+
+def test_a_windows_goroot_is_found_and_complete_by_its_exe_names(tmp_path: Path) -> None:
+    # What setup-go unpacks on a Windows runner: C:\hostedtoolcache\windows\go\1.27.3\x64.
+    root = tmp_path / "go" / "1.27.3" / "x64"
+    required = toolchain.required_goroot_files("windows", "amd64")
+    assert {"bin/go.exe", "pkg/tool/windows_amd64/compile.exe", "pkg/tool/windows_amd64/link.exe"} <= set(required)
+    for name in required:
+        if name.startswith("src/"):
+            (root / name).mkdir(parents=True)
+        else:
+            _executable(root / name)
+    assert goroot_from_files(root / "bin" / "go.exe", {}) == root.resolve()
+    # pip's go.exe in a venv's Scripts is a launcher, not a `#!` script: no GOROOT from its files, go is asked.
+    assert goroot_from_files(_executable(tmp_path / "venv" / "Scripts" / "go.exe"), {}) is None
+
+
+def test_on_windows_path_is_split_at_semicolons_and_go_may_be_exe_bat_or_cmd(tmp_path: Path) -> None:
+    exe = _executable(tmp_path / "a b" / "go.exe")  # Program Files has a space
+    cmd = _executable(tmp_path / "shims" / "go.cmd")
+    both = _executable(tmp_path / "both" / "go.exe")
+    _executable(tmp_path / "both" / "go")  # one per directory: go.exe first, as Windows looks it up
+    _executable(tmp_path / "unix" / "go")
+    dirs = [exe.parent, cmd.parent, both.parent, exe.parent, tmp_path / "missing"]
+    assert toolchain.go_commands_on_path(";".join(map(str, dirs)), windows=True) == [exe, cmd, both]
+    unix = ":".join(map(str, [tmp_path / "unix", cmd.parent, both.parent]))
+    assert toolchain.go_commands_on_path(unix, windows=False) == [tmp_path / "unix" / "go", both.parent / "go"]
+
+
+def test_on_windows_every_binary_is_linked_afresh_and_no_record_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Windows' st_ctime is the creation time, which an in-place write keeps: it proves nothing about a binary.
+    binary = _executable(tmp_path / "windows_amd64" / "svc.exe", b"MZ linked")
+    ledger = linked.Ledger(tmp_path)
+    with ledger.around([binary]) as job:
+        _executable(binary, b"MZ linked")
+        job.settle(True)
+    assert ledger.save() is None and (tmp_path / linked.RECORD_NAME).is_file()  # on Linux: recorded
+    monkeypatch.setattr(linked, "KEEPS", False)
+    with linked.Ledger(tmp_path).around([binary]) as job:
+        assert not binary.exists()
+    (tmp_path / linked.RECORD_NAME).unlink()
+    assert linked.Ledger(tmp_path).save() is None and not (tmp_path / linked.RECORD_NAME).exists()

@@ -69,11 +69,12 @@ def test_the_go_binary_is_run_directly_not_through_the_python_wrapper(go: Go) ->
 
 
 def test_user_env_file_is_found_like_the_go_command_finds_it() -> None:
-    assert user_env_file({"GOENV": "off"}) is None
-    assert user_env_file({"GOENV": "/x/env"}) == Path("/x/env")
-    assert user_env_file({"XDG_CONFIG_HOME": "/cfg", "HOME": "/h"}) == Path("/cfg/go/env")
-    assert user_env_file({"HOME": "/h"}) == Path("/h/.config/go/env")
-    assert user_env_file({}) is None
+    # Linux's places; macOS's and Windows' are in tests/action/test_platform_facts.py.
+    assert user_env_file({"GOENV": "off"}, "linux") is None
+    assert user_env_file({"GOENV": "/x/env"}, "linux") == Path("/x/env")
+    assert user_env_file({"XDG_CONFIG_HOME": "/cfg", "HOME": "/h"}, "linux") == Path("/cfg/go/env")
+    assert user_env_file({"HOME": "/h"}, "linux") == Path("/h/.config/go/env")
+    assert user_env_file({}, "linux") is None
 
 
 def test_parse_env_file_like_go() -> None:

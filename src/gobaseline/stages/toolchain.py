@@ -224,20 +224,17 @@ def _first_line(path: Path) -> str | None:
 # -- PATH ----------------------------------------------------------------------------------------
 
 
-def _exe_names() -> tuple[str, ...]:
-    return ("go.exe", "go.bat", "go.cmd", "go") if os.name == "nt" else ("go",)
-
-
-def go_commands_on_path(path_env: str) -> list[Path]:
-    """Every `go` command on PATH, in PATH order (one per directory, duplicates of the same directory "
-    "dropped)."""
+def go_commands_on_path(path_env: str, *, windows: bool = os.name == "nt") -> list[Path]:
+    """Every `go` command on PATH, in PATH order (one per directory, duplicates of the same directory dropped).
+    On Windows PATH is split at `;` and `go.exe`, `go.bat` and `go.cmd` count too."""
+    names = ("go.exe", "go.bat", "go.cmd", "go") if windows else ("go",)
     seen: set[str] = set()
     out: list[Path] = []
-    for entry in path_env.split(os.pathsep):
+    for entry in path_env.split(";" if windows else ":"):
         if not entry or entry in seen:
             continue
         seen.add(entry)
-        for name in _exe_names():
+        for name in names:
             cand = Path(entry) / name
             if cand.is_file() and os.access(cand, os.X_OK):
                 out.append(cand)
