@@ -14,10 +14,14 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 import pytest
 
 from gobaseline.action.outputs import relative_to_workspace
+from gobaseline.formats import render
+from gobaseline.formats.sarif import artifact_uri
 from gobaseline.golang.goenv import user_env_file
 from gobaseline.golang.goroot import goroot_from_files
+from gobaseline.model import Finding, Location, Report, Severity
 from gobaseline.stages import linked, toolchain
 from tests.support.actions import parse_outputs
+from tests.support.sarif import assert_valid_sarif
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -177,3 +181,27 @@ def test_on_windows_every_binary_is_linked_afresh_and_no_record_is_kept(
         assert not binary.exists()
     (tmp_path / linked.RECORD_NAME).unlink()
     assert linked.Ledger(tmp_path).save() is None and not (tmp_path / linked.RECORD_NAME).exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "uri", "base"),
+    [
+        ("C:/Users/runner/go/pkg/mod/m@v1/a b.go", "file:///C:/Users/runner/go/pkg/mod/m%40v1/a%20b.go", None),
+        ("C:\\hostedtoolcache\\windows\\go\\1.27.3\\x64", "file:///C:/hostedtoolcache/windows/go/1.27.3/x64", None),
+        ("/home/runner/go/pkg/mod/m/a.go", "file:///home/runner/go/pkg/mod/m/a.go", None),
+        ("cmd/svc/main.go", "cmd/svc/main.go", "%SRCROOT%"),
+        ("C:relative.go", "C%3Arelative.go", "%SRCROOT%"),  # a drive without a root is no absolute path
+    ],
+)  # fmt: skip
+def test_sarif_gives_windows_paths_file_uris_with_their_drive(path: str, uri: str, base: str | None) -> None:
+    assert artifact_uri(path) == (uri, base)
+
+
+def test_a_windows_run_s_sarif_roots_at_its_drive_letter() -> None:
+    outside = Finding("GB103", Severity.ERROR, "cache on the system disk", Location("C:/Users/runneradmin/x.go", 1))
+    report = Report(tool_version="0.1.0", root="D:\\a\\repo\\repo", findings=(outside,))
+    (run,) = assert_valid_sarif(render("sarif", report))["runs"]
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == "file:///D:/a/repo/repo/"
+    (result,) = run["results"]
+    location = result["locations"][0]["physicalLocation"]["artifactLocation"]
+    assert location == {"uri": "file:///C:/Users/runneradmin/x.go"}

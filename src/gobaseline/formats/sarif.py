@@ -20,7 +20,7 @@ import gzip
 import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from pathlib import PurePosixPath
+from pathlib import PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
@@ -100,10 +100,22 @@ def _rule_descriptor(rule: Rule) -> Any:
     )
 
 
+def file_uri(path: str) -> str | None:
+    """An absolute path as a file URI: `/x` as `file:///x`, a Windows `C:\\x` or `C:/x` as `file:///C:/x`; None
+    for a relative path."""
+    if path.startswith("/"):
+        return "file://" + quote(path, safe="/", errors="surrogateescape")
+    windows = PureWindowsPath(path)
+    if not (windows.is_absolute() and windows.drive.endswith(":")):
+        return None
+    return "file:///" + quote(windows.as_posix(), safe="/:", errors="surrogateescape")
+
+
 def artifact_uri(path: str) -> tuple[str, str | None]:
     """A finding's file as (URI, base id): relative paths against %SRCROOT%, absolute ones as file URIs."""
-    if path.startswith("/"):
-        return "file://" + quote(path, safe="/", errors="surrogateescape"), None
+    uri = file_uri(path)
+    if uri is not None:
+        return uri, None
     return quote(path, safe="/", errors="surrogateescape"), SRCROOT
 
 
@@ -208,9 +220,10 @@ def _log(report: Report, options: RenderOptions, findings: Sequence[Finding], om
                 ),
             )
         )
+    root_uri = file_uri(report.root)
     srcroot = (
-        om.ArtifactLocation(uri="file://" + quote(report.root.rstrip("/"), safe="/", errors="surrogateescape") + "/")
-        if report.root and PurePosixPath(report.root).is_absolute()
+        om.ArtifactLocation(uri=root_uri if root_uri.endswith("/") else root_uri + "/")
+        if root_uri is not None
         else om.ArtifactLocation(description=om.Message(text="The repository root."))
     )
     run = om.Run(
