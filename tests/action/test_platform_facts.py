@@ -14,10 +14,13 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 import pytest
 
 from gobaseline.action.outputs import relative_to_workspace
+from gobaseline.errors import GoModError
 from gobaseline.formats import render
 from gobaseline.formats.sarif import artifact_uri
+from gobaseline.golang import modfile
 from gobaseline.golang.goenv import user_env_file
 from gobaseline.golang.goroot import goroot_from_files
+from gobaseline.golang.modfile import parser as modfile_parser
 from gobaseline.model import Finding, Location, Report, Severity
 from gobaseline.stages import linked, toolchain
 from tests.support.actions import parse_outputs
@@ -205,3 +208,16 @@ def test_a_windows_run_s_sarif_roots_at_its_drive_letter() -> None:
     (result,) = run["results"]
     location = result["locations"][0]["physicalLocation"]["artifactLocation"]
     assert location == {"uri": "file:///C:/Users/runneradmin/x.go"}
+
+
+@pytest.mark.parametrize("windows", [False, True])
+def test_a_windows_replacement_directory_is_go_s_answer_on_each_host(
+    windows: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(modfile_parser, "WINDOWS", windows)
+    text = "module example.com/svc\n\ngo 1.27\n\nreplace example.com/lib => ..\\lib\n"
+    if windows:
+        assert [r.new_path for r in modfile.parse(text).replaces] == ["..\\lib"]
+    else:
+        with pytest.raises(GoModError, match="appears to be Windows path"):
+            modfile.parse(text)

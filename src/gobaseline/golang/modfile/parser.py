@@ -31,6 +31,8 @@ from gobaseline.golang.modfile.versions import _check_path_major, _parse_string,
 
 _GO_VERSION = re.compile(r"^([1-9][0-9]*)\.(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))?([a-z]+[0-9]+)?$")
 _TOOLCHAIN = re.compile(r"^default$|^go1($|\.)")
+WINDOWS = os.sep == "\\"
+"""Whether a replacement directory may be a Windows path (`..\\lib`), as the go command of this host allows."""
 _DEPRECATED = re.compile(r"(?:^|\n\n)Deprecated: *(.*?)(?:\Z|\n\n)", re.S)
 _BLOCK_VERBS = frozenset({"module", "godebug", "require", "exclude", "replace", "retract", "tool", "ignore"})
 
@@ -241,7 +243,7 @@ def _replace(line: _Line, args: Sequence[_Token]) -> Replace:
             raise _DirectiveError(
                 "replacement module without version must be directory path (rooted or starting with . or ..)"
             )
-        if os.sep == "/" and "\\" in new:
+        if not WINDOWS and "\\" in new:
             raise _DirectiveError("replacement directory appears to be Windows path (on a non-windows system)")
     else:
         new_version = _version("replace", new, texts[arrow + 2])
