@@ -43,6 +43,8 @@ def test_every_input_reaches_the_run(workspace: Path) -> None:
             annotations="workflow-commands",
             cache="false",
             go_version="1.27.x",
+            baseline="accepted.json",
+            new_only="true",
         ),
         workspace,
     )
@@ -55,6 +57,8 @@ def test_every_input_reaches_the_run(workspace: Path) -> None:
         report_dir=workspace / "out" / "reports",
         fail_on="warning",
         probe=False,  # build: no probe
+        baseline=workspace / "accepted.json",  # need not exist: a pull request reads the target's copy
+        new_only=True,
         environ={},
     )
     env = inputs.environ()
@@ -132,6 +136,9 @@ def test_underscore_spelling_is_read_and_a_missing_token_keeps_github_token(work
         ("go-version", "1.27;rm -rf", ["go-version", "not a Go version"]),
         ("go-version-file", "missing.mod", ["go-version-file", "not a file"]),
         ("reports", "x.json", ["only"]),
+        ("baseline", "../x.json", ["outside the workspace"]),
+        ("baseline", "svc", ["a directory"]),
+        ("new-only", "yes please", ["new-only", "true or false"]),
     ],
 )
 def test_a_bad_input_is_one_escaped_error_line(workspace: Path, name: str, value: str, words: list[str]) -> None:

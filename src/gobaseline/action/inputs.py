@@ -26,6 +26,8 @@ INPUTS: dict[str, str] = {
     "packages": "",
     "output-dir": "",
     "fail-on": "",
+    "baseline": "",
+    "new-only": "false",
     "github-token": "",
     "check-run": "true",
     "commit-status": "true",
@@ -96,6 +98,8 @@ class Inputs:
     annotations: str = "auto"
     reports: tuple[Path, ...] = ()
     """`merge`: the shards' JSON reports."""
+    baseline: Path | None = None
+    new_only: bool = False
 
     def options(self, environ: Mapping[str, str]) -> run.Options:
         """`gobaseline run`'s options for these inputs, run in `environ`. Without a `fail-on` input the action
@@ -109,6 +113,8 @@ class Inputs:
             packages=self.packages or None,
             report_dir=self.output_dir,
             fail_on=self.fail_on or "policy",
+            baseline=self.baseline,
+            new_only=self.new_only,
             build=self.command != "check",
             probe=self.command == "run",
             environ=environ,
@@ -227,6 +233,14 @@ def parse_inputs(environ: Mapping[str, str], workspace: Path) -> tuple[Inputs | 
     def output_dir() -> Path | None:
         return _within_workspace("output-dir", raw["output-dir"], workspace) if raw["output-dir"] else None
 
+    def baseline() -> Path | None:
+        if not raw["baseline"]:
+            return None
+        path = _within_workspace("baseline", raw["baseline"], workspace)
+        if path.is_dir():
+            raise InputError("baseline", f"input 'baseline' is '{raw['baseline']}', which is a directory")
+        return path
+
     def fail_on() -> str:
         value = raw["fail-on"].lower()
         if value and value not in FAIL_ON:
@@ -294,6 +308,8 @@ def parse_inputs(environ: Mapping[str, str], workspace: Path) -> tuple[Inputs | 
         check_name=check(functools.partial(one_line, "check-name"), ""),
         annotations=check(functools.partial(choice, "annotations", ANNOTATION_MODES), "auto"),
         reports=check(reports, ()),
+        baseline=check(baseline, None),
+        new_only=check(functools.partial(boolean, "new-only"), False),
     )
     return (None, errors) if errors else (inputs, [])
 
