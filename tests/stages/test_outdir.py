@@ -11,7 +11,7 @@ import pytest
 from gobaseline.golang import naming
 from gobaseline.model import CheckStatus, Stage
 from gobaseline.policy import BuildPolicy, Policy
-from gobaseline.stages import Platform, StageResult, outdir
+from gobaseline.stages import Module, Platform, StageResult, outdir
 from tests.conftest import make_ctx
 
 TARGETS = ("linux/amd64", "windows/amd64")
@@ -199,6 +199,17 @@ def test_expected_binaries(repo: Path) -> None:
     assert names("example.com/other/cmd/x") == frozenset({"x"})
     assert names("./cmd/...") is None
     assert names("../elsewhere") is None
+    # Two packages with one Go name are named after their import paths by the build: only go list knows.
+    assert names("./cmd/gen", "./tools/gen") is None
+    # The command line's packages are the ones built, not the policy's.
+    given = make_ctx(repo, policy=Policy(min_free_mb=0), targets=TARGETS, packages=("./cmd/tool",))
+    assert outdir.expected_binaries(given) == frozenset({"tool"})
+    # Several modules: the build names binaries below their common prefix (packages.select).
+    (repo / "tools").mkdir()
+    (repo / "tools" / "go.mod").write_text("module example.com/hello/tools\n\ngo 1.26\n", encoding="utf-8")
+    modules = (Module.read(repo), Module.read(repo / "tools"))
+    several = make_ctx(repo, policy=Policy(min_free_mb=0), targets=TARGETS, packages=("./cmd/a",), modules=modules)
+    assert outdir.expected_binaries(several) is None
     (repo / "go.mod").unlink()
     assert names(".") is None
     assert names("example.com/x/y") == frozenset({"y"})

@@ -246,10 +246,14 @@ def module_path(ctx: Context) -> str | None:
 
 def expected_binaries(ctx: Context) -> frozenset[str] | None:
     """The binary names (without `.exe`) the build writes per target, or None when they cannot be known here
-    (a `...` pattern, or no module path)."""
+    (a `...` pattern, no module path, several modules, or two packages sharing a Go name: the build names those
+    after their import paths, which only `go list` knows)."""
+    if len(ctx.modules) > 1:
+        return None
     names: set[str] = set()
     mod: str | None = None
-    for pkg in ctx.policy.build.packages:
+    packages = ctx.packages or ctx.policy.build.packages
+    for pkg in packages:
         if "..." in pkg:
             return None
         if pkg == "." or pkg.startswith(("./", "../")):
@@ -262,7 +266,7 @@ def expected_binaries(ctx: Context) -> frozenset[str] | None:
         else:
             path = pkg.rstrip("/")
         names.add(exec_name(path))
-    return frozenset(names)
+    return frozenset(names) if len(names) == len(set(packages)) else None
 
 
 def stale_files(ctx: Context, out: Path) -> list[Path]:
