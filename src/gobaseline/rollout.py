@@ -118,7 +118,7 @@ class Rollout:
         for path in gomods:
             text = self.read(path)
             try:
-                mod = modfile.parse(text or "", path)
+                mod = modfile.parse(text or "", path, work=posixpath.basename(path) == "go.work")
             except GoModError:
                 continue  # the go.mod stage reports it
             for c in mod.comments:
@@ -235,7 +235,8 @@ def _demote(f: Finding, sentence: str) -> Finding:
 
 
 def _is_gomod(path: str) -> bool:
-    return posixpath.basename(path) == "go.mod"
+    """go.mod, or go.work (whose `replace` lines are checked like go.mod's, and suppressed the same way)."""
+    return posixpath.basename(path) in ("go.mod", "go.work")
 
 
 def prepare(ctx: Context, settings: Settings, *, in_force: bool, environ: Mapping[str, str]) -> Rollout:

@@ -549,3 +549,15 @@ def test_comments_belong_to_the_line_they_end_or_the_directive_directly_below() 
         ("above the entry", 10, 11),
         ("indirect", 11, 11),
     ]
+
+
+def test_go_work_text_gives_its_replaces_and_refuses_what_go_work_cannot_say() -> None:
+    text = "go 1.26\n\nuse (\n\t./a\n\t./b\n)\nuse ./c\n\nreplace (\n\texample.com/x => ../x\n)\n"
+    work = gomod.parse(text, "go.work", work=True)
+    assert work.go is not None and work.go.version == "1.26"
+    assert [(r.old_path, r.new, r.line) for r in work.replaces] == [("example.com/x", "../x", 10)]
+    for bad, words in (("module example.com/w\n", "unknown directive: module"), ("require (\n)\n", "unknown block")):
+        with pytest.raises(GoModError, match=words):
+            gomod.parse(bad, "go.work", work=True)
+    with pytest.raises(GoModError, match="unknown directive: use"):
+        gomod.parse("use ./a\n", "go.mod")  # and a go.mod says no `use`

@@ -3,6 +3,7 @@ one module narrows the run to it. Real go commands on generated repositories."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,11 @@ from gobaseline.golang.gotool import Go
 from gobaseline.golang.workspace import discover, nested_modules, parse_lines
 from gobaseline.model import CheckStatus, Finding, Location, Severity, Stage
 from gobaseline.pipeline import RunOptions, RunResult, run
-from gobaseline.policy import Policy, load
+from gobaseline.policy import Policy, Waiver, load
 from gobaseline.stages import gomod
 from gobaseline.stages.context import make_context
 from gobaseline.stages.packages import Root, common_prefix, route
+from gobaseline.stages.record import RunRecord
 from tests.support.gitrepo import git
 from tests.support.goproxy import ModuleSpec, proxy_url, run_checked, tidy_and_download, write_proxy
 
@@ -199,6 +201,32 @@ def test_a_go_work_go_line_outside_the_baseline_is_gb402_with_the_go_work_fix(tm
     [finding] = [f for f in result.findings if f.rule_id == "GB402"]
     assert finding.location is not None and (finding.location.path, finding.location.line) == ("go.work", 1)
     assert "Change it with `go work edit -go=" in finding.message and "go mod" not in finding.message
+
+
+def test_a_go_work_replace_is_checked_like_go_mod_s_at_its_go_work_line(tmp_path: Path, go: Go) -> None:
+    # go.work's replace lines win over every module's: a public module swapped there needs a waiver too.
+    extra = "\nreplace example.com/public v1.0.0 => example.com/fork v1.0.0\n\nreplace example.com/local => ./lib\n"
+    root = workspace(tmp_path / "ws", work_extra=extra)
+    result = gomod.run(make_context(root, policy=Policy(), go=go, targets=None, output=None))
+    found = [(f.rule_id, f.location.path, f.location.line) for f in result.findings if f.location]
+    assert ("GB404", "go.work", 3) in found and ("GB405", "go.work", 5) in found
+    later = dt.date.today() + dt.timedelta(days=30)
+    waived = Policy(waivers=(Waiver("example.com/public", "sec-team", "SEC-1", later, 1),))
+    result = gomod.run(make_context(root, policy=waived, go=go, targets=None, output=None))
+    assert "GB404" not in {f.rule_id for f in result.findings}
+
+
+def test_a_go_work_replace_is_suppressed_by_a_comment_on_its_line(tmp_path: Path, go: Go) -> None:
+    comment = "// gobaseline:ignore GB404 fork carries our fix (OPS-12)"
+    extra = f"\n{comment}\nreplace example.com/public => example.com/fork v1.0.0\n"
+    root = workspace(tmp_path / "ws", work_extra=extra)
+    ctx = make_context(root, policy=Policy(), go=go, targets=None, output=None)
+    record = RunRecord(ctx)
+    record.add(gomod.run(ctx))
+    [gb404] = [f for f in record.report().findings if f.rule_id == "GB404"]
+    assert gb404.severity is Severity.NOTE and gb404.message.endswith(
+        "Suppressed in go.work: fork carries our fix (OPS-12)."
+    )
 
 
 DEP = ModuleSpec(

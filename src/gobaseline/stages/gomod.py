@@ -65,6 +65,7 @@ def run(ctx: Context, earlier: Earlier | None = None, *, releases: Releases | No
     if ctx.workspace is not None:
         with result.about(ctx.rel(ctx.workspace)):
             _check_work(ctx, result, baseline)
+            used |= _check_work_replaces(ctx, result, source)
     _check_waivers(ctx, result, used)  # once: a waiver may cover a replace in any module
     for one, label, mod in modules:
         with result.about(label):
@@ -83,6 +84,20 @@ def _check_work(ctx: Context, result: StageResult, baseline: Baseline) -> None:
         work = gomod.GoMod(module=None, go=lines.go, toolchain=lines.toolchain, file=ctx.rel(ctx.workspace))
         _check_go(ctx, result, work, baseline, file=ctx.workspace)
     _check_toolchain(ctx, result, gomod.GoMod(None, None, lines.toolchain), baseline, file=ctx.workspace)
+
+
+def _check_work_replaces(ctx: Context, result: StageResult, source: str) -> set[int]:
+    """go.work's `replace` lines, as go.mod's (they apply to every module of the workspace and win over theirs). A
+    go.work the go command cannot read is left to it: every go command of the run reports it."""
+    if ctx.workspace is None:  # pragma: no cover - the caller checks
+        return set()
+    try:
+        work = gomod.parse(ctx.workspace.read_bytes(), ctx.rel(ctx.workspace), work=True)
+    except GoModError:
+        return set()
+    if not work.replaces:
+        return set()
+    return _check_replaces(ctx, result, work, source, file=ctx.workspace)
 
 
 # -- go and toolchain ----------------------------------------------------------------------------------------
@@ -280,9 +295,11 @@ def _expired(waiver: Waiver, today: dt.date) -> bool:
     return waiver.expires < today
 
 
-def _check_replaces(ctx: Context, result: StageResult, mod: gomod.GoMod, source: str) -> set[int]:
-    """GB404/GB405 for the module's replaces (`source`: the policy file waivers go in); the waivers (by index) that
-    matched one."""
+def _check_replaces(
+    ctx: Context, result: StageResult, mod: gomod.GoMod, source: str, *, file: Path | None = None
+) -> set[int]:
+    """GB404/GB405 for the module's replaces (`source`: the policy file waivers go in; `file`: where they are
+    written, go.mod by default); the waivers (by index) that matched one."""
     waivers = ctx.policy.waivers
     env = _go_env(ctx) if mod.replaces else {}
     used: set[int] = set()
@@ -307,7 +324,7 @@ def _check_replaces(ctx: Context, result: StageResult, mod: gomod.GoMod, source:
         ok, expired = waived(rp)
         if ok:
             continue
-        where = ctx.at(ctx.gomod_path, rp.line, rp.col)
+        where = ctx.at(file or ctx.gomod_path, rp.line, rp.col)
         if rp.is_local:
             local.append(
                 rule("GB405").finding(

@@ -264,8 +264,13 @@ def _replace(line: _Line, args: Sequence[_Token]) -> Replace:
 # -- entry points --------------------------------------------------------------------------------------------
 
 
-def parse(data: str | bytes, file: str = "go.mod") -> GoMod:
-    """Parse go.mod text; `file` names it in errors. Raises GoModError (and nothing else) for a bad file."""
+_WORK_VERBS = frozenset({"go", "toolchain", "godebug", "replace", "use"})
+"""What a go.work may say (cmd/go's workfile parser); `use` lines are the go command's business, skipped here."""
+
+
+def parse(data: str | bytes, file: str = "go.mod", *, work: bool = False) -> GoMod:
+    """Parse go.mod text (go.work text with `work`: its `go`, `toolchain`, `godebug` and `replace` lines); `file`
+    names it in errors. Raises GoModError (and nothing else) for a bad file."""
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8")
@@ -287,11 +292,18 @@ def parse(data: str | bytes, file: str = "go.mod") -> GoMod:
     for stmt in reader.stmts:
         try:
             if isinstance(stmt, _Line):
-                b.add(None, stmt, stmt.tokens[0].text, stmt.tokens[1:])
+                verb = stmt.tokens[0].text
+                if work and verb not in _WORK_VERBS:
+                    raise _DirectiveError(f"unknown directive: {verb}")
+                if not (work and verb == "use"):
+                    b.add(None, stmt, verb, stmt.tokens[1:])
             elif isinstance(stmt, _Block):
                 verb = " ".join(t.text for t in stmt.tokens)
-                if len(stmt.tokens) > 1 or verb not in _BLOCK_VERBS:
+                allowed = (_WORK_VERBS - {"go", "toolchain"}) if work else _BLOCK_VERBS
+                if len(stmt.tokens) > 1 or verb not in allowed:
                     raise _DirectiveError(f"unknown block type: {verb}")
+                if verb == "use":
+                    continue
                 for line in stmt.lines:
                     try:
                         b.add(stmt, line, verb, line.tokens)
