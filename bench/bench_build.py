@@ -1,11 +1,12 @@
 """Cost of `gobaseline build` over a raw `go build` with the same flags, warm and cold, and of the `-a` recipe.
 
-    python bench/bench_build.py [--packages 300] [--runs 5] [--no-cold]
+    python bench/bench_build.py [--packages 300] [--mains 4] [--runs 5] [--no-cold]
 
-Generates a module of a few hundred small packages (a warm build takes about a second), then measures for
-linux/amd64:
+Generates a module of a few hundred small packages and several main packages under cmd/ (a warm build takes
+about a second), then measures for linux/amd64:
 
-- raw:        `CGO_ENABLED=0 go build -trimpath -buildmode=pie -ldflags="-s -w -bindnow" -o OUT/ .`
+- raw:        `CGO_ENABLED=0 go build -trimpath -buildmode=pie -ldflags="-s -w -bindnow" -o OUT/ ./cmd/...` (with
+              `--mains 0`, one main package at the root and `.`)
 - gobaseline: the pipeline's Python API: admission checks, the build, SHA256SUMS, manifest.json and verification
 - raw -a:     the raw command with `-a`, the usual "never trust the cache" recipe, on a warm cache
 
@@ -30,6 +31,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 TARGET = "linux/amd64"
+PATTERN = ["./cmd/..."]
+"""What the raw build is given: the main packages (`.` with --mains 0)."""
 FLAGS = ["-trimpath", "-buildmode=pie", "-ldflags=-s -w -bindnow"]
 FUNCS = 8
 """Extra functions per generated package (all reachable from main, so all linked)."""
@@ -42,8 +45,10 @@ def breakdown(runs: list[dict[str, float]]) -> str:
     return ", ".join(f"{k} {statistics.median(r.get(k, 0.0) for r in runs):.3f}" for k in keys)
 
 
-def generate(root: Path, packages: int) -> Path:
-    """A module whose main imports `packages` packages, each importing up to two earlier ones."""
+def generate(root: Path, packages: int, mains: int = 0) -> Path:
+    """A module of `packages` packages, each importing up to two earlier ones, and its main package at the root
+    importing all of them; with `mains`, that many main packages `cmd/app<k>` instead, each importing every
+    `mains`-th package (and so, through the imports, most of the others), as services sharing libraries do."""
     module = root / "benchmod"
     module.mkdir()
     (module / "go.mod").write_text("module example.com/benchmod\n\ngo 1.26\n")
@@ -90,15 +95,19 @@ func G{i}_{k}(xs []string) map[string]int {{
         d = module / "p" / f"p{i:04d}"
         d.mkdir(parents=True)
         (d / f"p{i:04d}.go").write_text(body)
-    tops = range(packages)
-    imports = "".join(f'\t"example.com/benchmod/p/p{j:04d}"\n' for j in tops)
-    calls = "\n".join(
-        f"\tn += p{j:04d}.F{j}(n)" + "".join(f" + len(p{j:04d}.G{j}_{k}(os.Args))" for k in range(FUNCS)) for j in tops
-    )
-    (module / "main.go").write_text(
-        f'package main\n\nimport (\n\t"os"\n\t"strconv"\n\n{imports})\n\nfunc main() {{\n\tn := len(os.Args)\n'
-        f'{calls}\n\t_, _ = os.Stdout.WriteString(strconv.Itoa(n) + "\\n")\n}}\n'
-    )
+    for app in range(max(mains, 1)):
+        tops = range(packages) if not mains else range(app, packages, mains)
+        imports = "".join(f'\t"example.com/benchmod/p/p{j:04d}"\n' for j in tops)
+        calls = "\n".join(
+            f"\tn += p{j:04d}.F{j}(n)" + "".join(f" + len(p{j:04d}.G{j}_{k}(os.Args))" for k in range(FUNCS))
+            for j in tops
+        )
+        where = module / "cmd" / f"app{app}" if mains else module
+        where.mkdir(parents=True, exist_ok=True)
+        (where / "main.go").write_text(
+            f'package main\n\nimport (\n\t"os"\n\t"strconv"\n\n{imports})\n\nfunc main() {{\n\tn := len(os.Args)\n'
+            f'{calls}\n\t_, _ = os.Stdout.WriteString(strconv.Itoa(n) + "\\n")\n}}\n'
+        )
     return module
 
 
@@ -124,7 +133,7 @@ def raw_build(env: dict[str, str], module: Path, out: Path, *, rebuild: bool = F
     goos, goarch = TARGET.split("/")
     if not keep:
         shutil.rmtree(out, ignore_errors=True)  # a CI job starts without the binary, so the link always runs
-    args = ["build", *FLAGS, *(["-a"] if rebuild else []), "-o", str(out) + os.sep, "."]
+    args = ["build", *FLAGS, *(["-a"] if rebuild else []), "-o", str(out) + os.sep, *PATTERN]
     start = time.perf_counter()
     res = go.run(args, cwd=module, extra_env={"CGO_ENABLED": "0", "GOOS": goos, "GOARCH": goarch})
     elapsed = time.perf_counter() - start
@@ -165,6 +174,7 @@ def quiet(fn: Callable[[], float]) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--packages", type=int, default=300)
+    ap.add_argument("--mains", type=int, default=4, help="main packages under cmd/ (0: one at the root)")
     ap.add_argument("--runs", type=int, default=9, help="warm runs per variant (median and best reported)")
     ap.add_argument("--cold-runs", type=int, default=2)
     ap.add_argument("--no-cold", action="store_true")
@@ -172,7 +182,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="gobaseline-bench-") as tmp_s:
         tmp = Path(tmp_s)
-        module = generate(tmp, args.packages)
+        module = generate(tmp, args.packages, args.mains)
+        PATTERN[:] = ["./cmd/..."] if args.mains else ["."]
         home = tmp / "home"
         home.mkdir()
         warm_cache = tmp / "cache-warm"
@@ -185,7 +196,8 @@ def main() -> None:
         imports = time.perf_counter() - start
         fill = raw_build(env, module, raw_out)  # fills the warm cache
         quiet(lambda: gobaseline_build(env, module, gb_out))  # first-use costs (rule catalogue, go env)
-        print(f"module: {args.packages} packages + std; cache fill {fill:.1f} s; gobaseline imports {imports:.2f} s")
+        shape = f"{args.packages} packages + std, {max(args.mains, 1)} main(s)"
+        print(f"module: {shape}; cache fill {fill:.1f} s; gobaseline imports {imports:.2f} s")
 
         gb_m = 0.0  # gobaseline warm with the output removed, for the -a comparison
         for keep in (False, True):
