@@ -12,14 +12,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from gobaseline import console, rollout
 from gobaseline.model import Report, Stage
 from gobaseline.policy import Policy
 from gobaseline.stages import Context, StageRun
-from gobaseline.stages.context import discover_go, make_context, policy_for
+from gobaseline.stages.context import discover_go, in_background, make_context, policy_for
 from gobaseline.stages.record import RunRecord
 
 
@@ -78,18 +78,12 @@ def run(options: RunOptions) -> RunResult:
     )
     settled = rollout.prepare(ctx, options.rollout, in_force=options.in_force, environ=options.environ)
     record = RunRecord(ctx, extra_findings=extra, rollout=settled)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # go.mod's bytes were read up front (`go list -m all` may rewrite it under -mod=mod); the modules download
-        # and the build list loads while the toolchain stage runs `go env`.
-        if ctx.module.gomod_bytes is not None and ctx.go is not None:
-            from gobaseline.stages import moddownload
-
-            record.ctx = replace(ctx, build_list=pool.submit(moddownload.prepare_all, ctx))
-        if options.build:  # then the packages to build, in the same thread: after the build list, never with it
-            from gobaseline.stages import build
-
-            record.ctx = replace(record.ctx, selection=pool.submit(build.list_up_front, ctx))
+    pool = ThreadPoolExecutor(max_workers=1)
+    try:  # the build list and the packages to build load while admission runs
+        record.ctx = in_background(ctx, pool, build=options.build)
         admission(record)
+    finally:  # the packages may still be listing: the build stage waits for them, nothing else does
+        pool.shutdown(wait=False, cancel_futures=not options.build or record.blocking)
     if options.build and record.blocking:
         record.skipped(Stage.BUILD, "build", "admission found blocking problems")
     elif options.build:

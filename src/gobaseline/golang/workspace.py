@@ -61,7 +61,7 @@ def parse_lines(data: bytes, file: str = WORK_FILE) -> WorkLines:
     return WorkLines(go, toolchain)
 
 
-def _ignored(name: str) -> bool:
+def ignored_dir(name: str) -> bool:
     """A directory the go command never looks into for packages (`./...`)."""
     return name in ("testdata", "vendor") or name.startswith((".", "_"))
 
@@ -71,7 +71,7 @@ def nested_modules(root: Path) -> list[Path]:
     command ignores are not entered."""
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):  # links to directories are listed, never entered
-        dirnames[:] = sorted(d for d in dirnames if not _ignored(d))
+        dirnames[:] = sorted(d for d in dirnames if not ignored_dir(d))
         if "go.mod" in filenames:
             found.append(Path(dirpath))
     return found

@@ -110,7 +110,7 @@ class Context:
     """`go mod download` (with `modules: download`) and `go list -m -json all` of each module (by directory; of the
     workspace at `module_dir`), started up front so they overlap the toolchain stage."""
     selection: Future[Selection | None] | None = field(default=None, compare=False)
-    """The main packages of every target (`build.list_up_front`), listed in the background after the build list
+    """The main packages of every target (`selection.list_up_front`), listed in the background after the build list
     while admission runs; the build stage lists them itself when this is None or answers None."""
     _rel: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
 

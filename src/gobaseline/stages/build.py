@@ -10,6 +10,7 @@ toolchain cannot link a PIE without cgo is reported (GB502) before compiling, as
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shlex
@@ -24,12 +25,12 @@ from typing import TYPE_CHECKING
 from gobaseline import safefs
 from gobaseline.errors import GobaselineError
 from gobaseline.golang.gotool import duration
-from gobaseline.golang.naming import module_path
 from gobaseline.model import CheckRecord, CheckStatus, Finding, Location, Stage, Target
 from gobaseline.rules import rule
 from gobaseline.stages import BuildOutput, Built, StageResult, linked
 from gobaseline.stages.build_options import BuildOptions, build_flags, ldflags_value, plan_options
-from gobaseline.stages.packages import DEFAULT_PATTERNS, MainPackage, Root, Selection, common_prefix, route, select
+from gobaseline.stages.packages import DEFAULT_PATTERNS, MainPackage, Root, Selection
+from gobaseline.stages.selection import below, guess, matches, module_paths, select_for
 from gobaseline.stages.workers import Workers, available_memory_mb, build_workers
 
 if TYPE_CHECKING:
@@ -142,39 +143,52 @@ def _build(
     bindnow = _uses_bindnow(go_version, bp.bindnow)
     out_root = ctx.output_dir if ctx.output_dir.is_absolute() else ctx.output_dir.absolute()
     result.facts.update({"go_version": go_version, "output_dir": str(out_root)})
-    paths = _module_paths(ctx)
+    paths = module_paths(ctx)
     mod = paths[ctx.module.dir]
     patterns = ctx.packages or bp.packages
     where = _policy_location(ctx, "build") if ctx.packages is None else None
-    # The toolchain's PIE answers (one small `go list` per target) come in while the packages are listed; the
-    # pool waits for them, and `_plan_targets` reads them from the Go object that keeps them.
-    with ThreadPoolExecutor() as early, result.check("packages") as found:
-        for t in dict.fromkeys(ctx.targets):
-            early.submit(go.pie_check, *t.partition("/")[::2])
-        # Listed up front with the same environment, unless the build brought its own cache (`list_up_front`).
-        listed = ctx.selection.result() if ctx.selection is not None and not cache_env else None
-        chosen = listed or _select(ctx, go, opts, cache_env)
-        for msg in chosen.errors:
-            found.append(rule("GB505").finding(f"Cannot resolve the packages to build: {msg}", where))
-        libraries = _libraries(paths, chosen) if tuple(patterns) == DEFAULT_PATTERNS else []
-        if not chosen.any_main and not chosen.errors and not libraries:
-            found.append(
-                rule("GB505").finding(
-                    f"No main package matches build.packages ({', '.join(patterns)}). Set build.packages to your "
-                    "main packages (for example ./cmd/...), or leave it unset to build every main package.",
-                    where,
+    compile_jobs = functools.partial(_compile, ctx, go, log=log, opts=opts, cache_env=cache_env, out_root=out_root)
+    plan = functools.partial(_plan_targets, ctx, result, go, opts=opts, out_root=out_root, bindnow=bindnow)
+    # Listed up front with the same environment, unless the build brought its own cache (`list_up_front`);
+    # while that list is still loading, the guessed main packages start building (see stages/selection). The
+    # toolchain's PIE answers (one small `go list` per target) come in meanwhile: `_plan_targets` reads them
+    # from the Go object that keeps them.
+    upfront = ctx.selection if ctx.selection is not None and not cache_env else None
+    guessed = guess(ctx) if upfront is not None and not upfront.done() else None
+    with ThreadPoolExecutor(max_workers=1) as side:
+        planned = plan(chosen=guessed) if guessed is not None and guessed.any_main else None
+        ahead = side.submit(compile_jobs, planned) if planned else None
+        with ThreadPoolExecutor() as early, result.check("packages") as found:
+            for t in dict.fromkeys(ctx.targets) if planned is None else ():
+                early.submit(go.pie_check, *t.partition("/")[::2])
+            chosen = (upfront.result() if upfront is not None else None) or select_for(ctx, go, opts, cache_env)
+            for msg in chosen.errors:
+                found.append(rule("GB505").finding(f"Cannot resolve the packages to build: {msg}", where))
+            libraries = _libraries(paths, chosen) if tuple(patterns) == DEFAULT_PATTERNS else []
+            if not chosen.any_main and not chosen.errors and not libraries:
+                found.append(
+                    rule("GB505").finding(
+                        f"No main package matches build.packages ({', '.join(patterns)}). Set build.packages to "
+                        "your main packages (for example ./cmd/...), or leave it unset to build every main package.",
+                        where,
+                    )
                 )
-            )
+        early_done = ahead.result() if ahead is not None else None
     for target, excluded in chosen.excluded.items():
         result.facts[f"excluded {target}"] = ", ".join(excluded)
-    if not chosen.any_main and not libraries:
-        return
-
-    jobs = _plan_targets(ctx, result, go, opts=opts, chosen=chosen, out_root=out_root, bindnow=bindnow)
-    if libraries:
-        checked = tuple(_compile_roots(ctx, libraries))
-        jobs = [replace(j, compile_only=checked) for j in jobs]
-    done, bound = _compile(ctx, go, jobs, log, opts=opts, cache_env=cache_env, out_root=out_root)
+    if guessed is not None and early_done is not None and matches(guessed, chosen):
+        done, bound = early_done  # the very commands the list asks for, started before it was in
+        result.facts["build_started_early"] = "yes: the guessed main packages were the listed ones"
+    else:
+        if early_done is not None:
+            _discard(early_done[0], chosen)
+        if not chosen.any_main and not libraries:
+            return
+        jobs = plan(chosen=chosen) if planned is None else [_fresh(j, chosen) for j in planned]
+        if libraries:
+            checked = tuple(_compile_roots(ctx, libraries))
+            jobs = [replace(j, compile_only=checked) for j in jobs]
+        done, bound = compile_jobs(jobs)
     result.facts["build_workers"] = bound.describe()
     _record_compiles(result, done)
     if libraries:
@@ -226,53 +240,6 @@ def _build(
     )
 
 
-def list_up_front(ctx: Context) -> Selection | None:
-    """The main packages of every target, listed before the build stage (the pipeline starts this in the
-    background while admission runs: `Context.selection`); None when the build lists them itself (a build cache
-    of its own, set up by the build stage, or options the build refuses)."""
-    if ctx.go is None or ctx.policy.build.gocache != "shared":
-        return None
-    opts, findings = plan_options(ctx.policy.build, None)
-    if any(f.rule_id == "GB503" for f in findings):
-        return None
-    return _select(ctx, ctx.go, opts, {})
-
-
-def _select(ctx: Context, go: Go, opts: BuildOptions, cache_env: dict[str, str]) -> Selection:
-    """`packages.select` with the build's environment: `go list` per target and build root."""
-    paths = _module_paths(ctx)
-    roots = _roots(ctx, paths, tuple(ctx.packages or ctx.policy.build.packages))
-    env = {"CGO_ENABLED": "0", **opts.env, **cache_env}
-    if opts.tags:
-        env["GOFLAGS"] = "-tags=" + ",".join(opts.tags)
-    return select(go, roots, ctx.targets, module=common_prefix(list(paths.values())), env=env, base=ctx.module_dir)
-
-
-def _module_paths(ctx: Context) -> dict[Path, str]:
-    return {one.module_dir: _module_path(one) for one, _ in ctx.each_module()}
-
-
-def _module_path(ctx: Context) -> str:
-    """The module's path from the run's one go.mod parse (shared with the admission stages), else as read now."""
-    try:
-        return ctx.gomod().module_path
-    except GobaselineError:
-        return module_path(ctx.module_dir)
-
-
-def _roots(ctx: Context, paths: dict[Path, str], patterns: tuple[str, ...]) -> list[Root]:
-    """Where the go commands run: the module; a go.work workspace's root, where by default each module's
-    `./<dir>/...` (the root of a workspace holds no packages of its own); else each module with its share of the
-    patterns."""
-    if ctx.workspace is not None:
-        if patterns == DEFAULT_PATTERNS:
-            patterns = tuple(_below(ctx, d) for d in paths)
-        return [Root(ctx.module_dir, patterns)]
-    if len(paths) == 1:
-        return [Root(ctx.module_dir, patterns)]
-    return route(ctx.module_dir, paths, patterns)
-
-
 def _libraries(paths: dict[Path, str], chosen: Selection) -> list[Path]:
     """The modules without a main package on any target, each compiled for every target instead (none while
     some packages could not be resolved: GB505 says why)."""
@@ -288,20 +255,29 @@ def _owner(import_path: str, paths: dict[Path, str]) -> Path | None:
     return max(holders, key=lambda d: len(paths[d]), default=None)
 
 
+def _fresh(job: _Job, chosen: Selection) -> _Job:
+    """A planned job again, with the listed packages and nothing of the guessed build's outcome."""
+    return replace(
+        job, packages=list(chosen.mains.get(job.target, [])), ok=False, seconds=0.0, findings=[], commands=[]
+    )
+
+
+def _discard(jobs: list[_Job], chosen: Selection) -> None:
+    """Remove what a build of guessed packages wrote that the listed packages do not make (the rest the next
+    build judges through the record of linked binaries)."""
+    for job in jobs:
+        wanted = {m.import_path for m in chosen.mains.get(job.target, [])}
+        for m in job.packages:
+            if m.import_path not in wanted:
+                _binary_path(job.out_dir, m, job.target).unlink(missing_ok=True)
+
+
 def _compile_roots(ctx: Context, modules: list[Path]) -> list[Root]:
     """Where the compile check of modules without a main package runs: the workspace root, once for all of them
     (go.work), else each module directory."""
     if ctx.workspace is not None:
-        return [Root(ctx.module_dir, tuple(_below(ctx, d) for d in modules))]
+        return [Root(ctx.module_dir, tuple(below(ctx, d) for d in modules))]
     return [Root(d, DEFAULT_PATTERNS) for d in modules]
-
-
-def _below(ctx: Context, directory: Path) -> str:
-    try:
-        rel = directory.relative_to(ctx.module_dir).as_posix()
-    except ValueError:
-        return str(directory) + "/..."
-    return "./..." if rel in ("", ".") else f"./{rel}/..."
 
 
 def _plan_targets(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -86,6 +88,21 @@ def make_context(
         packages=packages,
         progress=progress,
     )
+
+
+def in_background(ctx: Context, pool: Executor, *, build: bool) -> Context:
+    """`ctx` with the work admission does not wait for started in `pool` (one thread): the modules download and
+    the build list (go.mod was read before, since `go list -m all` may rewrite it), then, for a run that builds,
+    the packages to build (after the build list, never with it)."""
+    if ctx.module.gomod_bytes is not None and ctx.go is not None:
+        from gobaseline.stages import moddownload
+
+        ctx = replace(ctx, build_list=pool.submit(moddownload.prepare_all, ctx))
+    if build:
+        from gobaseline.stages import selection
+
+        ctx = replace(ctx, selection=pool.submit(selection.list_up_front, ctx))
+    return ctx
 
 
 def policy_for(

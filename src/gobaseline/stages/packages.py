@@ -116,9 +116,9 @@ def select(
                 per_target[target].append(str(pkg.get("ImportPath", "")))
             elif verdict not in ("skip", "library"):
                 selection.errors.append(verdict)
-    names = _names(found, module, base)
+    named = names(found, module, base)
     for target, paths in per_target.items():
-        selection.mains[target] = [names[p] for p in dict.fromkeys(paths)]
+        selection.mains[target] = [named[p] for p in dict.fromkeys(paths)]
     selection.errors = list(dict.fromkeys(selection.errors))
     return selection
 
@@ -200,7 +200,7 @@ def _arg(pkg: Mapping[str, Any], module_dir: Path) -> str:
     return "." if rel in ("", ".") else f"./{rel}"
 
 
-def _names(found: Mapping[str, tuple[Mapping[str, Any], Root]], module: str, base: Path) -> dict[str, MainPackage]:
+def names(found: Mapping[str, tuple[Mapping[str, Any], Root]], module: str, base: Path) -> dict[str, MainPackage]:
     """Go's name for each main package, or, where two share it, one derived from the import path."""
     by_name: dict[str, list[str]] = {}
     for path in found:
