@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,13 +61,70 @@ class RenderOptions:
         return loc if readable else Location(self.fallback_path, 1)
 
 
-def _inside(base: Path, path: str) -> Path | None:
-    """`base / path` resolved, when it is a regular file inside `base`."""
-    try:
-        target = (base / path).resolve()
-        return target if target.is_relative_to(base) and target.is_file() else None
-    except (OSError, ValueError):
-        return None
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+
+
+class _Files:
+    """The regular files inside a directory, by repository path: each directory is resolved once, then a file is one
+    `lstat` (a link at the file itself is resolved in full). Strings, not pathlib: this runs for every file a report
+    names, and pathlib's parsing and resolving cost more than the reads."""
+
+    def __init__(self, root: Path) -> None:
+        self.base = os.path.join(os.path.realpath(root), "")  # noqa: PTH118
+        self.dirs: dict[str, str | None] = {}
+
+    def _dir(self, parent: str) -> str | None:
+        if parent not in self.dirs:
+            real = os.path.join(os.path.realpath(os.path.join(self.base, parent)), "")  # noqa: PTH118
+            self.dirs[parent] = real if real.startswith(self.base) else None
+        return self.dirs[parent]
+
+    def _resolved(self, target: str) -> str | None:
+        target = os.path.realpath(target)
+        return target if target.startswith(self.base) and os.path.isfile(target) else None  # noqa: PTH113
+
+    def find(self, path: str) -> str | None:
+        """The real path of `path` when it is a regular file inside the directory, else None."""
+        parent, _, name = path.rpartition("/")
+        try:
+            if name in ("", ".", "..") or (os.sep != "/" and os.sep in name):
+                return self._resolved(os.path.join(self.base, path))  # noqa: PTH118
+            real = self._dir(parent)
+            if real is None:
+                return None
+            target = real + name
+            mode = os.lstat(target).st_mode
+            if stat.S_ISLNK(mode):
+                return self._resolved(target)
+            return target if stat.S_ISREG(mode) else None
+        except (OSError, ValueError):
+            return None
+
+    def read(self, path: str, limit: int | None = None) -> bytes | None:
+        """The bytes of the file `find` finds (the first `limit` of them), or None. A file swapped for a link or a
+        pipe after `find` fails to open rather than leading out or blocking."""
+        target = self.find(path)
+        if target is None:
+            return None
+        try:
+            fd = os.open(target, _READ_FLAGS)
+        except OSError:
+            return None
+        try:
+            if limit is not None:
+                return os.read(fd, limit)
+            size = os.fstat(fd).st_size
+            data = os.read(fd, size + 1)
+            if len(data) <= size:
+                return data
+            parts = [data]  # the file grew since: read on to its end
+            while chunk := os.read(fd, 1 << 16):
+                parts.append(chunk)
+            return b"".join(parts)
+        except OSError:
+            return None
+        finally:
+            os.close(fd)
 
 
 def sources_under(root: Path) -> SourceReader:
@@ -73,14 +132,11 @@ def sources_under(root: Path) -> SourceReader:
 
     Bytes are decoded as UTF-8 with replacement characters, as GitHub's uploader reads them.
     """
-    base = root.resolve()
+    files = _Files(root)
 
     def read(path: str) -> str | None:
-        target = _inside(base, path)
-        try:
-            return None if target is None else target.read_bytes().decode("utf-8", errors="replace")
-        except OSError:
-            return None
+        data = files.read(path)
+        return None if data is None else data.decode("utf-8", errors="replace")
 
     return read
 
@@ -92,29 +148,23 @@ reads the whole file when the head holds too few characters other than spaces an
 
 def heads_under(root: Path) -> SourceReader:
     """A `source_head` for files inside `root`: the first `HEAD_BYTES`, decoded as `sources_under` does."""
-    base = root.resolve()
+    files = _Files(root)
 
     def read(path: str) -> str | None:
-        target = _inside(base, path)
-        try:
-            if target is None:
-                return None
-            with target.open("rb") as f:
-                return f.read(HEAD_BYTES).decode("utf-8", errors="replace")
-        except OSError:
-            return None
+        data = files.read(path, HEAD_BYTES)
+        return None if data is None else data.decode("utf-8", errors="replace")
 
     return read
 
 
 def files_under(root: Path) -> Callable[[str], bool]:
     """A `source_is_file` for `root`: True for a regular file inside it, without reading it (asked once a path)."""
-    base = root.resolve()
+    files = _Files(root)
     known: dict[str, bool] = {}
 
     def is_file(path: str) -> bool:
         if path not in known:
-            known[path] = _inside(base, path) is not None
+            known[path] = files.find(path) is not None
         return known[path]
 
     return is_file
