@@ -16,9 +16,10 @@ install) are not code alerts: they are left out unless the policy raised them to
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import PureWindowsPath
 from typing import Any
@@ -26,7 +27,7 @@ from urllib.parse import quote
 
 import attr
 
-from gobaseline.formats.linehash import line_hashes
+from gobaseline.formats.linehash import hash_texts
 from gobaseline.formats.options import RenderOptions
 from gobaseline.model import Finding, Location, Report, Severity
 from gobaseline.rules import Rule, catalogue, is_code_alert
@@ -43,28 +44,38 @@ _KEEP_DEFAULTS = {("Result", "level"), ("ReportingConfiguration", "level")}
 """Properties written even when equal to sarif-om's default, because their absence means something else."""
 
 
-def _to_json(value: Any) -> Any:
-    """sarif-om objects (and the dicts and lists inside them) as JSON-ready values."""
-    cls = type(value)
-    if attr.has(cls):
-        out: dict[str, Any] = {}
+_Fields = tuple[dict[str, str], tuple[tuple[str, Any], ...]]
+_FIELDS: dict[type, _Fields] = {}
+"""Per sarif-om class: the schema property name of each attribute, and the properties left out at a default other
+than None. attrs' field list and defaults (a Factory called each time) cost more than the objects: read once."""
+
+
+def _fields(cls: type) -> _Fields:
+    if cls not in _FIELDS:
+        if not attr.has(cls):
+            raise TypeError(f"{cls.__name__} is not a sarif-om class")
+        names = {f.name: f.metadata["schema_property_name"] for f in attr.fields(cls)}
+        defaults = []
         for field in attr.fields(cls):
-            item = getattr(value, field.name)
-            name = field.metadata["schema_property_name"]
-            default = field.default
+            name, default = names[field.name], field.default
             if isinstance(default, attr.Factory):  # type: ignore[arg-type]
                 default = default.factory()
-            if item is None:
-                continue
-            if default is not attr.NOTHING and item == default and (cls.__name__, name) not in _KEEP_DEFAULTS:
-                continue
-            out[name] = _to_json(item)
-        return out
-    if isinstance(value, dict):
-        return {str(k): _to_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_to_json(v) for v in value]
-    return value
+            if default is not None and default is not attr.NOTHING and (cls.__name__, name) not in _KEEP_DEFAULTS:
+                defaults.append((name, default))
+        _FIELDS[cls] = (names, tuple(defaults))
+    return _FIELDS[cls]
+
+
+def _properties(value: Any) -> dict[str, Any]:
+    """A sarif-om object's properties by schema name, without those at their default; the JSON encoder's hook, so
+    the dicts and lists inside stay as they are and the encoder comes back here for the objects in them."""
+    names, defaults = _fields(type(value))
+    # sarif-om's objects keep their attributes in a __dict__, in field order (attrs' __init__ sets them so).
+    out = {names[k]: v for k, v in vars(value).items() if v is not None}
+    for name, default in defaults:
+        if name in out and out[name] == default:
+            del out[name]
+    return out
 
 
 def _first_paragraph(markdown: str) -> str:
@@ -111,6 +122,7 @@ def file_uri(path: str) -> str | None:
     return "file:///" + quote(windows.as_posix(), safe="/:", errors="surrogateescape")
 
 
+@functools.lru_cache(maxsize=4096)
 def artifact_uri(path: str) -> tuple[str, str | None]:
     """A finding's file as (URI, base id): relative paths against %SRCROOT%, absolute ones as file URIs."""
     uri = file_uri(path)
@@ -130,39 +142,41 @@ def _utc(timestamp: str) -> str | None:
     return parsed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-LineHasher = Callable[[str, int | None], "str | None"]
+def _line_hashes(options: RenderOptions, locations: Sequence[Location]) -> dict[str, dict[int, str]]:
+    """Line hashes by path for the files that `locations` under %SRCROOT% name: each file read once, hashed only up
+    to the last line asked for, all of them at once (`hash_texts`). A whole-file location (line None) takes the
+    file's first line's hash, read from the file's head when nothing else needs more of the file."""
+    if options.source_reader is None:
+        return {}
+    last: dict[str, int] = {}
+    whole: set[str] = set()
+    for loc in locations:
+        if artifact_uri(loc.path)[1] is None:
+            continue  # a file URI, not under %SRCROOT%: the uploader does not hash it
+        if loc.line is None:
+            whole.add(loc.path)
+        else:
+            last[loc.path] = max(last.get(loc.path, 1), loc.line or 1)
+    paths, texts = [], []
+    for path in whole - last.keys():
+        head = options.source_head(path) if options.source_head is not None else None
+        # The first line's window is 100 code units other than spaces and tabs (CRLF counts once).
+        if head is not None and len(head) - head.count(" ") - head.count("\t") >= 4 * 100:
+            paths.append(path)
+            texts.append((head, 1))
+        else:
+            last[path] = 1
+    for path, line in last.items():
+        text = options.source_reader(path)
+        if text is not None:
+            paths.append(path)
+            texts.append((text, line))
+    return dict(zip(paths, hash_texts(texts), strict=True))
 
 
-def _line_hasher(options: RenderOptions) -> LineHasher:
-    """`(path, line) -> primaryLocationLineHash`, hashing each file once; `line` None: the whole file, whose hash
-    is its first line's, read from the file's head only."""
-    cache: dict[str, dict[int, str] | None] = {}
-    heads: dict[str, str | None] = {}
-
-    def lookup(path: str, line: int | None) -> str | None:
-        if options.source_reader is None:
-            return None
-        if line is None and path not in cache and options.source_head is not None:
-            if path not in heads:
-                head = options.source_head(path)
-                # The first line's window is 100 code units other than spaces and tabs (CRLF counts once).
-                enough = head is not None and len(head) - head.count(" ") - head.count("\t") >= 4 * 100
-                heads[path] = line_hashes(head, upto=1).get(1) if head is not None and enough else None
-            if heads[path] is not None:
-                return heads[path]
-        if path not in cache:
-            text = options.source_reader(path)
-            cache[path] = None if text is None else line_hashes(text)
-        hashes = cache[path]
-        return None if hashes is None else hashes.get(line or 1)
-
-    return lookup
-
-
-def _result(finding: Finding, rule_index: dict[str, int], options: RenderOptions, hasher: LineHasher) -> Any:
+def _result(finding: Finding, loc: Location, rule_index: dict[str, int], hashes: dict[str, dict[int, str]]) -> Any:
     import sarif_om as om
 
-    loc: Location = options.place_in_file(finding)
     uri, base = artifact_uri(loc.path)
     region = None
     if loc.line is not None:
@@ -174,7 +188,7 @@ def _result(finding: Finding, rule_index: dict[str, int], options: RenderOptions
         )
     fingerprints = {FINGERPRINT_KEY: finding.fingerprint}
     # Like GitHub's uploader: a whole-file location is fingerprinted by its first line.
-    line_hash = None if base is None else hasher(loc.path, loc.line)
+    line_hash = hashes[loc.path].get(loc.line or 1) if loc.path in hashes else None
     if line_hash is not None:
         fingerprints["primaryLocationLineHash"] = line_hash
     properties: dict[str, Any] = {}
@@ -199,14 +213,15 @@ def _result(finding: Finding, rule_index: dict[str, int], options: RenderOptions
     )
 
 
-def _log(report: Report, options: RenderOptions, findings: Sequence[Finding], omitted: int) -> dict[str, Any]:
+def _log(report: Report, options: RenderOptions, findings: Sequence[Finding], omitted: int) -> Any:
     import sarif_om as om
 
     # The rules the results use, in catalogue order: the log does not change when unrelated rules do.
     used = {f.rule_id for f in findings}
     rules = [r for r in catalogue().values() if r.id in used]
     rule_index = {r.id: i for i, r in enumerate(rules)}
-    hasher = _line_hasher(options)
+    placed = [(f, options.place_in_file(f)) for f in findings]
+    hashes = _line_hashes(options, [loc for _, loc in placed])
     notifications = []
     if omitted:
         total = len(findings) + omitted
@@ -245,16 +260,29 @@ def _log(report: Report, options: RenderOptions, findings: Sequence[Finding], om
                 tool_execution_notifications=notifications or None,
             )
         ],
-        results=[_result(f, rule_index, options, hasher) for f in findings],
+        results=[_result(f, loc, rule_index, hashes) for f, loc in placed],
     )
-    log = _to_json(om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run]))
+    return om.SarifLog(version="2.1.0", schema_uri=SCHEMA_URI, runs=[run])
+
+
+def _dumps(log: Any) -> str:
+    top = _properties(log)
     # The usual order for people reading the file: `$schema` and `version` before the runs.
-    return {"$schema": log["$schema"], "version": log["version"], "runs": log["runs"]}
-
-
-def _dumps(data: dict[str, Any]) -> str:
+    data = {"$schema": top["$schema"], "version": top["version"], "runs": top["runs"]}
     # Compact: a machine reads it (code scanning's limit is on its size), and only then does Python's C encoder run.
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=True) + "\n"
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=True, default=_properties) + "\n"
+
+
+def _gzip_bound(size: int) -> int:
+    """At least the size of `gzip.compress` of `size` bytes, whatever the bytes (tests/formats check it on random
+    ones, the worst case for deflate).
+
+    zlib's deflateBound for its default window and memory (what gzip.compress uses) is `size + (size >> 12) +
+    (size >> 14) + (size >> 25) + 7` for the raw deflate stream (it counts the 5 bytes of every stored block, which
+    deflate falls back to when coding would grow a block), and gzip adds 18 bytes of header and trailer: that sum
+    is below `size + size / 3270 + 25`, and `size + (size >> 11) + 64` is above it for every size.
+    """
+    return size + (size >> 11) + 64
 
 
 def render(report: Report, options: RenderOptions) -> str:
@@ -266,7 +294,11 @@ def render(report: Report, options: RenderOptions) -> str:
     while True:
         kept = [findings[i] for i in sorted(by_severity[:keep])]
         text = _dumps(_log(report, options, kept, len(findings) - keep))
-        size = len(gzip.compress(text.encode("utf-8"), mtime=0))
-        if size <= options.sarif_max_gzip_bytes or keep == 0:
+        data = text.encode("utf-8")
+        # Compressing costs more than building the log: only a text that could gzip above the limit is compressed.
+        if _gzip_bound(len(data)) <= options.sarif_max_gzip_bytes or keep == 0:
+            return text
+        size = len(gzip.compress(data, mtime=0))
+        if size <= options.sarif_max_gzip_bytes:
             return text
         keep = min(keep - 1, int(keep * options.sarif_max_gzip_bytes / size * 0.9))
