@@ -10,8 +10,9 @@ moved alert from a new one.
 
 from __future__ import annotations
 
+import itertools
 import struct
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 _BLOCK = 100
 _MOD = 37
@@ -36,7 +37,10 @@ def _kept(text: str, upto: int | None) -> tuple[bytes, list[int]]:
     """
     size = len(text) if upto is None else 128 * upto + 256
     while True:
-        kept = text[:size].replace("\r\n", "\n").replace("\r", "\n").replace(" ", "").replace("\t", "")
+        kept = text[:size]
+        if "\r" in kept:
+            kept = kept.replace("\r\n", "\n").replace("\r", "\n")
+        kept = kept.replace(" ", "").replace("\t", "")
         data = kept.encode("utf-16-le", errors="surrogatepass")
         starts, at = [0], 0
         while upto is None or len(starts) < upto:
@@ -79,19 +83,20 @@ def _window_values(windows: list[bytes]) -> list[int]:
     return values
 
 
-def hash_texts(texts: Sequence[tuple[str, int | None]]) -> list[dict[int, str]]:
-    """`line_hashes(text, upto=upto)` for each pair, computed together (far cheaper than one text at a time)."""
-    files = [_kept(text, upto) for text, upto in texts]
+def hash_texts(texts: Sequence[tuple[str, Collection[int] | None]]) -> list[dict[int, str]]:
+    """The `hash:count` of the lines asked for (None: every line) in each text, computed together (far cheaper
+    than one text at a time); only the text up to the last line asked for is hashed."""
+    files = [_kept(text, None if lines is None else max(1, max(lines, default=1))) for text, lines in texts]
     windows = [data[2 * s : 2 * s + 2 * _BLOCK] for data, starts in files for s in starts]
     values = iter(_window_values(windows))
     result = []
-    for _, starts in files:
+    for (_, lines), (_, starts) in zip(texts, files, strict=True):
         hashes: dict[int, str] = {}
-        counts: dict[str, int] = {}
-        for line in range(1, len(starts) + 1):
-            text_value = format(next(values), "x")
-            counts[text_value] = counts.get(text_value, 0) + 1
-            hashes[line] = f"{text_value}:{counts[text_value]}"
+        counts: dict[int, int] = {}
+        for line, value in enumerate(itertools.islice(values, len(starts)), 1):
+            seen = counts[value] = counts.get(value, 0) + 1
+            if lines is None or line in lines:
+                hashes[line] = f"{value:x}:{seen}"
         result.append(hashes)
     return result
 
@@ -102,4 +107,4 @@ def line_hashes(text: str, *, upto: int | None = None) -> dict[int, str]:
     The uploader's rolling hash emits a line's value when the window of 100 kept units starting at the line's
     first one is full (padded with the end-of-file value and zeros): the value of that window alone.
     """
-    return hash_texts([(text, upto)])[0]
+    return hash_texts([(text, None if upto is None else range(1, upto + 1))])[0]
