@@ -304,11 +304,15 @@ def _gzip_bound(size: int) -> int:
 def render(report: Report, options: RenderOptions) -> str:
     """The SARIF log: one run, the rules in use, one result per code alert (cut: errors stay)."""
     findings = tuple(f for f in report.findings if is_code_alert(f))
-    # When the log must be cut, the most severe findings stay (report order among equals and in the output).
-    by_severity = sorted(range(len(findings)), key=lambda i: (-findings[i].severity.rank, i))
+    by_severity: list[int] = []
     keep = min(len(findings), options.sarif_max_results)
     while True:
-        kept = [findings[i] for i in sorted(by_severity[:keep])]
+        if keep == len(findings):
+            kept: Sequence[Finding] = findings
+        else:
+            # The log is cut: the most severe findings stay (report order among equals and in the output).
+            by_severity = by_severity or sorted(range(len(findings)), key=lambda i: (-findings[i].severity.rank, i))
+            kept = [findings[i] for i in sorted(by_severity[:keep])]
         text = _dumps(_log(report, options, kept, len(findings) - keep))
         data = text.encode("utf-8")
         # Compressing costs more than building the log: only a text that could gzip above the limit is compressed.
