@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import gzip
+import os
+import random
 from pathlib import Path
 
+import pytest
+
 from gobaseline import __version__
-from gobaseline.formats import RenderOptions, render, sources_under
+from gobaseline.formats import RenderOptions, render, sarif, sources_under
 from gobaseline.formats.linehash import line_hashes
+from gobaseline.formats.options import files_under, heads_under
 from gobaseline.model import Finding, Location, Report, Severity
 from tests.support.reports import SOURCES, report_of, sample_options, sample_report
 from tests.support.sarif import assert_valid_sarif
@@ -133,3 +138,85 @@ def test_sarif_reads_sources_under_the_root_only(tmp_path: Path) -> None:
     log = assert_valid_sarif(render("sarif", report_of(f), options=RenderOptions(source_reader=reader)))
     hashes = line_hashes("module x\n\ngo 1.26\n")
     assert log["runs"][0]["results"][0]["partialFingerprints"]["primaryLocationLineHash"] == hashes[3]
+
+
+@pytest.mark.parametrize("size", [0, 1, 100, 65_535, 65_536, 200_000, 1 << 20])
+def test_gzip_bound_holds_for_incompressible_bytes(size: int) -> None:
+    data = random.Random(size).randbytes(size)  # the worst case for deflate
+    assert len(gzip.compress(data, mtime=0)) <= sarif._gzip_bound(size)
+
+
+def test_sarif_near_the_gzip_limit_is_compressed_and_cut_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    findings = [Finding("GB405", Severity.WARNING, f"{i} " + "q" * (i % 97), None) for i in range(300)]
+    report = report_of(*findings)
+    whole = render("sarif", report)
+    zipped = len(gzip.compress(whole.encode(), mtime=0))
+    assert sarif._gzip_bound(len(whole)) > zipped  # the test is only worth it when the two differ
+    # At the limit exactly: compressed to check, kept whole. One byte less: cut, and under the limit.
+    assert render("sarif", report, options=RenderOptions(sarif_max_gzip_bytes=zipped)) == whole
+    cut = render("sarif", report, options=RenderOptions(sarif_max_gzip_bytes=zipped - 1))
+    assert len(gzip.compress(cut.encode(), mtime=0)) <= zipped - 1
+    assert 0 < len(assert_valid_sarif(cut)["runs"][0]["results"]) < 300
+
+    # Where the text cannot gzip above the limit, it is not compressed at all.
+    def no_gzip(data: bytes, mtime: int | None = None) -> bytes:
+        raise AssertionError("compressed")
+
+    monkeypatch.setattr(gzip, "compress", no_gzip)
+    assert render("sarif", report, options=RenderOptions(sarif_max_gzip_bytes=sarif._gzip_bound(len(whole)))) == whole
+
+
+def test_whole_file_locations_are_hashed_from_the_head(tmp_path: Path) -> None:
+    binary = "".join(chr(33 + i % 90) for i in range(5000)) + "\n" + "tail\n" * 10
+    (tmp_path / "svc").write_text(binary)
+    (tmp_path / "sparse").write_text(" \t" * 5000 + "x\n")  # the head is all blanks: read in full
+    (tmp_path / "both").write_text("a\nb\nc\n")
+    full, head = sources_under(tmp_path), heads_under(tmp_path)
+    reads: list[str] = []
+
+    def reader(path: str) -> str | None:
+        reads.append(path)
+        return full(path)
+
+    findings = [Finding("GB606", Severity.NOTE, "x", Location(p)) for p in ("svc", "sparse", "both")]
+    findings.append(Finding("GB402", Severity.ERROR, "y", Location("both", 3)))
+    options = RenderOptions(source_reader=reader, source_head=head, source_is_file=files_under(tmp_path))
+    results = assert_valid_sarif(render("sarif", report_of(*findings), options=options))["runs"][0]["results"]
+    got = [r["partialFingerprints"]["primaryLocationLineHash"] for r in results]
+    assert got == [
+        line_hashes(binary)[1],
+        line_hashes((tmp_path / "sparse").read_text())[1],
+        line_hashes("a\nb\nc\n")[1],
+        line_hashes("a\nb\nc\n")[3],
+    ]
+    assert sorted(reads) == ["both", "sparse"]  # never all of svc
+
+
+def test_files_inside_the_root_only_and_never_through_a_link_or_pipe(tmp_path: Path) -> None:
+    root, outside = tmp_path / "repo", tmp_path / "outside"
+    (root / "cmd").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "secret.go").write_text("secret\n")
+    (root / "cmd" / "main.go").write_text("package main\n")
+    (root / "cmd" / "leak.go").symlink_to(outside / "secret.go")
+    (root / "cmd" / "same.go").symlink_to(root / "cmd" / "main.go")
+    (root / "out").symlink_to(outside, target_is_directory=True)
+    os.mkfifo(root / "cmd" / "pipe.go")
+    read, head, is_file = sources_under(root), heads_under(root), files_under(root)
+    assert read("cmd/main.go") == head("cmd/main.go") == "package main\n"
+    assert read("cmd/same.go") == "package main\n"  # a link that stays inside
+    assert read("cmd/./main.go") == read("./cmd/main.go") == "package main\n"
+    for path in (
+        "cmd/leak.go",
+        "out/secret.go",
+        "cmd/pipe.go",
+        "cmd",
+        "cmd/",
+        "cmd/..",
+        str(outside / "secret.go"),
+        "../outside/secret.go",
+        "cmd/../../outside/secret.go",
+        "missing.go",
+        "bad\x00name",
+    ):
+        assert read(path) is None and head(path) is None and not is_file(path), path
