@@ -11,6 +11,7 @@ moved alert from a new one.
 from __future__ import annotations
 
 import itertools
+import operator
 import struct
 from collections.abc import Collection, Sequence
 
@@ -23,6 +24,7 @@ _LANE = 9
 _GROUP = 4096
 """Windows hashed together at most (the matrix of their units is 200 bytes each)."""
 _LANE_MASK = b"\xff" * 8 + b"\x00"
+_FIRST = operator.itemgetter(0)
 
 
 def _kept(text: str, upto: int | None) -> tuple[bytes, list[int]]:
@@ -79,7 +81,7 @@ def _window_values(windows: list[bytes]) -> list[int]:
             lanes[0::_LANE] = matrix[low :: 2 * _BLOCK]
             lanes[1::_LANE] = matrix[low + 1 :: 2 * _BLOCK]
             value = (value * _MOD + int.from_bytes(lanes, "little")) & mask
-        values.extend(v for (v,) in struct.iter_unpack("<Qx", value.to_bytes(count * _LANE, "little")))
+        values.extend(map(_FIRST, struct.iter_unpack("<Qx", value.to_bytes(count * _LANE, "little"))))
     return values
 
 
