@@ -13,7 +13,7 @@ from __future__ import annotations
 import itertools
 import operator
 import struct
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 _BLOCK = 100
 _MOD = 37
@@ -61,7 +61,7 @@ def _kept(text: str, upto: int | None) -> tuple[bytes, list[int]]:
         size *= 2
 
 
-def _window_values(windows: list[bytes]) -> list[int]:
+def _window_values(windows: Iterable[bytes]) -> list[int]:
     """`sum(unit[j] * 37^(99 - j)) mod 2^64` of each window of 100 units (200 bytes, UTF-16-LE).
 
     That is the rolling hash at the window's last unit. Computed as Horner's rule over the 100 columns, every
@@ -70,8 +70,8 @@ def _window_values(windows: list[bytes]) -> list[int]:
     hundreds of times more.
     """
     values: list[int] = []
-    for first in range(0, len(windows), _GROUP):
-        group = windows[first : first + _GROUP]
+    windows = iter(windows)
+    while group := list(itertools.islice(windows, _GROUP)):  # a group at a time: a huge file never all at once
         count = len(group)
         matrix = b"".join(group)
         lanes = bytearray(count * _LANE)
@@ -89,7 +89,7 @@ def hash_texts(texts: Sequence[tuple[str, Collection[int] | None]]) -> list[dict
     """The `hash:count` of the lines asked for (None: every line) in each text, computed together (far cheaper
     than one text at a time); only the text up to the last line asked for is hashed."""
     files = [_kept(text, None if lines is None else max(1, max(lines, default=1))) for text, lines in texts]
-    windows = [data[2 * s : 2 * s + 2 * _BLOCK] for data, starts in files for s in starts]
+    windows = (data[2 * s : 2 * s + 2 * _BLOCK] for data, starts in files for s in starts)
     values = iter(_window_values(windows))
     result = []
     for (_, lines), (_, starts) in zip(texts, files, strict=True):

@@ -1,9 +1,9 @@
 """SARIF 2.1.0 for GitHub code scanning, built with sarif-om; the only module that touches sarif-om.
 
-sarif-om has classes but no serializer and no types: `_to_json` walks the attrs fields, names each property by
-its `schema_property_name` metadata and drops values equal to the attrs default, except the few that SARIF
-gives a different meaning when absent (a result's `level` falls back to the rule's level, not to sarif-om's
-"warning").
+sarif-om has classes but no serializer and no types: `_properties`, the JSON encoder's hook for its objects,
+names each property by its `schema_property_name` metadata and drops values equal to the attrs default, except
+the few that SARIF gives a different meaning when absent (a result's `level` falls back to the rule's level, not
+to sarif-om's "warning").
 
 GitHub's rules for an upload (docs and codeql-action): one run per category (`runAutomationDetails.id`), at
 most 25,000 results per run and 10 MB gzipped, URIs relative to the repository root, rules with short and full
