@@ -164,3 +164,18 @@ def test_summary_links_only_places_inside_the_repository() -> None:
     md = render("summary", report_of(outside, up, odd), options=options)
     assert "/abs/main.go:3 |" in md and "../lib/lib.go:4 |" in md
     assert "(https://github.com/o/r/blob/abc/cmd/a%20b%29/main.go#L5)" in md
+
+
+def test_with_fail_on_warning_the_warnings_are_blocking_and_the_headline_says_fail() -> None:
+    warned = report_of(Finding("GB405", Severity.WARNING, "a local replace", Location("go.mod", 7)))
+    folded = render("summary", warned, options=sample_options())
+    assert folded.startswith("## ⚠️ gobaseline: pass with warnings\n") and "<details><summary>🟡 1 warning" in folded
+    md = render("summary", warned, options=replace(sample_options(), fail_on="warning"))
+    assert md.startswith("## ❌ gobaseline: fail (warnings fail this run: fail-on warning)\n")
+    assert "### 🟡 Blocking: 1 warning\n" in md and "<details>" not in md.split("### Checks")[0]
+
+
+def test_with_fail_on_never_errors_come_first_but_are_not_called_blocking() -> None:
+    md = render("summary", sample_report(), options=replace(sample_options(), fail_on="never"))
+    assert md.startswith("## ❌ gobaseline: fail (fail-on never: the run passes)\n")
+    assert "### 🔴 5 errors (not blocking: fail-on never)\n" in md and "Blocking" not in md

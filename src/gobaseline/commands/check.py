@@ -50,5 +50,6 @@ class Options:
 def run(options: Options) -> ExitCode:
     """Run the stages, print or write the report, return the exit code."""
     result = pipeline.run(options.pipeline_options())
-    emit(result.report, options.formats, options.report_dir, result.context)
-    return exit_code(result.report.verdict, fail_on_in_force(options.fail_on, result.policy.fail_on))
+    fail_on = fail_on_in_force(options.fail_on, result.policy.fail_on)
+    emit(result.report, options.formats, options.report_dir, result.context, fail_on=fail_on)
+    return exit_code(result.report.verdict, fail_on)

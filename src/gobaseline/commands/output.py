@@ -53,7 +53,11 @@ def log_written(files: Mapping[str, Path]) -> None:
 
 
 def render_options(
-    report: Report, ctx: Context | None = None, environ: Mapping[str, str] | None = None
+    report: Report,
+    ctx: Context | None = None,
+    environ: Mapping[str, str] | None = None,
+    *,
+    fail_on: str | None = None,
 ) -> RenderOptions:
     """Options for every format: repository files readable for SARIF line hashes, findings about the machine
     placed on the module's go.mod (go.work in a workspace), the code-scanning category from
@@ -73,6 +77,7 @@ def render_options(
         source_head=heads_under(root) if local else None,
         source_is_file=files_under(root) if local else None,
         blob_url=detect(env).blob_url,
+        fail_on=fail_on or "error",
     )
 
 
@@ -94,12 +99,17 @@ def write_reports(
 
 
 def emit(
-    report: Report, formats: Sequence[str], report_dir: Path | None, ctx: Context | None = None
+    report: Report,
+    formats: Sequence[str],
+    report_dir: Path | None,
+    ctx: Context | None = None,
+    *,
+    fail_on: str | None = None,
 ) -> dict[str, Path]:
     """Print text to stdout; write each format to a file in `report_dir` when given, else print it."""
     from gobaseline.formats import render
 
-    opts = render_options(report, ctx)
+    opts = render_options(report, ctx, fail_on=fail_on)
     written: dict[str, Path] = {}
     if report_dir is not None:
         written = write_reports(report, formats, report_dir, opts)

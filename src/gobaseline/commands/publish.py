@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from gobaseline.commands.output import REPORT_FORMATS, write_reports
+from gobaseline.commands.output import REPORT_FORMATS, render_options, write_reports
 from gobaseline.model import ExitCode
 
 
@@ -29,7 +29,8 @@ def run(options: Options, environ: Mapping[str, str] | None = None) -> ExitCode:
 
     report = load(options.report)
     report_dir = options.report_dir or options.report.parent
-    files = write_reports(report, REPORT_FORMATS, report_dir)
     env = os.environ if environ is None else environ
-    publish(report, files, env, options=PublishOptions.from_environ(env), stream=sys.stderr)
+    publish_options = PublishOptions.from_environ(env)
+    files = write_reports(report, REPORT_FORMATS, report_dir, render_options(report, fail_on=publish_options.fail_on))
+    publish(report, files, env, options=publish_options, stream=sys.stderr)
     return report.verdict.exit_code

@@ -60,9 +60,9 @@ def execute(options: Options) -> Outcome:
     ctx, report = result.context, result.report
     report_dir = options.report_dir or (ctx.output_dir / "reports")
     formats = tuple(dict.fromkeys((*REPORT_FORMATS, *options.formats)))
-    files = write_reports(report, formats, report_dir, render_options(report, ctx, environ))
-    ci = detect(environ)
     fail_on = fail_on_in_force(options.fail_on, result.policy.fail_on)
+    files = write_reports(report, formats, report_dir, render_options(report, ctx, environ, fail_on=fail_on))
+    ci = detect(environ)
     posted: tuple[Posted, ...] = ()
     annotations = "workflow-commands"
     if options.publish and ci.forge != "none":
@@ -74,10 +74,10 @@ def execute(options: Options) -> Outcome:
         posted = published.posted
         if published.findings:
             report = replace(report, findings=report.findings + tuple(published.findings))
-            files = write_reports(report, formats, report_dir, render_options(report, ctx, environ))
+            files = write_reports(report, formats, report_dir, render_options(report, ctx, environ, fail_on=fail_on))
     from gobaseline.formats import render
 
-    opts = render_options(report, ctx, environ)
+    opts = render_options(report, ctx, environ, fail_on=fail_on)
     print_format("text", render("text", report, options=opts))
     if ci.forge == "github":
         from gobaseline.forges.github.publisher import annotate_in_log

@@ -39,6 +39,9 @@ class RenderOptions:
     """GitHub code scanning accepts at most 25,000 results per run."""
     sarif_max_gzip_bytes: int = 10_000_000
     """GitHub code scanning refuses SARIF files larger than 10 MB gzipped."""
+    fail_on: str = "error"
+    """What fails the run (`error`, `warning` or `never`): the summary's headline and which findings it shows as
+    blocking follow it, so a run failed by its warnings never reads "pass"."""
     blob_url: str = ""
     """Where repository files are shown on the forge at the commit checked, ending in `/` (`gobaseline.forges`
     builds it: `https://github.com/OWNER/REPO/blob/SHA/`, `https://gitlab.example/GROUP/PROJECT/-/blob/SHA/`);

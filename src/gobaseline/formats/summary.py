@@ -151,10 +151,28 @@ def _checks(report: Report) -> list[str]:
 _FOLDED = {Severity.WARNING: "🟡 {}", Severity.NOTE: "🔵 {}"}
 
 
-def _section(severity: Severity, count: int) -> tuple[list[str], list[str]]:
-    """The lines before and after the table of one severity's rows."""
-    if severity is Severity.ERROR:
-        return [f"### 🔴 Blocking: {plural(count, 'error')}", ""], [""]
+def _blocks(severity: Severity, fail_on: str) -> bool:
+    """Whether findings of `severity` fail a run with this fail-on."""
+    return (severity is Severity.ERROR and fail_on != "never") or (
+        severity is Severity.WARNING and fail_on == "warning"
+    )
+
+
+def _headline(report: Report, fail_on: str) -> str:
+    if fail_on == "warning" and report.verdict is Verdict.WARN:
+        return "❌ gobaseline: fail (warnings fail this run: fail-on warning)"
+    if fail_on == "never" and report.verdict is not Verdict.PASS:
+        return f"{HEADLINES[report.verdict]} (fail-on never: the run passes)"
+    return HEADLINES[report.verdict]
+
+
+def _section(severity: Severity, count: int, fail_on: str) -> tuple[list[str], list[str]]:
+    """The lines before and after the table of one severity's rows: blocking ones open, the rest folded."""
+    if _blocks(severity, fail_on):
+        badge = "🔴" if severity is Severity.ERROR else "🟡"
+        return [f"### {badge} Blocking: {plural(count, severity.value)}", ""], [""]
+    if severity is Severity.ERROR:  # fail-on never: still the first thing to read
+        return [f"### 🔴 {plural(count, 'error')} (not blocking: fail-on never)", ""], [""]
     title = _FOLDED[severity].format(plural(count, severity.value))
     return [f"<details><summary>{title}</summary>", ""], ["", "</details>", ""]
 
@@ -167,7 +185,7 @@ def _findings(table_rows: Sequence[Row], options: RenderOptions, budget: int) ->
         group = [r for r in table_rows if r.finding.severity is severity]
         if not group:
             continue
-        before, after = _section(severity, len(group))
+        before, after = _section(severity, len(group), options.fail_on)
         cost = _size("\n".join(before + _HEADER + after)) + 2
         lines: list[str] = []
         for row in group:
@@ -188,7 +206,7 @@ def _findings(table_rows: Sequence[Row], options: RenderOptions, budget: int) ->
 
 def render(report: Report, options: RenderOptions) -> str:
     """The Markdown summary, cut to `options.summary_limit_bytes`."""
-    head = [f"## {HEADLINES[report.verdict]}", ""]
+    head = [f"## {_headline(report, options.fail_on)}", ""]
     facts = [f"**{counts(report)}**", plural(len(report.checks), "check")]
     if report.targets:
         facts.append(plural(len(report.targets), "target") + ": " + ", ".join(cell(t) for t in report.targets))
