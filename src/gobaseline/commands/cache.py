@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,11 +25,11 @@ class Options:
 
 def serve(options: Options) -> ExitCode:
     """Speak GOCACHEPROG on stdin and stdout until the go command closes it."""
-    from gobaseline.golang.cacheprog import VerifiedCache
+    from gobaseline.golang import cacheprog
 
     if options.pool is not None and not options.pool.is_dir():
         raise GobaselineError("the pool is not a directory", path=str(options.pool))
-    VerifiedCache(options.dir, options.pool).serve(sys.stdin.buffer, sys.stdout.buffer)
+    cacheprog.run(str(options.dir), None if options.pool is None else str(options.pool))
     return ExitCode.PASS
 
 

@@ -11,213 +11,302 @@ Go itself checks only an object's size. Here the cache has two layers:
 
 - the **private** directory, written only by this job (every `put` lands there, checked against its OutputID);
 - an optional **pool** shared between jobs, never written here (`promote` fills it from a trusted run). Every
-  object read from the pool is hashed before its path is handed to Go; an object whose sha256 is not its
-  OutputID is a miss (Go rebuilds it) and a line in `mismatches.jsonl`, never a path handed to Go. The pool is
-  read-only while jobs read it (restored by the CI's cache step, or a read-only mount); `promote` replaces a
-  name only with a file of the same verified content, by rename.
+  object read from the pool is hashed before Go may use it; an object whose sha256 is not its OutputID is a miss
+  (Go rebuilds it) and a line in `mismatches.jsonl`, never a path handed to Go. What Go is handed is not the pool's
+  path but a name in the private directory (`v/`) for the very bytes that were hashed (see `_pin`), so neither a
+  rename in the pool nor a write to the pool's file can change them between the hash and Go's read.
 
 Writes are a private temporary file in the destination directory, renamed over the name when complete, so a
-reader never sees half an object and the pool may sit on another disk than the private directory.
+reader never sees half an object and the pool may sit on another disk than the private directory. Nothing is
+fsynced: a pool object is hashed on every read, so one torn by a crash is a miss, never a link; the private
+directory lives as long as one job, which a crash of its machine ends.
+
+Go asks for one object at a time and waits for each answer (a warm build is hundreds of round trips), so the
+program starts light (no json, pathlib or argparse: the go command waits for it) and, while every object Go asked
+for came from the pool, a background thread verifies the pool's other objects ahead of the requests (hashlib and
+file reads release the GIL, so it runs beside the request loop). It stops at the first action the pool lacks (a
+cold or changed build has better use for the CPU) and at `close`.
 """
 
 from __future__ import annotations
 
-import base64
+import _thread
 import binascii
-import contextlib
 import hashlib
-import json
 import os
 import stat
-import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import IO, Any
+import sys
+
+# The C half of the json package, without its import of re and enum (a few milliseconds the go command would wait).
+from _json import encode_basestring_ascii as _json_string
+from _json import make_scanner
+
+from gobaseline.golang.cachelayer import (
+    CHUNK,
+    READ,
+    UID,
+    Entry,
+    Layer,
+    atomic_write,
+    digest,
+    is_hex_name,
+    link_beside,
+    listdir,
+    promote,
+    temporary,
+    unlink,
+)
+
+__all__ = ["MISMATCHES", "CacheError", "VerifiedCache", "command", "main", "promote", "run"]
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 MISMATCHES = "mismatches.jsonl"
 """In the private directory: one JSON line per pool object whose bytes did not match its OutputID."""
 
-_CHUNK = 1 << 20
-_ENTRY_LIMIT = 4096
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
-_BINARY = getattr(os, "O_BINARY", 0)  # Windows: without it a read is text (CRLF to LF, Ctrl-Z ends it)
+
+Outcome = tuple[str, int] | str | bool
+"""What verifying a pool object gave: (path Go may read, size), the sha256 it has instead, or False (none there)."""
 
 
 class CacheError(Exception):
     """A request the cache cannot answer; the message goes back to the go command as the response's Err."""
 
 
-@dataclass(frozen=True)
-class Entry:
-    """An action's result: the object's OutputID (hex) and size."""
+class _JSON:
+    """The parsing options `_json.make_scanner` reads: the json package's defaults."""
 
-    output: str
-    size: int
-
-
-class Layer:
-    """One cache directory: `a/<xx>/<action>` holds "<output> <size>", `o/<xx>/<output>` the object's bytes."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self._base = os.fspath(root)
-
-    def action_path(self, action: str) -> str:
-        return os.path.join(self._base, "a", action[:2], action)
-
-    def object_path(self, output: str) -> str:
-        return os.path.join(self._base, "o", output[:2], output)
-
-    def entry(self, action: str) -> Entry | None:
-        """The entry for `action`, or None when there is none or it is not one we wrote."""
-        try:
-            fd = os.open(self.action_path(action), os.O_RDONLY | _NOFOLLOW | _BINARY)
-        except OSError:
-            return None
-        with os.fdopen(fd, "rb") as f:
-            text = f.read(_ENTRY_LIMIT).decode("ascii", "replace").split()
-        if len(text) != 2 or not _is_hex_id(text[0]) or not text[1].isdigit():
-            return None
-        return Entry(text[0], int(text[1]))
-
-    def actions(self) -> Iterator[str]:
-        """Every action id with an entry here."""
-        base = self.root / "a"
-        if base.is_dir():
-            for sub in sorted(base.iterdir()):
-                if sub.is_dir() and not sub.is_symlink():
-                    yield from sorted(p.name for p in sub.iterdir() if _is_hex_id(p.name))
-
-    def write_entry(self, action: str, entry: Entry) -> None:
-        _atomic_write(self.action_path(action), iter([f"{entry.output} {entry.size}\n".encode()]))
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = float
 
 
-def _is_hex_id(text: str) -> bool:
-    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
+_scan = make_scanner(_JSON)  # type: ignore[arg-type]
 
 
-def _atomic_write(path: str, chunks: Iterator[bytes]) -> None:
-    """Write `chunks` to a fresh private file beside `path`, then rename it over `path`."""
-    parent = os.path.dirname(path)
-    os.makedirs(parent, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=parent, prefix=".tmp-")
+def _loads(line: bytes) -> Any:
+    text = line.decode("utf-8").strip()
     try:
-        with os.fdopen(fd, "wb") as f:
-            for chunk in chunks:
-                f.write(chunk)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-def _sha256_of_regular_file(path: str) -> str | None:
-    """The hex sha256 of the regular file at `path` (not followed if a link), or None when it is not one."""
-    try:
-        fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _BINARY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    if not stat.S_ISREG(os.fstat(fd).st_mode):
-        os.close(fd)
-        return None
-    with os.fdopen(fd, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
-def _read_chunks(f: IO[bytes], digest: Any) -> Iterator[bytes]:
-    while chunk := f.read(_CHUNK):
-        digest.update(chunk)
-        yield chunk
+        value, end = _scan(text, 0)
+    except StopIteration as err:
+        raise ValueError(f"expecting a value at {err.value}") from None
+    if end != len(text):
+        raise ValueError(f"extra data at {end}")
+    return value
 
 
 class VerifiedCache:
     """The two layers and the three commands; `serve` speaks the protocol."""
 
-    def __init__(self, private: Path, pool: Path | None = None) -> None:
+    def __init__(self, private: str | os.PathLike[str], pool: str | os.PathLike[str] | None = None) -> None:
         self.private = Layer(private)
         self.pool = Layer(pool) if pool is not None else None
+        self._pins: dict[str, Any] = {}  # output -> a held lock while it is being verified, then its Outcome
+        self._mutex = _thread.allocate_lock()
+        self._ahead = False  # the background verifier goes on while this is true
+        self._idle = _thread.allocate_lock()  # held while the background verifier runs
 
     def get(self, action: str) -> dict[str, Any]:
         """The private entry, else the pool's once its object's bytes are verified; else a miss."""
-        entry = self.private.entry(action)
-        if entry is not None and os.path.isfile(self.private.object_path(entry.output)):
-            return self._hit(entry, self.private.object_path(entry.output))
-        if self.pool is None or (entry := self.pool.entry(action)) is None:
+        found = self._lookup(action)
+        if found is None:
             return {"Miss": True}
-        source = self.pool.object_path(entry.output)
-        actual = _sha256_of_regular_file(source)
-        if actual is None:
-            return {"Miss": True}
-        if actual != entry.output:
-            self._note_mismatch(action, entry, actual, source)
-            return {"Miss": True}
-        return self._hit(entry, source)
-
-    @staticmethod
-    def _hit(entry: Entry, path: str) -> dict[str, Any]:
+        output, size, path = found
         return {
-            "OutputID": base64.b64encode(bytes.fromhex(entry.output)).decode(),
-            "Size": entry.size,
+            "OutputID": binascii.b2a_base64(bytes.fromhex(output), newline=False).decode(),
+            "Size": size,
             "DiskPath": path,
         }
 
-    def _note_mismatch(self, action: str, entry: Entry, actual: str, source: str) -> None:
-        line = json.dumps({"action": action, "output": entry.output, "sha256": actual, "object": source})
-        self.private.root.mkdir(parents=True, exist_ok=True)
-        with open(self.private.root / MISMATCHES, "a", encoding="utf-8") as f:
-            f.write(line + "\n")
+    def _lookup(self, action: str) -> tuple[str, int, str] | None:
+        entry = self.private.entry(action)
+        if entry is not None and os.path.isfile(path := self.private.object_path(entry[0])):
+            return entry[0], entry[1], path
+        if self.pool is None:
+            return None
+        if (entry := self.pool.entry(action)) is None:
+            self._ahead = False  # a build the pool does not cover: Go compiles from here, leave it the CPU
+            return None
+        outcome = self._verified(self.pool, entry[0])
+        if isinstance(outcome, tuple):
+            return entry[0], outcome[1], outcome[0]
+        if outcome:  # the sha256 the object has instead
+            self._note_mismatch(action, entry[0], str(outcome), self.pool.object_path(entry[0]))
+        return None
+
+    def _verified(self, pool: Layer, output: str) -> Outcome:
+        """`_pin(pool, output)`, once per object however many threads ask."""
+        mine = _thread.allocate_lock()
+        with self._mutex:
+            state = self._pins.get(output)
+            if state is None:
+                self._pins[output] = mine
+                mine.acquire()
+        if state is None:
+            outcome: Outcome = False
+            try:
+                outcome = self._pin(pool, output)
+            except OSError:
+                pass
+            finally:
+                self._pins[output] = outcome
+                mine.release()
+            return outcome
+        if isinstance(state, _thread.LockType):
+            with state:
+                pass
+            return self._pins[output]  # type: ignore[no-any-return]
+        return state  # type: ignore[no-any-return]
+
+    def _pin(self, pool: Layer, output: str) -> Outcome:
+        """Give the pool's object for `output` a private name whose bytes were hashed and cannot change.
+
+        A hard link made first pins the inode the pool's name points to now (a rename in the pool no longer
+        matters), and the bytes are hashed through it. They can still change only by a write to that inode, which
+        needs write permission on it: when only our own user (who can write the private directory anyway) may
+        write it, the link is enough; otherwise, and when no link can be made (another disk, a file of another
+        user under fs.protected_hardlinks), the bytes are copied into the private file as they are hashed.
+        """
+        pinned = self.private.pinned_path(output)
+        try:
+            info = os.lstat(pinned)
+        except OSError:
+            pass
+        else:
+            if stat.S_ISREG(info.st_mode):
+                return pinned, info.st_size  # pinned earlier in this job: as trusted as a put
+        link = link_beside(pool.object_path(output), pinned)
+        try:
+            fd = os.open(link or pool.object_path(output), READ)
+        except OSError:  # missing, or a symbolic link (not followed)
+            fd = -1
+        tmp = ""
+        try:
+            if fd < 0 or not stat.S_ISREG((info := os.fstat(fd)).st_mode):
+                return False
+            if link and info.st_uid == UID and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                actual, size = digest(fd, info.st_size)
+                tmp, link = link, None
+            else:
+                out, tmp = temporary(pinned)
+                try:
+                    actual, size = digest(fd, info.st_size, sink=out)
+                finally:
+                    os.close(out)
+            if actual != output:
+                return actual
+            os.replace(tmp, pinned)
+            tmp = ""
+            return pinned, size
+        finally:
+            if fd >= 0:
+                os.close(fd)
+            for name in (link, tmp):
+                if name:
+                    unlink(name)
+
+    def _note_mismatch(self, action: str, output: str, actual: str, source: str) -> None:
+        fields = {"action": action, "output": output, "sha256": actual, "object": source}
+        line = "{" + ", ".join(f"{_json_string(k)}: {_json_string(v)}" for k, v in fields.items()) + "}\n"
+        os.makedirs(self.private.root, exist_ok=True)
+        with open(os.path.join(self.private.root, MISMATCHES), "a", encoding="utf-8") as f:
+            f.write(line)
+
+    def _verify_ahead(self, pool: Layer) -> None:
+        """Verify the pool's objects before Go asks for them (see the module's docstring); ends when told to."""
+        try:
+            objects = os.path.join(pool.root, "o")
+            for sub in listdir(objects):
+                for name in listdir(os.path.join(objects, sub)):
+                    if not self._ahead:
+                        return
+                    if name.startswith(sub) and is_hex_name(name):
+                        self._verified(pool, name)
+        finally:
+            self._idle.release()
 
     def put(self, action: str, output: str, body: bytes) -> dict[str, Any]:
         """Store `body` in the private layer; refuse it when its sha256 is not `output`."""
+        target = self._store(output, body)
+        self.private.write_entry(action, (output, len(body)))
+        return {"DiskPath": target}
+
+    def _store(self, output: str, body: bytes) -> str:
         if hashlib.sha256(body).hexdigest() != output:
             raise CacheError("put: the body's sha256 is not its OutputID")
         target = self.private.object_path(output)
         if not os.path.isfile(target):
-            _atomic_write(target, iter([body]))
-        self.private.write_entry(action, Entry(output, len(body)))
-        return {"DiskPath": target}
+            atomic_write(target, iter([body]))
+        return target
 
     def serve(self, requests: IO[bytes], responses: IO[bytes]) -> None:
-        """Answer the go command until `close` or the end of its input."""
-        _send(responses, {"ID": 0, "KnownCommands": ["get", "put", "close"]})
+        """Answer the go command until `close` or the end of its input; `finish` ends the background work."""
+        responses.write(b'{"ID":0,"KnownCommands":["get","put","close"]}\n')
+        responses.flush()
+        if self.pool is not None:
+            self._ahead = True
+            self._idle.acquire()
+            _thread.start_new_thread(self._verify_ahead, (self.pool,))
         while line := requests.readline():
-            if not line.strip():
+            if line.isspace():
                 continue
             request = _decode(line)
             ident = request.get("ID", 0)
             command = request.get("Command")
+            later: tuple[str, Entry] | None = None
             try:
-                body = b""
-                if command == "put" and int(request.get("BodySize") or 0) > 0:
-                    body = _body(_next_line(requests))
-                answer = self._answer(command, request, body)
-            except CacheError as err:
-                answer = {"Err": str(err)}
-            _send(responses, {"ID": ident, **answer})
+                answer, later = self._answer(command, request, requests)
+            except (CacheError, OSError) as err:
+                answer = b',"Err":' + _json_string(str(err)).encode()
+            responses.write(b'{"ID":%d%s}\n' % (ident if isinstance(ident, int) else 0, answer))
+            responses.flush()
+            if later is not None:  # a put's entry, written once Go has its answer: nothing waits for it
+                self._write_entry(*later)
             if command == "close":
-                return
+                break
+        self._ahead = False
 
-    def _answer(self, command: Any, request: dict[str, Any], body: bytes) -> dict[str, Any]:
-        if command == "close":
-            return {}
-        if command not in ("get", "put"):
-            raise CacheError(f"unknown command {command!r}")
-        action = _hex(request.get("ActionID"), "ActionID")
+    def _answer(
+        self, command: Any, request: dict[str, Any], requests: IO[bytes]
+    ) -> tuple[bytes, tuple[str, Entry] | None]:
+        """The response's fields after its ID (each with its leading comma), and an entry to write afterwards."""
         if command == "get":
-            return self.get(action)
-        return self.put(action, _hex(request.get("OutputID"), "OutputID"), body)
+            found = self._lookup(_hex(request.get("ActionID"), "ActionID"))
+            return (b',"Miss":true' if found is None else _hit(*found)), None
+        if command == "put":
+            body = _body(_next_line(requests)) if int(request.get("BodySize") or 0) > 0 else b""
+            action, output = _hex(request.get("ActionID"), "ActionID"), _hex(request.get("OutputID"), "OutputID")
+            return b',"DiskPath":' + _json_string(self._store(output, body)).encode(), (action, (output, len(body)))
+        if command == "close":
+            return b"", None
+        raise CacheError(f"unknown command {command!r}")
+
+    def _write_entry(self, action: str, entry: Entry) -> None:
+        try:  # noqa: SIM105 (as in unlink)
+            self.private.write_entry(action, entry)
+        except OSError:
+            pass  # a later get of this action misses, and Go builds it again
+
+    def finish(self) -> None:
+        """Wait for the background verifier, told to stop when `serve` returned."""
+        self._ahead = False
+        with self._idle:
+            pass
 
 
-def _send(out: IO[bytes], message: dict[str, Any]) -> None:
-    out.write(json.dumps(message, separators=(",", ":")).encode() + b"\n")
-    out.flush()
+def _hit(output: str, size: int, path: str) -> bytes:
+    oid = binascii.b2a_base64(bytes.fromhex(output), newline=False)
+    return b',"OutputID":"%s","Size":%d,"DiskPath":%s' % (oid, size, _json_string(path).encode())
 
 
 def _decode(line: bytes) -> dict[str, Any]:
     try:
-        value = json.loads(line)
+        value = _loads(line)
     except ValueError as err:
         raise SystemExit(f"gobaseline cacheprog: a request is not JSON: {err}") from None
     if not isinstance(value, dict):
@@ -227,17 +316,24 @@ def _decode(line: bytes) -> dict[str, Any]:
 
 def _next_line(stream: IO[bytes]) -> bytes:
     """The next line that is not blank (the go command writes an empty line between a request and its body)."""
-    while (line := stream.readline()) and not line.strip():
+    while (line := stream.readline()) and line.isspace():
         pass
     return line
 
 
 def _body(line: bytes) -> bytes:
+    """The bytes of a body line, a JSON string of base64: decoded in place (bodies are megabytes, copies cost)."""
+    end = len(line)
+    while end and line[end - 1] in b" \t\r\n":
+        end -= 1
     try:
-        text = json.loads(line)
-        if not isinstance(text, str):
-            raise ValueError("not a string")
-        return base64.b64decode(text, validate=True)
+        if end >= 2 and line[0] == line[end - 1] == ord('"') and line.find(b"\\", 1, end - 1) < 0:
+            text: Any = memoryview(line)[1 : end - 1]
+        else:  # escapes, which the go command writes none of in base64: the JSON parser's
+            text = _loads(line)
+            if not isinstance(text, str):
+                raise ValueError("not a string")
+        return binascii.a2b_base64(text, strict_mode=True)
     except (ValueError, binascii.Error) as err:
         raise CacheError(f"put: the body is not a base64 JSON string: {err}") from None
 
@@ -246,68 +342,70 @@ def _hex(value: Any, what: str) -> str:
     if not isinstance(value, str):
         raise CacheError(f"{what} missing")
     try:
-        raw = base64.b64decode(value, validate=True)
-    except binascii.Error:
+        raw = binascii.a2b_base64(value, strict_mode=True)
+    except (binascii.Error, ValueError):
         raise CacheError(f"{what} is not base64") from None
     if len(raw) != 32:
         raise CacheError(f"{what} is not 32 bytes")
     return raw.hex()
 
 
-def promote(private: Path, pool: Path) -> tuple[int, int]:
-    """Copy the private layer's verified objects and entries into `pool`: (promoted, refused) counts.
+def command(private: str | os.PathLike[str], pool: str | os.PathLike[str] | None = None) -> list[str]:
+    """The GOCACHEPROG command line: this module by path, isolated (-I) and without site (-S), for a fast start.
 
-    Objects first, then their entries, each written atomically into the pool's own directories, so a job reading
-    the pool meanwhile sees either the old state or a complete new entry.
+    Run through a one-line -c so Python reads this module's cached bytecode (a script would be compiled every
+    time); the directory holding the gobaseline package, its first argument, is put on sys.path: the module
+    needs nothing else.
     """
-    source, target = Layer(private), Layer(pool)
-    promoted = refused = 0
-    for action in source.actions():
-        entry = source.entry(action)
-        if entry is None:
-            continue
-        obj = source.object_path(entry.output)
-        digest = hashlib.sha256()
-        try:
-            with open(obj, "rb") as f:
-                dest = target.object_path(entry.output)
-                if not os.path.isfile(dest):
-                    _atomic_write(dest, _read_chunks(f, digest))
-                    ok = digest.hexdigest() == entry.output
-                    if not ok:
-                        os.unlink(dest)
-                else:
-                    ok = True
-        except OSError:
-            ok = False
-        if ok:
-            target.write_entry(action, entry)
-            promoted += 1
-        else:
-            refused += 1
-    return promoted, refused
+    package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    code = (
+        "import sys;sys.path.insert(0,sys.argv[1]);"
+        "from gobaseline.golang.cacheprog import main;sys.exit(main(sys.argv[2:]))"
+    )
+    args = [sys.executable, "-I", "-S", "-c", code, package_root, "--dir", os.fspath(private)]
+    if pool is not None:
+        args += ["--pool", os.fspath(pool)]
+    return args
+
+
+def run(private: str, pool: str | None) -> None:
+    """Serve on stdin and stdout; stdout is closed as soon as `close` is answered (the go command waits for that)."""
+    cache = VerifiedCache(private, pool)
+    with open(sys.stdin.fileno(), "rb", buffering=CHUNK, closefd=False) as requests:
+        cache.serve(requests, sys.stdout.buffer)
+    sys.stdout.flush()
+    sys.stdout.close()
+    try:  # noqa: SIM105 (as in unlink)
+        os.close(1)
+    except OSError:
+        pass
+    cache.finish()
 
 
 def main(argv: list[str]) -> int:
-    """`python -m gobaseline.golang.cacheprog --dir DIR [--pool POOL]`: the GOCACHEPROG the build stage sets.
+    """`... cacheprog --dir DIR [--pool POOL]`: the GOCACHEPROG the build stage sets (see `command`).
 
-    Kept free of gobaseline's other imports: the go command starts it once per invocation and waits for it.
+    Kept free of gobaseline's other imports and of argparse: the go command starts it once per invocation and
+    waits for it.
     """
-    import argparse
-    import sys
-
-    parser = argparse.ArgumentParser(prog="gobaseline cacheprog")
-    parser.add_argument("--dir", required=True, type=Path)
-    parser.add_argument("--pool", type=Path)
-    args = parser.parse_args(argv)
-    if args.pool is not None and not args.pool.is_dir():
-        print(f"gobaseline cacheprog: the pool {args.pool} is not a directory", file=sys.stderr)
+    options: dict[str, str] = {}
+    args = iter(argv)
+    for arg in args:
+        name, eq, value = arg.partition("=")
+        if name not in ("--dir", "--pool") or (not eq and (value := next(args, "")) == ""):
+            print(f"usage: gobaseline cacheprog --dir DIR [--pool POOL] (not {arg!r})", file=sys.stderr)
+            return 3
+        options[name] = value
+    if "--dir" not in options:
+        print("usage: gobaseline cacheprog --dir DIR [--pool POOL] (--dir is required)", file=sys.stderr)
         return 3
-    VerifiedCache(args.dir, args.pool).serve(sys.stdin.buffer, sys.stdout.buffer)
+    pool = options.get("--pool")
+    if pool is not None and not os.path.isdir(pool):
+        print(f"gobaseline cacheprog: the pool {pool} is not a directory", file=sys.stderr)
+        return 3
+    run(options["--dir"], pool)
     return 0
 
 
 if __name__ == "__main__":  # pragma: no cover
-    import sys
-
     sys.exit(main(sys.argv[1:]))

@@ -2,7 +2,7 @@
 
 - `shared` (default): the user's GOCACHE, unchanged.
 - `private`: a fresh GOCACHE for this run, removed afterwards.
-- `verified`: GOCACHEPROG is `python -m gobaseline.golang.cacheprog`: writes go to a private directory, reads come
+- `verified`: GOCACHEPROG is gobaseline.golang.cacheprog (see `program`): writes go to a private directory, reads come
   from it or from a shared read-only pool whose every object is checked against its OutputID first. A tampered
   pool object is a GB211 finding and a miss, never a link. Go releases before 1.24 have no GOCACHEPROG: they get
   a private GOCACHE and a GB507 note.
@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,6 +75,13 @@ def _quote(arg: str) -> str:
     return f"{quote}{arg}{quote}"
 
 
+def program(private: Path, pool: Path | None) -> str:
+    """The GOCACHEPROG value: `gobaseline.golang.cacheprog`'s command, each field quoted for the go command."""
+    from gobaseline.golang.cacheprog import command
+
+    return " ".join(_quote(a) for a in command(private, pool))
+
+
 def _go_minor(version: str) -> tuple[int, int]:
     parts = version.removeprefix("go").split(".")
     try:
@@ -113,10 +119,7 @@ def session(ctx: Context) -> Iterator[Session]:
             yield Session({"GOCACHE": str(private)}, findings=[note])
         else:
             pool = _configured(ctx, "gocache_pool", "GOBASELINE_GOCACHE_POOL")
-            args = [sys.executable, "-m", "gobaseline.golang.cacheprog", "--dir", str(private)]
-            if pool is not None:
-                args += ["--pool", str(pool)]
-            yield Session({"GOCACHEPROG": " ".join(_quote(a) for a in args)}, private=private)
+            yield Session({"GOCACHEPROG": program(private, pool)}, private=private)
     finally:
         if kept is None:
             shutil.rmtree(private, ignore_errors=True)
