@@ -6,7 +6,9 @@ and urllib): the cache program imports it at start-up, which the go command wait
 
 from __future__ import annotations
 
+import _thread
 import hashlib
+import io
 import os
 import stat
 
@@ -128,17 +130,23 @@ def unlink(path: str) -> None:
         pass
 
 
-def digest(fd: int, size: int, sink: int | None = None) -> tuple[str, int]:
-    """The hex sha256 of what is left to read from `fd` (`size` bytes, as far as fstat knew) and its length, written
-    to `sink` too when given."""
+def digest(fd: int, sink: int | None = None) -> tuple[str, int]:
+    """The hex sha256 of what is left to read from `fd` and its length, written to `sink` too when given.
+
+    Read into one buffer per thread, reused: a fresh bytes object per read would cost page faults on megabytes."""
+    buf = _BUFFERS.get(_thread.get_ident()) or _BUFFERS.setdefault(_thread.get_ident(), memoryview(bytearray(CHUNK)))
     digest = hashlib.sha256()
     total = 0
-    while chunk := os.read(fd, min(size - total, CHUNK) if total < size else 1 << 16):
-        digest.update(chunk)
-        total += len(chunk)
+    reader = io.FileIO(fd, "r", closefd=False)
+    while n := reader.readinto(buf):
+        digest.update(buf[:n])
+        total += n
         if sink is not None:
-            _write_all(sink, chunk)
+            _write_all(sink, buf[:n])
     return digest.hexdigest(), total
+
+
+_BUFFERS: dict[int, memoryview] = {}
 
 
 def link_beside(source: str, pinned: str) -> str | None:
@@ -192,7 +200,7 @@ def _copy_verified(path: str, dest: str, output: str) -> bool:
             return False
         out, tmp = temporary(dest)
         try:
-            actual, _ = digest(fd, info.st_size, sink=out)
+            actual, _ = digest(fd, sink=out)
         finally:
             os.close(out)
     finally:

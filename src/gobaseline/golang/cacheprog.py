@@ -22,15 +22,13 @@ fsynced: a pool object is hashed on every read, so one torn by a crash is a miss
 directory lives as long as one job, which a crash of its machine ends.
 
 Go asks for one object at a time and waits for each answer (a warm build is hundreds of round trips), so the
-program starts light (no json, pathlib or argparse: the go command waits for it) and, while every object Go asked
-for came from the pool, a background thread verifies the pool's other objects ahead of the requests (hashlib and
-file reads release the GIL, so it runs beside the request loop). It stops at the first action the pool lacks (a
-cold or changed build has better use for the CPU) and at `close`.
+program starts light (no json, pathlib or argparse: the go command waits for it), does few system calls per
+request, and closes its stdout as soon as `close` is answered. (Verifying the pool ahead of Go's requests in a
+thread was measured and dropped: a warm `go build` keeps both cores of a 2-core runner busy, so it won nothing.)
 """
 
 from __future__ import annotations
 
-import _thread
 import binascii
 import hashlib
 import os
@@ -49,9 +47,7 @@ from gobaseline.golang.cachelayer import (
     Layer,
     atomic_write,
     digest,
-    is_hex_name,
     link_beside,
-    listdir,
     promote,
     temporary,
     unlink,
@@ -106,10 +102,7 @@ class VerifiedCache:
     def __init__(self, private: str | os.PathLike[str], pool: str | os.PathLike[str] | None = None) -> None:
         self.private = Layer(private)
         self.pool = Layer(pool) if pool is not None else None
-        self._pins: dict[str, Any] = {}  # output -> a held lock while it is being verified, then its Outcome
-        self._mutex = _thread.allocate_lock()
-        self._ahead = False  # the background verifier goes on while this is true
-        self._idle = _thread.allocate_lock()  # held while the background verifier runs
+        self._pins: dict[str, Outcome] = {}  # output -> what verifying its pool object gave, once per process
 
     def get(self, action: str) -> dict[str, Any]:
         """The private entry, else the pool's once its object's bytes are verified; else a miss."""
@@ -130,38 +123,19 @@ class VerifiedCache:
         if self.pool is None:
             return None
         if (entry := self.pool.entry(action)) is None:
-            self._ahead = False  # a build the pool does not cover: Go compiles from here, leave it the CPU
             return None
-        outcome = self._verified(self.pool, entry[0])
+        outcome = self._pins.get(entry[0])
+        if outcome is None:
+            try:
+                outcome = self._pin(self.pool, entry[0])
+            except OSError:
+                outcome = False
+            self._pins[entry[0]] = outcome
         if isinstance(outcome, tuple):
             return entry[0], outcome[1], outcome[0]
         if outcome:  # the sha256 the object has instead
             self._note_mismatch(action, entry[0], str(outcome), self.pool.object_path(entry[0]))
         return None
-
-    def _verified(self, pool: Layer, output: str) -> Outcome:
-        """`_pin(pool, output)`, once per object however many threads ask."""
-        mine = _thread.allocate_lock()
-        with self._mutex:
-            state = self._pins.get(output)
-            if state is None:
-                self._pins[output] = mine
-                mine.acquire()
-        if state is None:
-            outcome: Outcome = False
-            try:
-                outcome = self._pin(pool, output)
-            except OSError:
-                pass
-            finally:
-                self._pins[output] = outcome
-                mine.release()
-            return outcome
-        if isinstance(state, _thread.LockType):
-            with state:
-                pass
-            return self._pins[output]  # type: ignore[no-any-return]
-        return state  # type: ignore[no-any-return]
 
     def _pin(self, pool: Layer, output: str) -> Outcome:
         """Give the pool's object for `output` a private name whose bytes were hashed and cannot change.
@@ -190,12 +164,12 @@ class VerifiedCache:
             if fd < 0 or not stat.S_ISREG((info := os.fstat(fd)).st_mode):
                 return False
             if link and info.st_uid == UID and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-                actual, size = digest(fd, info.st_size)
+                actual, size = digest(fd)
                 tmp, link = link, None
             else:
                 out, tmp = temporary(pinned)
                 try:
-                    actual, size = digest(fd, info.st_size, sink=out)
+                    actual, size = digest(fd, sink=out)
                 finally:
                     os.close(out)
             if actual != output:
@@ -217,19 +191,6 @@ class VerifiedCache:
         with open(os.path.join(self.private.root, MISMATCHES), "a", encoding="utf-8") as f:
             f.write(line)
 
-    def _verify_ahead(self, pool: Layer) -> None:
-        """Verify the pool's objects before Go asks for them (see the module's docstring); ends when told to."""
-        try:
-            objects = os.path.join(pool.root, "o")
-            for sub in listdir(objects):
-                for name in listdir(os.path.join(objects, sub)):
-                    if not self._ahead:
-                        return
-                    if name.startswith(sub) and is_hex_name(name):
-                        self._verified(pool, name)
-        finally:
-            self._idle.release()
-
     def put(self, action: str, output: str, body: bytes) -> dict[str, Any]:
         """Store `body` in the private layer; refuse it when its sha256 is not `output`."""
         target = self._store(output, body)
@@ -245,13 +206,9 @@ class VerifiedCache:
         return target
 
     def serve(self, requests: IO[bytes], responses: IO[bytes]) -> None:
-        """Answer the go command until `close` or the end of its input; `finish` ends the background work."""
+        """Answer the go command until `close` or the end of its input."""
         responses.write(b'{"ID":0,"KnownCommands":["get","put","close"]}\n')
         responses.flush()
-        if self.pool is not None:
-            self._ahead = True
-            self._idle.acquire()
-            _thread.start_new_thread(self._verify_ahead, (self.pool,))
         while line := requests.readline():
             if line.isspace():
                 continue
@@ -269,7 +226,6 @@ class VerifiedCache:
                 self._write_entry(*later)
             if command == "close":
                 break
-        self._ahead = False
 
     def _answer(
         self, command: Any, request: dict[str, Any], requests: IO[bytes]
@@ -291,12 +247,6 @@ class VerifiedCache:
             self.private.write_entry(action, entry)
         except OSError:
             pass  # a later get of this action misses, and Go builds it again
-
-    def finish(self) -> None:
-        """Wait for the background verifier, told to stop when `serve` returned."""
-        self._ahead = False
-        with self._idle:
-            pass
 
 
 def _hit(output: str, size: int, path: str) -> bytes:
@@ -379,7 +329,6 @@ def run(private: str, pool: str | None) -> None:
         os.close(1)
     except OSError:
         pass
-    cache.finish()
 
 
 def main(argv: list[str]) -> int:
