@@ -10,6 +10,8 @@ the PyPI wrapper, whose Python start would pad both sides alike):
 - verified warm:  GOCACHEPROG (the command the build stage sets) with an empty private directory and a pool filled
                   by `cache promote` from a cold verified run: every object comes from the pool and is hashed
                   before Go may use it
+- unverified warm: the same program and pool with verification switched off (bench/cacheprog_unverified.py):
+                  the difference to verified warm is what hashing and pinning cost, the rest the protocol's
 - plain cold:     an empty GOCACHE every run
 - verified cold:  GOCACHEPROG with an empty private directory and no pool
 
@@ -59,6 +61,15 @@ def verified(env: dict[str, str], private: Path, pool: Path | None) -> dict[str,
     return out
 
 
+def unverified(env: dict[str, str], private: Path, pool: Path) -> dict[str, str]:
+    here = Path(__file__).resolve().parent
+    src = here.parent / "src"
+    prog = [sys.executable, "-I", "-S", str(here / "cacheprog_unverified.py"), str(src), "--dir", str(private)]
+    out = {k: v for k, v in env.items() if k != "GOCACHE"}
+    out["GOCACHEPROG"] = " ".join([*prog, "--pool", str(pool)])
+    return out
+
+
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -85,11 +96,20 @@ def main() -> None:
         pool = root / "pool"
         promoted, refused = cacheprog.promote(seed, pool)
         print(f"pool: {promoted} entries promoted, {refused} refused; load average {load()}")
-        times: dict[str, list[float]] = {"plain warm": [], "verified warm": [], "plain cold": [], "verified cold": []}
+        times: dict[str, list[float]] = {
+            "plain warm": [],
+            "verified warm": [],
+            "unverified warm": [],
+            "plain cold": [],
+            "verified cold": [],
+        }
         for i in range(args.runs):
             times["plain warm"].append(build(go, warm_env, module, root / "out"))
             private = root / f"private-warm-{i}"
             times["verified warm"].append(build(go, verified(warm_env, private, pool), module, root / "out"))
+            shutil.rmtree(private)
+            private = root / f"private-unverified-{i}"
+            times["unverified warm"].append(build(go, unverified(warm_env, private, pool), module, root / "out"))
             shutil.rmtree(private)
             if args.no_cold:
                 continue
@@ -102,7 +122,7 @@ def main() -> None:
         for name, values in times.items():
             if values:
                 runs = ", ".join(f"{v:.2f}" for v in values)
-                print(f"{name:14s} median {statistics.median(values):.2f} s  (runs: {runs})")
+                print(f"{name:15s} median {statistics.median(values):.2f} s  (runs: {runs})")
         print(f"load average {load()}")
         for kind in ("warm", "cold"):
             plain, ver = times[f"plain {kind}"], times[f"verified {kind}"]
@@ -110,6 +130,9 @@ def main() -> None:
                 ratio = statistics.median(ver) / statistics.median(plain)
                 target = 1.3 if kind == "warm" else 1.05
                 print(f"ratio verified/plain {kind}: {ratio:.2f}x (target <= {target}x)")
+        if times["unverified warm"]:
+            ratio = statistics.median(times["unverified warm"]) / statistics.median(times["plain warm"])
+            print(f"ratio unverified/plain warm: {ratio:.2f}x (the protocol alone)")
 
 
 if __name__ == "__main__":
