@@ -202,3 +202,24 @@ def test_promote_is_refused_on_a_pull_request(tmp_path: Path) -> None:
         cache.promote(cache.Options(tmp_path / "private", tmp_path / "pool", environ=environ))
     assert not (tmp_path / "pool").exists()
     assert main(["cache", "promote", "--dir", str(tmp_path / "private"), "--pool", str(tmp_path / "pool")]) == 0
+
+
+@pytest.mark.parametrize("others_may_write", [False, True])
+def test_go_is_handed_private_bytes_a_change_in_the_pool_cannot_reach(tmp_path: Path, others_may_write: bool) -> None:
+    writer = VerifiedCache(tmp_path / "pool")
+    body = b"verified object"
+    output = hashlib.sha256(body).hexdigest()
+    writer.put("f" * 64, output, body)
+    obj = Path(writer.private.object_path(output))
+    obj.chmod(0o664 if others_may_write else 0o600)
+
+    hit = VerifiedCache(tmp_path / "private", tmp_path / "pool").get("f" * 64)
+
+    handed = Path(str(hit["DiskPath"]))
+    assert handed.is_relative_to(tmp_path / "private")
+    # Hard-linked when only our own user may write the inode, else a copy: a write to the pool's file is not seen.
+    assert handed.samefile(obj) is not others_may_write
+    replacement = obj.with_name("replacement")
+    replacement.write_bytes(b"tampered object")
+    replacement.replace(obj)  # a rename in the pool after the hash
+    assert handed.read_bytes() == body
