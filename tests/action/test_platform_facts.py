@@ -74,9 +74,11 @@ data = b"CRLF\\r\\nand Ctrl-Z \\x1a then more\\n"
 safefs.ensure_dir(root / "out" / "deep", root=root)
 safefs.write_bytes(root / "out" / "deep" / "blob", data, root=root)
 assert safefs.read_bytes(root / "out" / "deep" / "blob", limit=1024, what="blob") == data
-assert cacheprog._sha256_of_regular_file(str(root / "out" / "deep" / "blob")) == safefs.sha256(
-    root / "out" / "deep" / "blob", limit=1024, what="blob"
-)
+# The verified build cache writes and reads objects with O_BINARY too (and copies them: no uid to prove).
+output = safefs.sha256(root / "out" / "deep" / "blob", limit=1024, what="blob")
+cacheprog.VerifiedCache(root / "pool").put("a" * 64, output, data)
+hit = cacheprog.VerifiedCache(root / "private", root / "pool").get("a" * 64)
+assert Path(hit["DiskPath"]).read_bytes() == data and hit["Size"] == len(data)
 # A bad input: one error line, exit 3, verdict=error appended to GITHUB_OUTPUT.
 print(action({"GITHUB_WORKSPACE": str(root), "GITHUB_OUTPUT": str(root / "output"), "INPUT_COMMAND": "chek"}))
 """
