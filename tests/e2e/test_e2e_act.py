@@ -1,159 +1,49 @@
 """The GitHub actions run by act through the podman socket against the fake GitHub API.
 
 - examples/github/minimal.yml (push and pull_request): the composite host action, `gobaseline/gobaseline@v1`,
-  with the job's own Go. act has no network for actions/setup-go or actions/cache, so the workflow is minimal.yml
-  with one change: the action's `go-version-file: go.mod` becomes `cache: false`, and a `run:` step before it
-  puts the runner image's Go on PATH (what setup-go does). There is therefore no warm-second-run test here.
+  with the job's own Go. act has no network for actions/setup-go, so the action's `go-version-file: go.mod`
+  becomes `cache: false`, and a `run:` step before it puts the runner image's Go on PATH (what setup-go does).
+- the caches: actions/cache/restore and /save are replaced by a functional offline stand-in
+  (tests/e2e/actions_cache: tarballs in a host directory mounted into the job container); a push run with empty
+  caches saves them, a second push run on a fresh runner restores them and builds from them, and a pull request
+  run restores but never saves.
 - a two-shard matrix and a merge job: two check runs and statuses, one per shard, and one merged result.
 - the container action, `gobaseline/gobaseline/container@v1`, from an image built from this checkout (its
   `image:` line rewritten to it, as the release workflow rewrites it to the pushed digest).
 
-act reads a remote action from its action cache and, with `--action-offline-mode`, never fetches it when it is
-there: each test puts a git repository with this checkout's action files, tagged v1, where act's download would
-land. The composite installs gobaseline from that checkout with pip (PyPI, hash-checked) into a venv: when the
-lock file requirements/action.txt is not in this checkout yet, a stand-in is resolved here with `pip --report`.
+act reads the actions from its action cache, filled offline by tests.e2e.infra.act. The composite installs
+gobaseline from this checkout with pip (PyPI, hash-checked) into a venv.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
-import sys
+import tempfile
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ACTION_FILES, REPO, git, make_repo, run
-from tests.e2e.infra.podman import GOLANG_IMAGE, RUNNER_IMAGE, e2e_home, podman_service
+from tests.e2e.conftest import REPO, git, make_repo, run
+from tests.e2e.infra.act import GO_ROOT, SET_UP_GO, act_argv, action_cache, build_go_runner, event, lock_text
+from tests.e2e.infra.podman import RUNNER_IMAGE, podman_service
 from tests.support.github_api import FakeGitHub, github_api
 
 __all__ = ["github_api"]
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
-GO_RUNNER_IMAGE = "localhost/gobaseline-e2e/act-runner-go:bookworm"
-GO_ROOT = "/opt/hosted-go"
-"""Where the runner image keeps a Go that is not on PATH until the job sets it up."""
-SET_UP_GO = f'      - run: echo "{GO_ROOT}/bin" >> "$GITHUB_PATH" # actions/setup-go, offline\n'
-LOCK = Path("requirements") / "action.txt"
-
 
 @pytest.fixture(scope="session")
 def go_runner(infra: dict[str, str]) -> str:
     """The act runner image plus python3-venv and a Go at GO_ROOT, as a hosted runner has them."""
-    context = e2e_home() / "go-runner"
-    context.mkdir(parents=True, exist_ok=True)
-    (context / "Containerfile").write_text(
-        f"FROM {RUNNER_IMAGE}\n"
-        "RUN apt-get update && apt-get install -y --no-install-recommends python3-venv "
-        "&& rm -rf /var/lib/apt/lists/*\n"
-        f"COPY --from={GOLANG_IMAGE} /usr/local/go {GO_ROOT}\n",
-        encoding="utf-8",
-    )
-    proc = subprocess.run(
-        ["podman", "build", "-q", "-t", GO_RUNNER_IMAGE, str(context)],
-        env=infra, capture_output=True, text=True, check=False, timeout=900,
-    )  # fmt: skip
-    assert proc.returncode == 0, f"podman build failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-    return GO_RUNNER_IMAGE
+    return build_go_runner(infra)
 
 
 @pytest.fixture(scope="session")
 def lock_file() -> str:
-    """requirements/action.txt: the checkout's, else a stand-in with every dependency's hash (kept per
-    pyproject.toml between sessions)."""
-    if (REPO / LOCK).is_file():
-        return (REPO / LOCK).read_text(encoding="utf-8")
-    key = hashlib.sha256((REPO / "pyproject.toml").read_bytes()).hexdigest()[:16]
-    cached = e2e_home() / f"action-lock-{key}.txt"
-    if not cached.is_file():
-        report = cached.with_suffix(".json")
-        subprocess.run(
-            [sys.executable, "-m", "pip", "--isolated", "install", "--dry-run", "--ignore-installed", "--quiet",
-             "--report", str(report), str(REPO), "setuptools>=69", "wheel"],
-            check=True, capture_output=True, timeout=600,
-        )  # fmt: skip
-        lines = []
-        for item in json.loads(report.read_text(encoding="utf-8"))["install"]:
-            meta, hashes = item["metadata"], item["download_info"].get("archive_info", {}).get("hashes", {})
-            if meta["name"] != "gobaseline":
-                lines.append(f"{meta['name']}=={meta['version']} --hash=sha256:{hashes['sha256']}\n")
-        cached.write_text("".join(sorted(lines, key=str.lower)), encoding="utf-8")
-    return cached.read_text(encoding="utf-8")
-
-
-STUB = """name: offline stand-in
-description: act loads every action a composite names, even one whose step is skipped; this one never runs.
-runs:
-  using: composite
-  steps:
-    - shell: bash
-      run: echo "an offline stand-in ran, which the test does not expect" >&2; exit 1
-"""
-
-
-def _stubs(cache: Path) -> None:
-    """Stand-ins for the actions the composite calls (setup-go, setup-python, actions/cache), at the pinned
-    commits: the tests skip their steps (no go-version, a Python on PATH, cache: false), but act loads them."""
-    import yaml
-
-    for step in yaml.safe_load((REPO / "action.yml").read_text(encoding="utf-8"))["runs"]["steps"]:
-        if "uses" not in step:
-            continue
-        name, _, sha = step["uses"].partition("@")
-        sub = name.split("/")[2:]
-        stub = cache / step["uses"].replace("/", "-")  # act's cache directory: one clone per `uses:` string
-        (stub / "/".join(sub)).mkdir(parents=True, exist_ok=True)
-        (stub / "/".join(sub) / "action.yml").write_text(STUB, encoding="utf-8")
-        git(stub, "init", "-q")
-        git(stub, "add", "-A")
-        git(stub, "commit", "-q", "-m", "stub")
-        git(stub, "tag", sha)  # act resolves the pinned commit as a ref name
-
-
-def _action_cache(cache: Path, lock: str, container_image: str | None = None) -> None:
-    _stubs(cache)
-    for uses in ("gobaseline/gobaseline@v1", "gobaseline/gobaseline/container@v1"):
-        _action_checkout(cache / uses.replace("/", "-"), lock, container_image)
-
-
-def _action_checkout(action: Path, lock: str, container_image: str | None) -> None:
-    action.mkdir(parents=True)
-    for name in (*ACTION_FILES, "container/action.yml"):
-        (action / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(REPO / name, action / name)
-    (action / LOCK).parent.mkdir(parents=True, exist_ok=True)
-    (action / LOCK).write_text(lock, encoding="utf-8")
-    if container_image is not None:
-        text = (action / "container" / "action.yml").read_text(encoding="utf-8")
-        start = text.index("  image: docker://")
-        end = text.index("\n", start)
-        text = text[:start] + f"  image: docker://{container_image}" + text[end:]
-        (action / "container" / "action.yml").write_text(text, encoding="utf-8")
-    shutil.copytree(REPO / "src", action / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    git(action, "init", "-q")
-    git(action, "add", "-A")
-    git(action, "commit", "-q", "-m", "v1")
-    git(action, "tag", "v1")
-
-
-def _event(event: str, head: str, base: str) -> dict[str, Any]:
-    repository = {"full_name": "octo/hello", "name": "hello", "owner": {"login": "octo"}, "default_branch": "main"}
-    if event == "push":
-        return {"ref": "refs/heads/main", "before": "0" * 40, "after": head, "repository": repository}
-    return {
-        "action": "opened",
-        "number": 7,
-        "pull_request": {
-            "number": 7,
-            "head": {"sha": head, "ref": "feature", "repo": {"full_name": "octo/hello", "fork": False}},
-            "base": {"sha": base, "ref": "main", "repo": {"full_name": "octo/hello"}},
-        },
-        "repository": repository,
-    }
+    return lock_text()
 
 
 def _offline(workflow: str) -> str:
@@ -165,41 +55,47 @@ def _offline(workflow: str) -> str:
 
 
 def _act(
-    event: str, workflow: str, *, repo: Path, tmp: Path, runner: str, infra: dict[str, str], api: FakeGitHub,
-    lock: str, gocache: Path, container_image: str | None = None,
+    event_name: str, workflow: str, *, repo: Path, tmp: Path, runner: str, infra: dict[str, str], api: FakeGitHub,
+    lock: str, gocache: Path | None, container_image: str | None = None, store: Path | None = None,
+    change: dict[str, str] | None = None,
 ) -> str:  # fmt: skip
-    """Commit `workflow`, run act for `event` (a pull request: a change on a branch); returns act's output."""
+    """Commit `workflow`, run act for `event_name` (a pull request: a change on a branch); returns act's output.
+
+    `gocache`: a warm Go build cache copied into the workspace (the directory act mounts) and used as GOCACHE;
+    None: the job's own GOCACHE, fresh in every job container. `store`: the actions/cache stand-in's store.
+    `change`: the files a pull request's commit writes (CHANGES.md by default).
+    Every call gets its own act state under `tmp` (a fresh runner); the repository and the store are kept.
+    """
     (repo / ".github" / "workflows").mkdir(parents=True, exist_ok=True)
     (repo / ".github" / "workflows" / "gobaseline.yml").write_text(workflow, encoding="utf-8")
     git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "workflow")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "workflow")
     base = git(repo, "rev-parse", "HEAD").strip()
-    if event == "pull_request":  # a change on a branch: its target's commit is in the clone, so its policy is read
+    if event_name == "pull_request":  # a change on a branch: its target's commit is in the clone
         git(repo, "checkout", "-q", "-b", "feature")
-        (repo / "CHANGES.md").write_text("A change under review.\n", encoding="utf-8")
-        git(repo, "add", "CHANGES.md")
+        for name, text in (change or {"CHANGES.md": "A change under review.\n"}).items():
+            (repo / name).write_text(text, encoding="utf-8")
+        git(repo, "add", "-A")
         git(repo, "commit", "-q", "-m", "change")
     head = git(repo, "rev-parse", "HEAD").strip()
-    # A warm Go build cache inside the workspace (the only directory act mounts into the containers).
-    subprocess.run(["cp", "-al", str(gocache), str(repo / ".gocache")], check=True)
-    _action_cache(tmp / "actcache", lock, container_image)
-    payload = tmp / "event.json"
-    payload.write_text(json.dumps(_event(event, head, base)), encoding="utf-8")
-    (tmp / "home").mkdir()
-    env = {**infra, "HOME": str(tmp / "home")}
-    with podman_service(tmp / "sock", env=infra) as docker_host:
+    extra = {}
+    if gocache is not None:  # a warm Go build cache inside the workspace (the only directory act mounts)
+        subprocess.run(["cp", "-al", str(gocache), str(repo / ".gocache")], check=True)
+        extra["GOCACHE"] = str(repo / ".gocache")
+    state = Path(tempfile.mkdtemp(prefix="act", dir=tmp))
+    action_cache(state / "actcache", lock, container_image)
+    payload = state / "event.json"
+    payload.write_text(json.dumps(event(event_name, head, base)), encoding="utf-8")
+    (state / "home").mkdir()
+    env = {**infra, "HOME": str(state / "home")}
+    with podman_service(state / "sock", env=infra) as docker_host:
         env["DOCKER_HOST"] = docker_host
-        argv = [
-            "act", event, "-e", str(payload),
-            "-P", f"ubuntu-latest={runner}",
-            "--pull=false", "--action-offline-mode", "--action-cache-path", str(tmp / "actcache"),
-            "--container-daemon-socket", "-", "--network", "host", "--bind", "--rm", "--no-cache-server",
-            "--env", f"GITHUB_API_URL={api.base_url}",
-            "--env", f"GOCACHE={repo / '.gocache'}",
-            "-s", f"GITHUB_TOKEN={api.token}",
-        ]  # fmt: skip
+        argv = act_argv(
+            event_name, payload, runner=runner, action_cache=state / "actcache", api_url=api.base_url,
+            token=api.token, store=store, env=extra,
+        )  # fmt: skip
         ran = run(argv, cwd=repo, env=env, timeout=900)
-    print(f"act {event}: {ran.seconds:.1f} s\n{ran.output[-5000:]}")
+    print(f"act {event_name}: {ran.seconds:.1f} s\n{ran.output[-5000:]}")
     assert ran.returncode == 0, ran.output[-6000:]
     assert api.token not in ran.output
     return ran.output
@@ -318,3 +214,86 @@ def test_the_container_action_runs_the_image_it_names(
     assert run_["name"] == "gobaseline (linux/amd64)" and run_["conclusion"] in ("success", "neutral")
     assert [s["context"] for s in github_api.statuses] == ["gobaseline/verdict (linux/amd64)"]
     assert (repo / "gobaseline-out" / "reports" / "report.json").is_file()
+
+
+CACHED = f"""name: gobaseline
+on: [push, pull_request]
+jobs:
+  gate:
+    runs-on: ubuntu-latest
+    steps:
+{SET_UP_GO}      - name: a fresh runner
+        run: |
+          for dir in "$(go env GOCACHE)" "$(go env GOMODCACHE)"; do
+            if [ -e "$dir" ]; then echo "$dir exists before the caches are restored" >&2; exit 1; fi
+          done
+          touch "$RUNNER_TEMP/before-gobaseline"
+      - uses: gobaseline/gobaseline@v1
+        with:
+          targets: linux/amd64
+      - name: what the build added to GOCACHE
+        run: |
+          gocache="$(go env GOCACHE)" marker="$RUNNER_TEMP/before-gobaseline"
+          files="$(find "$gocache" -type f | wc -l)" new="$(find "$gocache" -type f -newer "$marker" | wc -l)"
+          echo "gocache: $files files, $new new"
+"""
+
+
+def _gocache_counts(output: str) -> tuple[int, int]:
+    """(files, new files) in the job's GOCACHE after gobaseline ran, from the last step's line."""
+    [line] = [x for x in output.splitlines() if "gocache: " in x and " files, " in x and "$files" not in x]
+    files, _, new = line.split("gocache: ", 1)[1].partition(" files, ")
+    return int(files), int(new.split()[0])
+
+
+def _journal(store: Path) -> list[str]:
+    path = store / "journal"
+    return path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+
+
+def test_a_warm_second_run_restores_the_caches_and_a_pull_request_never_saves(
+    infra: dict[str, str], go_runner: str, lock_file: str, short_tmp: Path, github_api: FakeGitHub
+) -> None:
+    store = short_tmp / "store"
+    store.mkdir()
+    repo = _hello(short_tmp)
+    common = {
+        "repo": repo, "tmp": short_tmp, "runner": go_runner, "infra": infra, "api": github_api, "lock": lock_file,
+        "gocache": None, "store": store,
+    }  # fmt: skip
+
+    # 1. A push to the default branch with empty caches: nothing restored, GOMODCACHE and GOCACHE saved.
+    first = _act("push", CACHED, **common)  # type: ignore[arg-type]
+    [restore, save] = _journal(store)
+    assert restore.startswith("restore event=push ref=refs/heads/main hit=false matched= key=gobaseline-go-Linux-")
+    key = restore.split(" key=", 1)[1]
+    assert "-go1.27.3-" in key
+    assert save == f"save event=push ref=refs/heads/main key={key}"
+    [tarball] = store.glob("*.tar")
+    listed = subprocess.run(["tar", "-tPf", str(tarball)], capture_output=True, text=True, check=True).stdout
+    assert "/root/.cache/go-build/" in listed
+    files, new = _gocache_counts(first)
+    assert files > 100 and new == files  # the cold build filled it
+
+    # 2. Another push on a fresh runner (the step before the action saw no GOCACHE, no GOMODCACHE): an exact
+    # hit, restored before gobaseline ran, and its build wrote next to nothing: the work was cached.
+    shutil.rmtree(repo / "gobaseline-out")  # a fresh checkout
+    second = _act("push", CACHED, **common)  # type: ignore[arg-type]
+    assert _journal(store)[2:] == [f"restore event=push ref=refs/heads/main hit=true matched={key} key={key}"]
+    assert f"Cache restored from key: {key}" in second
+    files2, new2 = _gocache_counts(second)
+    assert files2 >= files and new2 <= files // 50, (files, files2, new2)
+    assert len(list(store.glob("*.tar"))) == 1
+
+    # 3. A pull request whose go.sum changed: no exact hit, so a save would follow on a push; the default
+    # branch's cache is restored by its prefix and nothing is saved.
+    shutil.rmtree(repo / "gobaseline-out")
+    _act("pull_request", CACHED, change={"go.sum": ""}, **common)  # type: ignore[arg-type]
+    journal = _journal(store)
+    assert len(journal) == 4, journal
+    assert journal[3].startswith(f"restore event=pull_request ref=refs/pull/7/merge hit=false matched={key} key=")
+    assert not journal[3].endswith(f"key={key}")
+    assert not [line for line in journal if line.startswith("save event=pull_request")]
+    assert len(list(store.glob("*.tar"))) == 1
+    for run_ in github_api.check_runs.values():
+        assert run_["conclusion"] in ("success", "neutral"), run_
