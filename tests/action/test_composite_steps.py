@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +57,9 @@ class Job:
         for name in ("bin", "temp", "workspace", "action/requirements", "toolcache"):
             (self.root / name).mkdir(parents=True, exist_ok=True)
         (self.action / "requirements" / "action.txt").write_text("# pinned with hashes\n", encoding="utf-8")
+        (self.action / "pyproject.toml").write_text("[project]\nname = 'gobaseline'\n", encoding="utf-8")
+        (self.action / "src" / "gobaseline").mkdir(parents=True, exist_ok=True)
+        (self.action / "src" / "gobaseline" / "__init__.py").write_text("", encoding="utf-8")
         self.log.touch()
 
     @property
@@ -109,8 +113,10 @@ EXPRESSIONS: dict[str, Callable[[Job], str]] = {
         job.output("python", "path") or job.output("setup-python", "python-path")
     ),
     "steps.install.outputs.python": lambda job: job.output("install", "python"),
+    "steps.restore-venv.outputs.cache-hit": lambda job: job.output("restore-venv", "cache-hit"),
 }
 CONDITIONS: dict[str, Callable[[Job], bool]] = {
+    "inputs.cache == 'true'": lambda job: job.input("cache") == "true",
     "inputs.cache == 'true' && inputs.command != 'merge'": lambda job: (
         job.input("cache") == "true" and job.input("command") != "merge"
     ),
@@ -175,6 +181,7 @@ def venv_python(job: Job) -> str:
     """The body of a virtual environment's python: pip and `-m gobaseline.action` are logged, nothing installed."""
     return f"""echo "venv-python $*" >>'{job.log}'
 if [ "$1 $2" = "-m pip" ]; then exit "${{STANDIN_PIP_EXIT:-0}}"; fi
+if [ "$1 $2" = "-c import gobaseline" ]; then exit "${{STANDIN_IMPORT_EXIT:-0}}"; fi
 if [ "$1 $2" = "-m gobaseline.action" ]; then
   /usr/bin/env -0 >'{job.root / "action_env"}'
   echo "verdict=pass" >>"$GITHUB_OUTPUT"
@@ -195,6 +202,7 @@ def python(job: Job, path: Path, version: tuple[int, int]) -> Path:
         f"""echo "{path.name} $*" >>'{job.log}'
 case "$1" in
   -c) [ "$2" = 'import sys; sys.exit(sys.version_info < (3, 11))' ] || exit 97; exit {ok} ;;
+  -I) exec '{sys.executable}' "$@" ;;  # a script on stdin: this machine's Python runs it
   -m) [ "$2" = venv ] && [ "$3" = --clear ] || exit 96
       /bin/mkdir -p "$4/$(/usr/bin/dirname {layout})" && /bin/cp '{template}' "$4/{layout}" && exit 0 ;;
 esac
@@ -262,6 +270,10 @@ def test_every_shell_step_on_each_runner_os(tmp_path: Path, system: str) -> None
     assert found is not None and found.code == 0, found
     base = job.bin / ("python" if system == "Windows" else "python3")
     assert found.outputs == {"path": str(base)}
+
+    key = run_step(job, "venv")
+    assert key is not None and key.code == 0, key
+    assert re.fullmatch(r"gobaseline-venv-3\.[0-9]+\.[0-9]+-[0-9a-f]{32}", key.outputs["key"]), key.outputs
 
     installed = run_step(job, "install")
     assert installed is not None and installed.code == 0, installed
@@ -383,3 +395,32 @@ def test_every_expression_of_the_shell_steps_is_in_the_tables(tmp_path: Path) ->
         for value in step.get("env", {}).values():
             substitute(str(value), job)
         assert "if" not in step or step["if"] in CONDITIONS, step["name"]
+
+
+def test_the_venv_key_follows_the_lock_file_and_the_sources(tmp_path: Path) -> None:
+    job = runner(tmp_path, "Linux")
+    run_step(job, "python")
+    keys = []
+    for change in ("", "requirements/action.txt", "src/gobaseline/__init__.py"):
+        if change:
+            (job.action / change).write_text("changed\n", encoding="utf-8")
+        ran = run_step(job, "venv")
+        assert ran is not None and ran.code == 0, ran
+        keys.append(ran.outputs["key"])
+    assert len(set(keys)) == 3
+    job.inputs["cache"] = "false"
+    assert run_step(job, "venv") is None
+
+
+@pytest.mark.parametrize("imports", [True, False])
+def test_a_restored_venv_is_used_only_if_it_imports_gobaseline(tmp_path: Path, imports: bool) -> None:
+    job = runner(tmp_path, "Windows")
+    run_step(job, "python")
+    _script(venv_python_of(job), venv_python(job))  # what the cache restored
+    job.outputs["restore-venv"] = {"cache-hit": "true"}
+    installed = run_step(job, "install", {"STANDIN_IMPORT_EXIT": "0" if imports else "1"})
+    assert installed is not None and installed.code == 0, installed
+    assert installed.outputs == {"python": str(venv_python_of(job))}
+    pip = [c for c in job.calls() if "-m pip install" in c]
+    assert ("restored from the cache" in installed.stdout) == imports
+    assert len(pip) == (0 if imports else 2)

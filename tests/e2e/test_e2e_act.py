@@ -62,7 +62,8 @@ def _act(
     """Commit `workflow`, run act for `event_name` (a pull request: a change on a branch); returns act's output.
 
     `gocache`: a warm Go build cache copied into the workspace (the directory act mounts) and used as GOCACHE;
-    None: the job's own GOCACHE, fresh in every job container. `store`: the actions/cache stand-in's store.
+    None: the job's own GOCACHE, fresh in every job container. `store`: the actions/cache stand-in's store
+    (default: `tmp/store`; every job with `cache: true` restores gobaseline's venv from it).
     `change`: the files a pull request's commit writes (CHANGES.md by default).
     Every call gets its own act state under `tmp` (a fresh runner); the repository and the store are kept.
     """
@@ -82,6 +83,8 @@ def _act(
     if gocache is not None:  # a warm Go build cache inside the workspace (the only directory act mounts)
         subprocess.run(["cp", "-al", str(gocache), str(repo / ".gocache")], check=True)
         extra["GOCACHE"] = str(repo / ".gocache")
+    store = store or tmp / "store"
+    store.mkdir(exist_ok=True)
     state = Path(tempfile.mkdtemp(prefix="act", dir=tmp))
     action_cache(state / "actcache", lock, container_image)
     payload = state / "event.json"
@@ -246,9 +249,11 @@ def _gocache_counts(output: str) -> tuple[int, int]:
     return int(files), int(new.split()[0])
 
 
-def _journal(store: Path) -> list[str]:
+def _journal(store: Path, what: str = "gobaseline-go-") -> list[str]:
+    """The stand-in's restores and saves of the Go caches (or of `what`: "-gobaseline-venv-", the venv)."""
     path = store / "journal"
-    return path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    return [line for line in lines if f" key={what}" in line or f" key=Linux-X64{what}" in line]
 
 
 def test_a_warm_second_run_restores_the_caches_and_a_pull_request_never_saves(
@@ -269,11 +274,15 @@ def test_a_warm_second_run_restores_the_caches_and_a_pull_request_never_saves(
     key = restore.split(" key=", 1)[1]
     assert "-go1.27.3-" in key
     assert save == f"save event=push ref=refs/heads/main key={key}"
-    [tarball] = store.glob("*.tar")
+    [tarball] = [t for t in store.glob("*.tar") if t.with_suffix(".key").read_text(encoding="utf-8") == key]
     listed = subprocess.run(["tar", "-tPf", str(tarball)], capture_output=True, text=True, check=True).stdout
     assert "/root/.cache/go-build/" in listed
     files, new = _gocache_counts(first)
     assert files > 100 and new == files  # the cold build filled it
+    [venv_restore, venv_save] = _journal(store, "-gobaseline-venv-")  # gobaseline's venv too
+    venv_key = venv_restore.split(" key=", 1)[1]
+    assert venv_restore.startswith("restore event=push ref=refs/heads/main hit=false matched= key=")
+    assert venv_save == f"save event=push ref=refs/heads/main key={venv_key}"
 
     # 2. Another push on a fresh runner (the step before the action saw no GOCACHE, no GOMODCACHE): an exact
     # hit, restored before gobaseline ran, and its build wrote next to nothing: the work was cached.
@@ -281,9 +290,13 @@ def test_a_warm_second_run_restores_the_caches_and_a_pull_request_never_saves(
     second = _act("push", CACHED, **common)  # type: ignore[arg-type]
     assert _journal(store)[2:] == [f"restore event=push ref=refs/heads/main hit=true matched={key} key={key}"]
     assert f"Cache restored from key: {key}" in second
+    assert _journal(store, "-gobaseline-venv-")[2:] == [
+        f"restore event=push ref=refs/heads/main hit=true matched={venv_key} key={venv_key}"
+    ]
+    assert "gobaseline's environment restored from the cache" in second
     files2, new2 = _gocache_counts(second)
     assert files2 >= files and new2 <= files // 50, (files, files2, new2)
-    assert len(list(store.glob("*.tar"))) == 1
+    assert len(list(store.glob("*.tar"))) == 2
 
     # 3. A pull request whose go.sum changed: no exact hit, so a save would follow on a push; the default
     # branch's cache is restored by its prefix and nothing is saved.
@@ -293,7 +306,8 @@ def test_a_warm_second_run_restores_the_caches_and_a_pull_request_never_saves(
     assert len(journal) == 4, journal
     assert journal[3].startswith(f"restore event=pull_request ref=refs/pull/7/merge hit=false matched={key} key=")
     assert not journal[3].endswith(f"key={key}")
-    assert not [line for line in journal if line.startswith("save event=pull_request")]
-    assert len(list(store.glob("*.tar"))) == 1
+    assert not [line for line in (store / "journal").read_text().splitlines() if "event=pull_request" in line
+                and line.startswith("save")]  # fmt: skip
+    assert len(list(store.glob("*.tar"))) == 2
     for run_ in github_api.check_runs.values():
         assert run_["conclusion"] in ("success", "neutral"), run_
