@@ -105,9 +105,13 @@ def test_the_guess_abstains_for_explicit_patterns(tmp_path: Path) -> None:
     assert selection.guess(make_ctx(module(tmp_path / "m", {"main.go": MAIN}), packages=("./cmd/...",))) is None
 
 
+LINES: list[str] = []
+
+
 def _run_with_a_slow_list(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> tuple[StageResult, list[int]]:
     """The build stage with the packages listed up front, the list held back until the guessed build has
     started (so the build stage sees it still loading), as when admission is quick."""
+    LINES.clear()
     started = threading.Event()
     real = build._compile
     calls: list[int] = []
@@ -125,7 +129,7 @@ def _run_with_a_slow_list(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> tupl
         listed.set_result(selection.list_up_front(ctx))
 
     threading.Thread(target=list_later, daemon=True).start()
-    out = build_and_verify(replace(ctx, selection=listed))
+    out = build_and_verify(replace(ctx, selection=listed, progress=LINES.append))
     return out.build, calls
 
 
@@ -137,6 +141,8 @@ def test_a_right_guess_is_the_build_and_each_target_builds_once(
     result, calls = _run_with_a_slow_list(ctx, monkeypatch)
     assert result.findings == [] and calls == [2]  # one compile of both targets, started before the list was in
     assert result.facts["build_started_early"].startswith("yes")
+    said = sorted(line.split(":")[0] for line in LINES if "still running" not in line)  # no heartbeat
+    assert said == ["build linux/amd64"] * 2 + ["build windows/amd64"] * 2  # start and end, said once confirmed
     assert result.built is not None
     assert sorted(b.path.name for b in result.built.binaries) == ["a", "a.exe", "b", "b.exe"]
 
@@ -152,6 +158,8 @@ def test_a_wrong_guess_is_thrown_away_and_its_extra_binary_removed(
     assert calls == [1, 1]  # the guessed build, then the listed one
     assert "build_started_early" not in result.facts
     assert result.findings == [], result.findings  # the guessed build's failure on cmd/c is not reported
+    assert not [line for line in LINES if "failed" in line], LINES  # nor said in the progress lines
+    assert [line for line in LINES if line.startswith("build linux/amd64: done")], LINES
     out = root / "gobaseline-out" / "linux_amd64"
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["a"]
     assert result.built is not None and [b.path.name for b in result.built.binaries] == ["a"]

@@ -155,9 +155,11 @@ def _build(
     # from the Go object that keeps them.
     upfront = ctx.selection if ctx.selection is not None and not cache_env else None
     guessed = guess(ctx) if upfront is not None and not upfront.done() else None
+    held = _Held(log)  # the guessed build's progress lines are said only once the list has confirmed it
+    confirmed = False
     with ThreadPoolExecutor(max_workers=1) as side:
         planned = plan(chosen=guessed) if guessed is not None and guessed.any_main else None
-        ahead = side.submit(compile_jobs, planned) if planned else None
+        ahead = side.submit(compile_jobs, planned, log=held) if planned else None
         with ThreadPoolExecutor() as early, result.check("packages") as found:
             for t in dict.fromkeys(ctx.targets) if planned is None else ():
                 early.submit(go.pie_check, *t.partition("/")[::2])
@@ -173,10 +175,12 @@ def _build(
                         where,
                     )
                 )
+            confirmed = guessed is not None and matches(guessed, chosen)
+            held.settle(keep=confirmed)
         early_done = ahead.result() if ahead is not None else None
     for target, excluded in chosen.excluded.items():
         result.facts[f"excluded {target}"] = ", ".join(excluded)
-    if guessed is not None and early_done is not None and matches(guessed, chosen):
+    if early_done is not None and confirmed:
         done, bound = early_done  # the very commands the list asks for, started before it was in
         result.facts["build_started_early"] = "yes: the guessed main packages were the listed ones"
     else:
@@ -253,6 +257,31 @@ def _owner(import_path: str, paths: dict[Path, str]) -> Path | None:
     """The module a package belongs to: the one whose path is the longest prefix of its import path."""
     holders = [d for d, p in paths.items() if p and (import_path == p or import_path.startswith(p + "/"))]
     return max(holders, key=lambda d: len(paths[d]), default=None)
+
+
+class _Held:
+    """Progress lines held back until `settle`: then said (and the later ones passed on), or dropped."""
+
+    def __init__(self, say: Callable[[str], None]) -> None:
+        self._say = say
+        self._lock = threading.Lock()
+        self._lines: list[str] | None = []
+        self._keep = False
+
+    def __call__(self, line: str) -> None:
+        with self._lock:
+            if self._lines is not None:
+                self._lines.append(line)
+                return
+            keep = self._keep
+        if keep:
+            self._say(line)
+
+    def settle(self, *, keep: bool) -> None:
+        with self._lock:
+            lines, self._lines, self._keep = self._lines or [], None, keep
+        for line in lines if keep else ():
+            self._say(line)
 
 
 def _fresh(job: _Job, chosen: Selection) -> _Job:
