@@ -223,3 +223,27 @@ def test_go_is_handed_private_bytes_a_change_in_the_pool_cannot_reach(tmp_path: 
     replacement.write_bytes(b"tampered object")
     replacement.replace(obj)  # a rename in the pool after the hash
     assert handed.read_bytes() == body
+
+
+def test_an_entry_that_cannot_be_written_is_a_later_miss_not_a_failed_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = b"hello"
+    output, action = hashlib.sha256(body).hexdigest(), "f" * 64
+    cache = VerifiedCache(tmp_path / "p")
+
+    def full(*_args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(cache.private, "write_entry", full)
+    answers = _serve(
+        cache,
+        json.dumps({"ID": 1, "Command": "put", "ActionID": _b64(action), "OutputID": _b64(output), "BodySize": 5}),
+        "",
+        json.dumps(base64.b64encode(body).decode()),
+        json.dumps({"ID": 2, "Command": "get", "ActionID": _b64(action)}),
+        json.dumps({"ID": 3, "Command": "close"}),
+    )
+    by_id = {a.get("ID"): a for a in answers}
+    assert "DiskPath" in by_id[1] and "Err" not in by_id[1]  # Go has the object it put
+    assert by_id[2].get("Miss") is True  # without its entry the next get misses, and Go builds it again
