@@ -163,3 +163,40 @@ def test_artifact_ignores_unknown_keys() -> None:
     a = Artifact.from_dict({"target": "linux/amd64", "path": "p", "size": 1, "sha256": "x", "future": True})
     assert a == Artifact("linux/amd64", "p", 1, "x")
     assert a.to_dict() == {"target": "linux/amd64", "path": "p", "size": 1, "sha256": "x"}
+
+
+FAILS = {
+    # (verdict, fail_on): whether the run fails
+    (Verdict.PASS, "error"): False,
+    (Verdict.PASS, "warning"): False,
+    (Verdict.PASS, "never"): False,
+    (Verdict.WARN, "error"): False,
+    (Verdict.WARN, "warning"): True,
+    (Verdict.WARN, "never"): False,
+    (Verdict.FAIL, "error"): True,
+    (Verdict.FAIL, "warning"): True,
+    (Verdict.FAIL, "never"): False,
+    (Verdict.WARN, "policy"): False,  # an unresolved `policy` counts as error
+    (Verdict.FAIL, "policy"): True,
+}
+
+
+@pytest.mark.parametrize(("verdict", "fail_on"), list(FAILS))
+def test_every_place_that_decides_failure_agrees(verdict: Verdict, fail_on: str) -> None:
+    """The exit code, the check run's conclusion, both forges' commit states and the summary's blocking sections
+    follow one rule: a run never exits 0 under a red check, or 1 under a green one."""
+    from gobaseline.commands.output import exit_code
+    from gobaseline.forges.github.client import conclusion
+    from gobaseline.forges.publishing import status_state
+
+    worst = {Verdict.FAIL: Severity.ERROR, Verdict.WARN: Severity.WARNING, Verdict.PASS: Severity.NOTE}[verdict]
+    report = Report("0.1.0", "/r", findings=(finding(severity=worst),))
+    assert report.verdict is verdict
+    fails = FAILS[(verdict, fail_on)]
+    assert verdict.fails(fail_on) is fails
+    assert exit_code(verdict, fail_on) is (ExitCode.ERRORS if fails else ExitCode.PASS)
+    assert (conclusion(report, fail_on) == "failure") is fails
+    assert (conclusion(report, fail_on) == "success") is (verdict is Verdict.PASS)
+    assert (status_state(report, fail_on, gitlab=False) == "failure") is fails
+    assert (status_state(report, fail_on, gitlab=True) == "failed") is fails
+    assert worst.blocks(fail_on) is fails

@@ -25,6 +25,14 @@ class Severity(StrEnum):
         """2 for error, 1 for warning, 0 for note: larger is worse."""
         return {Severity.ERROR: 2, Severity.WARNING: 1, Severity.NOTE: 0}[self]
 
+    def blocks(self, fail_on: str) -> bool:
+        """Whether a finding of this severity fails a run that fails on `fail_on` (error | warning | never; any
+        other value, such as an unresolved `policy`, counts as error). The one rule behind exit codes, check run
+        conclusions, commit statuses and the summary's headline."""
+        if fail_on == "never":
+            return False
+        return self is Severity.ERROR or (self is Severity.WARNING and fail_on == "warning")
+
 
 class Stage(StrEnum):
     """The pipeline stage a rule belongs to; the first digit of a rule id names it."""
@@ -60,6 +68,11 @@ class Verdict(StrEnum):
     def exit_code(self) -> ExitCode:
         """0 pass, 2 warnings only, 1 blocking findings."""
         return {Verdict.PASS: ExitCode.PASS, Verdict.WARN: ExitCode.WARNINGS, Verdict.FAIL: ExitCode.ERRORS}[self]
+
+    def fails(self, fail_on: str) -> bool:
+        """Whether a run with this verdict fails under `fail_on` (see Severity.blocks)."""
+        worst = {Verdict.FAIL: Severity.ERROR, Verdict.WARN: Severity.WARNING}.get(self)
+        return worst is not None and worst.blocks(fail_on)
 
 
 @dataclass(frozen=True, order=True)

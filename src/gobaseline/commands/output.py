@@ -133,8 +133,4 @@ def exit_code(verdict: Verdict, fail_on: str | None) -> ExitCode:
     """0/1/2 by the verdict; with `fail_on`, 1 when the run should fail and 0 otherwise."""
     if fail_on is None:
         return verdict.exit_code
-    if fail_on == "never":
-        return ExitCode.PASS
-    if verdict is Verdict.FAIL or (fail_on == "warning" and verdict is Verdict.WARN):
-        return ExitCode.ERRORS
-    return ExitCode.PASS
+    return ExitCode.ERRORS if verdict.fails(fail_on) else ExitCode.PASS

@@ -23,7 +23,7 @@ from gobaseline import console, safefs
 from gobaseline.console import scrub
 from gobaseline.errors import GobaselineError
 from gobaseline.forges.context import CIContext, ForgeKind
-from gobaseline.model import Finding, Report, Severity, Verdict
+from gobaseline.model import Finding, Report, Severity
 
 Sleep = Callable[[float], None]
 
@@ -201,8 +201,7 @@ class Translating(abc.ABC):
 def status_state(report: Report, fail_on: str, *, gitlab: bool) -> str:
     """The commit status state: pass is success, fail is failure (failed on GitLab), warn fails only on
     fail_on=warning."""
-    failing = {Verdict.PASS: False, Verdict.WARN: fail_on == "warning", Verdict.FAIL: fail_on != "never"}
-    if failing[report.verdict]:
+    if report.verdict.fails(fail_on):
         return "failed" if gitlab else "failure"
     return "success"
 

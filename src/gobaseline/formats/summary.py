@@ -151,13 +151,6 @@ def _checks(report: Report) -> list[str]:
 _FOLDED = {Severity.WARNING: "🟡 {}", Severity.NOTE: "🔵 {}"}
 
 
-def _blocks(severity: Severity, fail_on: str) -> bool:
-    """Whether findings of `severity` fail a run with this fail-on."""
-    return (severity is Severity.ERROR and fail_on != "never") or (
-        severity is Severity.WARNING and fail_on == "warning"
-    )
-
-
 def _headline(report: Report, fail_on: str) -> str:
     if fail_on == "warning" and report.verdict is Verdict.WARN:
         return "❌ gobaseline: fail (warnings fail this run: fail-on warning)"
@@ -168,7 +161,7 @@ def _headline(report: Report, fail_on: str) -> str:
 
 def _section(severity: Severity, count: int, fail_on: str) -> tuple[list[str], list[str]]:
     """The lines before and after the table of one severity's rows: blocking ones open, the rest folded."""
-    if _blocks(severity, fail_on):
+    if severity.blocks(fail_on):
         badge = "🔴" if severity is Severity.ERROR else "🟡"
         return [f"### {badge} Blocking: {plural(count, severity.value)}", ""], [""]
     if severity is Severity.ERROR:  # fail-on never: still the first thing to read

@@ -26,7 +26,7 @@ from gobaseline.forges.context import CIContext
 from gobaseline.forges.github.answers import annotations_count, field, json_object, run_id, translate
 from gobaseline.forges.github.retry import forge_retry
 from gobaseline.forges.publishing import ForgeError, Posted, counts_line
-from gobaseline.model import Finding, Location, Report, Severity
+from gobaseline.model import Finding, Location, Report, Severity, Verdict
 
 ANNOTATIONS_PER_REQUEST = 50
 OUTPUT_TEXT_LIMIT = 65535
@@ -86,12 +86,9 @@ def annotation(finding: Finding) -> dict[str, Any]:
 def conclusion(report: Report, fail_on: str) -> str:
     """success with no errors or warnings; failure for errors (warnings too with fail_on=warning); else
     neutral."""
-    errors, warnings = report.count(Severity.ERROR), report.count(Severity.WARNING)
-    if errors and fail_on != "never":
+    if report.verdict.fails(fail_on):
         return "failure"
-    if warnings and fail_on == "warning":
-        return "failure"
-    return "neutral" if errors or warnings else "success"
+    return "success" if report.verdict is Verdict.PASS else "neutral"
 
 
 def _batches(items: Sequence[dict[str, Any]], size: int) -> Iterator[Sequence[dict[str, Any]]]:
