@@ -245,3 +245,43 @@ def test_merge_posts_the_merged_verdict(tmp_path: Path, github_api: FakeGitHub) 
     [run] = github_api.check_runs.values()
     assert run["name"] == "gobaseline" and run["conclusion"] == "failure"  # the whole matrix, not a shard
     assert [(s["context"], s["state"]) for s in github_api.statuses] == [("gobaseline/verdict", "failure")]
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "code", "conclusion", "state"),
+    [
+        ("warning", ExitCode.ERRORS, "failure", "failure"),
+        ("error", ExitCode.PASS, "neutral", "success"),
+        ("never", ExitCode.PASS, "neutral", "success"),
+        ("", ExitCode.PASS, "neutral", "success"),  # no input: errors fail
+    ],
+)
+def test_merge_posts_what_its_fail_on_says_and_exits_the_same_way(
+    tmp_path: Path, github_api: FakeGitHub, fail_on: str, code: ExitCode, conclusion: str, state: str
+) -> None:
+    # Shards with warnings only: the job's exit code and the merged check run must never disagree.
+    from gobaseline.formats.json_report import dumps
+
+    ws = tmp_path / "ws"
+    for name, target in (("linux", "linux/amd64"), ("darwin", "darwin/arm64")):
+        report = Report("0", str(ws), (Finding("GB111", Severity.WARNING, f"one disk {name}"),), targets=(target,))
+        (ws / "shards" / name).mkdir(parents=True)
+        (ws / "shards" / name / "report.json").write_text(dumps(report))
+    env: MutableMapping[str, str] = {
+        **github_env(github_api, tmp_path),
+        **action_inputs(
+            command="merge",
+            reports="shards/*/report.json",
+            sarif_upload="false",
+            github_token=github_api.token,
+            fail_on=fail_on,
+        ),
+        "GITHUB_WORKSPACE": str(ws),
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+    }
+
+    assert action(env) == code
+    [run] = github_api.check_runs.values()
+    assert run["conclusion"] == conclusion
+    assert [s["state"] for s in github_api.statuses] == [state]

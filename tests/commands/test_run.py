@@ -207,6 +207,39 @@ def test_publish_posts_a_saved_report_for_the_triggering_run(
     assert [s["state"] for s in github_api.statuses] == ["failure"]
 
 
+@pytest.mark.parametrize(
+    ("args", "code", "conclusion", "state"),
+    [
+        ([], ExitCode.WARNINGS, "neutral", "success"),
+        (["--fail-on", "warning"], ExitCode.ERRORS, "failure", "failure"),
+        (["--fail-on", "never"], ExitCode.PASS, "neutral", "success"),
+    ],
+)
+def test_publish_posts_under_the_fail_on_it_is_given(
+    tmp_path: Path,
+    ci_env: pytest.MonkeyPatch,
+    github_api: FakeGitHub,
+    args: list[str],
+    code: ExitCode,
+    conclusion: str,
+    state: str,
+) -> None:
+    # A run that fails on warnings is published as failing too, not as the default (errors only).
+    from gobaseline.formats.json_report import dumps
+    from gobaseline.model import Finding, Report, Severity
+
+    saved = tmp_path / "artifact" / "report.json"
+    saved.parent.mkdir()
+    saved.write_text(dumps(Report("0", str(tmp_path), (Finding("GB111", Severity.WARNING, "one disk"),))))
+    for key, value in github_env(github_api, tmp_path).items():
+        ci_env.setenv(key, value)
+
+    assert main(["publish", str(saved), *args]) == code
+    [run] = github_api.check_runs.values()
+    assert run["conclusion"] == conclusion
+    assert [s["state"] for s in github_api.statuses] == [state]
+
+
 def test_verify_checks_any_binary_and_its_manifest(tmp_path: Path, ci_env: pytest.MonkeyPatch) -> None:
     repo = git_repo(REPO / "examples" / "hello", tmp_path / "hello")
     assert main(["build", str(repo), "--targets", "linux/amd64", "--fail-on", "error"]) == ExitCode.PASS

@@ -102,10 +102,11 @@ def _merge(inputs: Inputs, environ: Mapping[str, str]) -> Outcome:
 
     out = inputs.output_dir or inputs.workspace / "gobaseline-out" / "merged"
     target = out / default_filename("json")
-    merge.run(merge.Options(inputs.reports, target, publish=True), environ=environ)
+    fail_on = inputs.fail_on or "error"  # the merge job reads no policy
+    merge.run(merge.Options(inputs.reports, target, publish=True, fail_on=fail_on), environ=environ)
     report = load(target)
     files = {fmt: out / default_filename(fmt) for fmt in ("json", "sarif")}
-    return Outcome(exit_code(report.verdict, inputs.fail_on or "error"), report, files)
+    return Outcome(exit_code(report.verdict, fail_on), report, files)
 
 
 def command(

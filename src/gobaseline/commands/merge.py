@@ -134,11 +134,14 @@ class Options:
     """The merged JSON report."""
     publish: bool = False
     """Then post the merged report, as `gobaseline publish` does (the merge job of a sharded matrix)."""
+    fail_on: str | None = None
+    """As for `gobaseline publish`: what fails the posted result and the exit code."""
 
 
 def run(options: Options, environ: Mapping[str, str] | None = None) -> ExitCode:
     """Merge the saved reports into `output` (and post it, as the job `environ`); the exit code of the merged
     verdict."""
+    from gobaseline.commands.output import exit_code
     from gobaseline.formats.json_report import dumps, load
 
     merged = merge([load(p) for p in options.reports])
@@ -148,5 +151,5 @@ def run(options: Options, environ: Mapping[str, str] | None = None) -> ExitCode:
     if options.publish:
         from gobaseline.commands import publish
 
-        publish.run(publish.Options(options.output), environ)
-    return merged.verdict.exit_code
+        publish.run(publish.Options(options.output, fail_on=options.fail_on), environ)
+    return exit_code(merged.verdict, options.fail_on)
