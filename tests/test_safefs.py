@@ -223,3 +223,24 @@ def test_missing_and_non_utf8_files_are_one_line_errors(tmp_path: Path) -> None:
         safefs.read_text(bad, limit=10, what="policy file")
     assert e2.value.explain() == f"{bad}: the policy file is not UTF-8 text (byte 3)"
     assert "\n" not in e2.value.explain()
+
+
+@pytest.mark.parametrize("size", [0, 1, (1 << 16) - 1, 1 << 16, (1 << 20) + 1, 3 * (1 << 20) + 7])
+def test_read_bytes_gives_the_whole_file_in_one_piece(tmp_path: Path, size: int) -> None:
+    f = tmp_path / "app"
+    data = (bytes(range(256)) * (size // 256 + 1))[:size]
+    f.write_bytes(data)
+    got = safefs.read_bytes(f, limit=size, what="binary")
+    assert got == data and type(got) is bytes
+
+
+def test_a_file_that_grows_past_its_size_while_read_is_still_bounded(tmp_path: Path) -> None:
+    # The first read asks for the size the file had when opened; what comes after it counts against the limit.
+    f = tmp_path / "app"
+    f.write_bytes(b"x" * 10)
+    pieces = safefs._chunks(f, 20, "binary", whole=True)
+    assert next(pieces) == b"x" * 10
+    with f.open("ab") as grow:
+        grow.write(b"y" * 11)
+    with pytest.raises(RefusedPath, match="larger than 20 bytes"):
+        list(pieces)

@@ -268,7 +268,7 @@ def read_bytes(path: Path, *, limit: int, what: str) -> bytes:
     `what` names the file in errors ("policy file"). Refuses (RefusedPath) a FIFO, device, directory or
     socket before opening it, and a file larger than `limit`.
     """
-    return b"".join(_chunks(path, limit, what))
+    return b"".join(_chunks(path, limit, what, whole=True))  # one chunk, returned as it is: no second copy
 
 
 def sha256(path: Path, *, limit: int, what: str) -> str:
@@ -279,7 +279,9 @@ def sha256(path: Path, *, limit: int, what: str) -> str:
     return digest.hexdigest()
 
 
-def _chunks(path: Path, limit: int, what: str) -> Iterator[bytes]:
+def _chunks(path: Path, limit: int, what: str, *, whole: bool = False) -> Iterator[bytes]:
+    """The file's bytes a MiB at a time; `whole`: the first read asks for the size the file has (one read for a
+    regular file, so a binary of hundreds of MB is in memory once, not once in pieces and again joined)."""
     try:
         before = path.stat()
     except OSError as e:
@@ -297,9 +299,10 @@ def _chunks(path: Path, limit: int, what: str) -> Iterator[bytes]:
             raise FileAccessError(f"cannot read the {what}: {e.strerror or e}", path=str(path)) from e
         _check_readable(st, path, limit, what)
         left = limit + 1  # one byte more than allowed tells a file that grew past the limit
+        size = max(st.st_size + 1, 1 << 16) if whole else 1 << 20
         while left > 0:
             try:
-                chunk = os.read(fd, min(left, 1 << 20))
+                chunk = os.read(fd, min(left, size))
             except OSError as e:
                 raise FileAccessError(f"cannot read the {what}: {e.strerror or e}", path=str(path)) from e
             if not chunk:
@@ -307,6 +310,7 @@ def _chunks(path: Path, limit: int, what: str) -> Iterator[bytes]:
             left -= len(chunk)
             if left <= 0:
                 raise RefusedPath(f"the {what} is larger than {limit} bytes", path=str(path))
+            size = 1 << 20
             yield chunk
     finally:
         os.close(fd)
