@@ -138,6 +138,23 @@ def test_several_go_mod_files_without_go_work_each_build_from_their_own_director
     assert {"build-list (.)", "build-list (tools)"} <= checks
 
 
+def test_nested_modules_ignore_covers_the_root_module_alone(tmp_path: Path, go_env: dict[str, str]) -> None:
+    # As `go build ./...` sees it: the nested tools/ module (here with a go line no baseline allows) is not looked at.
+    root = several(tmp_path / "repo")
+    (root / "tools" / "go.mod").write_text("module example.com/repo/tools\n\ngo 1.19\n", encoding="utf-8")
+    (root / ".gobaseline.yml").write_text("nested_modules: ignore\n", encoding="utf-8")
+    git(root, "init", "-q")
+    result = go_run(root, go_env)
+
+    assert errors(result) == []
+    assert [m.dir for m in result.context.modules] == [root]
+    assert [a.path for a in result.report.artifacts] == ["gobaseline-out/linux_amd64/gen"]
+    (root / ".gobaseline.yml").write_text("nested_modules: include\n", encoding="utf-8")
+    included = go_run(root, go_env, build=False)
+    assert [m.dir for m in included.context.modules] == [root, root / "tools"]
+    assert [(f.rule_id, str(f.location)) for f in errors(included)] == [("GB402", "tools/go.mod:3:1")]
+
+
 @pytest.mark.parametrize("work", [True, False], ids=["go.work", "several go.mod"])
 def test_a_library_module_beside_a_main_is_compiled_for_every_target(
     tmp_path: Path, go_env: dict[str, str], work: bool

@@ -103,14 +103,15 @@ def _ordered(first: Path, dirs: list[Path]) -> tuple[Path, ...]:
     return ((first,) if first in dirs else ()) + tuple(rest)
 
 
-def discover(directory: Path, repo_root: Path, go: Go | None) -> Layout:
-    """The modules a run on `directory` covers (see the module docstring); no directories when there is none."""
+def discover(directory: Path, repo_root: Path, go: Go | None, *, nested: bool = True) -> Layout:
+    """The modules a run on `directory` covers (see the module docstring); no directories when there is none.
+    Without `nested` (policy `nested_modules: ignore`), a root module is covered alone, its nested modules not."""
     directory = directory.resolve()
     work = go.gowork(directory) if go is not None else None
     if work is not None and work.resolve().parent == directory:
         return Layout(_ordered(directory, _use_dirs(go, directory)) if go is not None else (), work.resolve())
     own = (directory / "go.mod").is_file()
-    if own and directory != repo_root.resolve():
+    if own and (directory != repo_root.resolve() or not nested):
         return Layout((directory,))
     found = nested_modules(directory)
     if len(found) > 1 or own:

@@ -115,6 +115,9 @@ class Policy:
     modules: str = "download"
     """download|offline: `go mod download` with the user's settings before the module cache is checked, or check
     the cache as it is (pre-seeded, no network)."""
+    nested_modules: str = "include"
+    """include|ignore: a run at a repository root with nested go.mod files (and no go.work) covers every module,
+    or the root module alone, as the go command's `./...` (which stops at a nested go.mod) sees it."""
     releases_refresh: bool = False
     releases_url: str = "https://go.dev/dl/?mode=json"
     fail_on: str | None = None
@@ -279,6 +282,7 @@ def _build(data: dict[str, Any], root: Any, source: str) -> Policy:
         probe=probe,
         disks=disks,
         modules=data.get("modules", "download"),
+        nested_modules=data.get("nested_modules", "include"),
         releases_refresh=rel.get("refresh", False),
         releases_url=rel.get("url", "https://go.dev/dl/?mode=json"),
         fail_on=data.get("fail_on"),

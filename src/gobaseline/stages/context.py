@@ -65,7 +65,7 @@ def make_context(
     if not module_dir.is_dir():
         raise GobaselineError("not a directory", path=str(path))
     root = repository_root(module_dir)
-    layout = discover(module_dir, root, go)
+    layout = discover(module_dir, root, go, nested=policy.nested_modules == "include")
     if not layout.dirs:
         raise GoModError(
             "no go.mod here; run `go mod init <module path>` or point gobaseline at the module directory",
