@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from gobaseline.golang import naming
+from gobaseline.golang.buildoutput import parse_build_output
 from gobaseline.golang.gotool import Go
 from gobaseline.model import CheckStatus, Finding, Severity, Stage
 from gobaseline.policy import BuildPolicy, parse
@@ -356,7 +357,7 @@ def test_compiler_positions_are_parsed() -> None:
     stderr = "\n".join(
         ["# example.com/x", "./main.go:6:14: cannot use x", "../lib/lib.go:3: bad", "\ttoo many errors", "go: x"]
     )
-    positions, other = build.parse_build_output(stderr, Path("/m"))
+    positions, other = parse_build_output(stderr, Path("/m"))
     assert positions == [("./main.go", 6, 14, "cannot use x"), ("../lib/lib.go", 3, None, "bad")]
     assert other == ["go: x"]
 
@@ -467,3 +468,43 @@ def test_a_private_gocache_builds_cold_and_leaves_the_shared_cache_untouched(
     assert not [f for f in outcome.build.findings + outcome.verify.findings if f.severity is Severity.ERROR]
     assert entries() == before  # nothing compiled into it
     assert not list(Path(tempfile.gettempdir()).glob("gobaseline-gocache-*"))  # the private cache is gone
+
+
+def test_an_import_stack_is_one_line_naming_both_ends_and_the_error() -> None:
+    stderr = "\n".join(
+        [
+            "package example.com/m/cmd/app",
+            "\timports example.com/m/a",
+            "\timports example.com/m/b",
+            "\timports example.com/needc: build constraints exclude all Go files in /m/vendor/example.com/needc",
+            "package example.com/m/cmd/other (GOOS/GOARCH linux/amd64)",
+            "\timports example.com/m/other: import cycle not allowed",
+        ]
+    )
+    positions, other = parse_build_output(stderr, Path("/m"))
+    assert positions == []
+    assert other[0].startswith(
+        "example.com/m/cmd/app imports example.com/needc (through 2 packages): build constraints exclude all Go "
+        "files in vendor/example.com/needc (with CGO_ENABLED=0"
+    )
+    assert other[1] == "example.com/m/cmd/other imports example.com/m/other: import cycle not allowed"
+
+
+def test_a_main_that_needs_cgo_deep_down_is_named_with_the_package_that_needs_it(tmp_path: Path, go: Go) -> None:
+    # A real go build: cmd/app -> a -> needc, whose only file uses cgo; CGO_ENABLED=0 leaves needc without files.
+    module = tmp_path / "m"
+    files = {
+        "go.mod": "module example.com/m\n\ngo 1.26\n",
+        "cmd/app/main.go": 'package main\n\nimport "example.com/m/a"\n\nfunc main() { a.F() }\n',
+        "a/a.go": 'package a\n\nimport "example.com/m/needc"\n\nfunc F() { needc.F() }\n',
+        "needc/c.go": 'package needc\n\n// #include <stdio.h>\nimport "C"\n\nfunc F() {}\n',
+    }
+    for rel, text in files.items():
+        (module / rel).parent.mkdir(parents=True, exist_ok=True)
+        (module / rel).write_text(text)
+    out = build_and_verify(make_ctx(module, go=go, targets=("linux/amd64",)))
+    [failure] = [f for f in out.build.findings if f.rule_id == "GB505"]
+    assert failure.message.startswith(
+        "`go build` failed: example.com/m/cmd/app imports example.com/m/needc (through 1 package): build "
+        "constraints exclude all Go files in needc (with CGO_ENABLED=0"
+    ), failure.message

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import shlex
 import threading
 import time
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from gobaseline import safefs
 from gobaseline.errors import GobaselineError
+from gobaseline.golang.buildoutput import parse_build_output
 from gobaseline.golang.gotool import duration
 from gobaseline.model import CheckRecord, CheckStatus, Finding, Location, Stage, Target
 from gobaseline.rules import rule
@@ -38,30 +38,6 @@ if TYPE_CHECKING:
     from gobaseline.stages import Context, Earlier
 
 MANIFEST_SCHEMA = 1
-# `file.go:12:3: message` (column optional), as the compiler, vet and the go command print positions.
-_POSITION = re.compile(r"^(?P<file>[^\s:][^:]*\.(?:go|s|c|h|mod)):(?P<line>[0-9]+)(?::(?P<col>[0-9]+))?: (?P<msg>.+)$")
-
-
-# -- compiler output -----------------------------------------------------------------------------------------
-
-
-def parse_build_output(stderr: str, module_dir: Path) -> tuple[list[tuple[str, int, int | None, str]], list[str]]:
-    """Positions (file as printed, line, column, message) and the other error lines."""
-    positions: list[tuple[str, int, int | None, str]] = []
-    other: list[str] = []
-    for raw in stderr.splitlines():
-        line = raw.rstrip()
-        if not line or line.startswith("# "):
-            continue
-        m = _POSITION.match(line)
-        if m is not None:
-            col = m.group("col")
-            positions.append((m.group("file"), int(m.group("line")), int(col) if col else None, m.group("msg")))
-        elif not line.startswith(("\t", "note: ")):
-            other.append(line)
-    return positions, other
-
-
 # -- the stage -----------------------------------------------------------------------------------------------
 
 
