@@ -230,6 +230,18 @@ def test_compile_error_is_reported_at_its_line(tmp_path: Path, go: Go) -> None:
     assert json.loads((ctx.output_dir / "manifest.json").read_text())["artifacts"] == []
 
 
+def test_a_compile_error_on_several_targets_is_one_finding_naming_them(tmp_path: Path, go: Go) -> None:
+    repo = tmp_path / "repo"
+    module = copy_fixture("broken", repo)
+    targets = ("linux/amd64", "windows/amd64")
+    out = build_and_verify(make_ctx(module, repo_root=repo, go=go, targets=targets))
+    [both] = [f for f in out.build.findings if f.rule_id == "GB501"]
+    assert both.target is None and both.message.endswith("(GOOS/GOARCH linux/amd64, windows/amd64)")
+    one = build_and_verify(make_ctx(module, repo_root=repo, go=go, targets=targets[:1]))
+    [single] = [f for f in one.build.findings if f.rule_id == "GB501"]
+    assert single.target == "linux/amd64" and "GOOS/GOARCH" not in single.message  # said once, by the target
+
+
 def test_unknown_package_is_a_go_command_failure(example: Path, go: Go) -> None:
     out = build_and_verify(make_ctx(example, go=go, targets=("linux/amd64",)), packages=("./nonexistent",))
     assert rule_ids(out.build.findings) == ["GB505"]

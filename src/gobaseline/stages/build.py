@@ -458,10 +458,10 @@ def _record_compiles(result: StageResult, done: list[_Job]) -> None:
             if job.target not in seen:  # a compile check and a main may both compile the same package
                 seen.append(job.target)
     for (rule_id, location, message), targets in merged.items():
-        only = targets[0] if len(targets) == 1 else None
-        result.findings.append(
-            rule(rule_id).finding(f"{message} (GOOS/GOARCH {', '.join(targets)})", location, target=only)
-        )
+        if len(targets) == 1:  # the finding's target says it
+            result.findings.append(rule(rule_id).finding(message, location, target=targets[0]))
+        else:
+            result.findings.append(rule(rule_id).finding(f"{message} (GOOS/GOARCH {', '.join(targets)})", location))
 
 
 def _binary_path(out_dir: Path, m: MainPackage, target: str) -> Path:
