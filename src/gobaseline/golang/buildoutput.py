@@ -3,8 +3,10 @@ import stack folded into one line naming both ends and the error)."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 # `file.go:12:3: message` (column optional), as the compiler, vet and the go command print positions.
@@ -25,13 +27,13 @@ def parse_build_output(stderr: str, module_dir: Path) -> tuple[list[tuple[str, i
             col = m.group("col")
             positions.append((m.group("file"), int(m.group("line")), int(col) if col else None, m.group("msg")))
         elif line.startswith("package ") and i + 1 < len(lines) and lines[i + 1].startswith("\timports "):
-            other.append(_import_stack(line, lines[i + 1 :], module_dir))
+            other.append(_import_stack(line, itertools.islice(lines, i + 1, None), module_dir))
         elif not line.startswith(("\t", "note: ")):
             other.append(line)
     return positions, other
 
 
-def _import_stack(first: str, rest: list[str], module_dir: Path) -> str:
+def _import_stack(first: str, rest: Iterable[str], module_dir: Path) -> str:
     """`P imports Q (through N packages): error` from the go command's import stack starting at `first`."""
     chain = [first.removeprefix("package ").split(" (", 1)[0]]
     cause = ""
