@@ -369,8 +369,9 @@ def test_compiler_positions_are_parsed() -> None:
     stderr = "\n".join(
         ["# example.com/x", "./main.go:6:14: cannot use x", "../lib/lib.go:3: bad", "\ttoo many errors", "go: x"]
     )
-    positions, other = parse_build_output(stderr, Path("/m"))
+    positions, other, stacks = parse_build_output(stderr, Path("/m"))
     assert positions == [("./main.go", 6, 14, "cannot use x"), ("../lib/lib.go", 3, None, "bad")]
+    assert stacks == []
     assert other == ["go: x"]
 
 
@@ -493,13 +494,18 @@ def test_an_import_stack_is_one_line_naming_both_ends_and_the_error() -> None:
             "\timports example.com/m/other: import cycle not allowed",
         ]
     )
-    positions, other = parse_build_output(stderr, Path("/m"))
-    assert positions == []
-    assert other[0].startswith(
-        "example.com/m/cmd/app imports example.com/needc (through 2 packages): build constraints exclude all Go "
-        "files in vendor/example.com/needc (with CGO_ENABLED=0"
+    positions, other, stacks = parse_build_output(stderr, Path("/m"))
+    assert (positions, other) == ([], [])
+    assert stacks[0].chain == ("example.com/m/cmd/app", "example.com/m/a", "example.com/m/b", "example.com/needc")
+    assert (
+        stacks[0]
+        .text()
+        .startswith(
+            "example.com/m/cmd/app imports example.com/needc (through 2 packages): build constraints exclude all Go "
+            "files in vendor/example.com/needc (with CGO_ENABLED=0"
+        )
     )
-    assert other[1] == "example.com/m/cmd/other imports example.com/m/other: import cycle not allowed"
+    assert stacks[1].text() == "example.com/m/cmd/other imports example.com/m/other: import cycle not allowed"
 
 
 def test_a_main_that_needs_cgo_deep_down_is_named_with_the_package_that_needs_it(tmp_path: Path, go: Go) -> None:
@@ -516,6 +522,8 @@ def test_a_main_that_needs_cgo_deep_down_is_named_with_the_package_that_needs_it
         (module / rel).write_text(text)
     out = build_and_verify(make_ctx(module, go=go, targets=("linux/amd64",)))
     [failure] = [f for f in out.build.findings if f.rule_id == "GB505"]
+    assert failure.location is not None  # where the module's own code imports the way there
+    assert (failure.location.path, failure.location.line, failure.location.column) == ("a/a.go", 3, 8)
     assert failure.message.startswith(
         "`go build` failed: example.com/m/cmd/app imports example.com/m/needc (through 1 package): build "
         "constraints exclude all Go files in needc (with CGO_ENABLED=0"

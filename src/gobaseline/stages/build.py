@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING
 
 from gobaseline import safefs
 from gobaseline.errors import GobaselineError
-from gobaseline.golang.buildoutput import parse_build_output
 from gobaseline.golang.gotool import duration
 from gobaseline.model import CheckRecord, CheckStatus, Finding, Location, Stage, Target
 from gobaseline.rules import rule
 from gobaseline.stages import BuildOutput, Built, StageResult, linked
+from gobaseline.stages.build_failures import build_failures
 from gobaseline.stages.build_options import BuildOptions, build_flags, ldflags_value, plan_options
 from gobaseline.stages.packages import DEFAULT_PATTERNS, MainPackage, Root, Selection
 from gobaseline.stages.selection import below, guess, matches, module_paths, select_for
@@ -408,7 +408,9 @@ def _go_build(
             break
         if not res.ok:
             job.ok = False
-            job.findings.extend(_build_failures(ctx, job.target, res.stderr or res.stdout, cwd))
+            job.findings.extend(
+                build_failures(ctx, go, res.stderr or res.stdout, cwd, target=job.target, flags=job.flags, env=env)
+            )
     job.seconds = time.perf_counter() - start
 
 
@@ -466,18 +468,3 @@ def _record_compiles(result: StageResult, done: list[_Job]) -> None:
 
 def _binary_path(out_dir: Path, m: MainPackage, target: str) -> Path:
     return out_dir / (m.name + Target.parse(target).exe_suffix)
-
-
-def _build_failures(ctx: Context, target: str, stderr: str, cwd: Path) -> list[Finding]:
-    positions, other = parse_build_output(stderr, cwd)
-    findings: list[Finding] = []
-    for file, line, col, msg in positions:
-        p = Path(file)
-        full = p if p.is_absolute() else cwd / p
-        loc = ctx.at(full, line, col) if full.exists() else None
-        text = msg if loc is not None else f"{file}:{line}: {msg}"
-        findings.append(rule("GB501").finding(text, loc, target=target))
-    if not positions:
-        detail = "; ".join(other[:5]) or "no output"
-        findings.append(rule("GB505").finding(f"`go build` failed: {detail}", target=target))
-    return findings
