@@ -34,6 +34,8 @@ def _path(value: str) -> Path:
 
 FAIL_ON = ["error", "warning", "never", "policy"]
 """--fail-on's values; `policy` is the policy's fail_on with error for a policy without one (exit codes 0/1)."""
+POSTED_FAIL_ON = ["error", "warning", "never"]
+"""--fail-on's values for publish and merge, which have no checkout and so no policy to ask."""
 PUBLISH_FAIL_ON = (
     "which findings fail the posted check run and status, and exit 1 (else 0); pass the run's own fail-on "
     "(default: errors fail what is posted; exit 0/1/2 by the verdict)"
@@ -169,12 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("reports", nargs="+", type=_path)
     p.add_argument("-o", "--output", type=_path, required=True, help="the merged JSON report")
     p.add_argument("--publish", action="store_true", help="then post the merged report, as publish does")
-    p.add_argument("--fail-on", choices=FAIL_ON[:3], help=PUBLISH_FAIL_ON)
+    p.add_argument("--fail-on", choices=POSTED_FAIL_ON, help=PUBLISH_FAIL_ON)
 
     p = sub.add_parser("publish", help="post a saved JSON report to GitHub or GitLab")
     p.add_argument("report", type=_path)
     p.add_argument("--output-dir", dest="report_dir", type=_path, help="where the report files are")
-    p.add_argument("--fail-on", choices=FAIL_ON[:3], help=PUBLISH_FAIL_ON)
+    p.add_argument("--fail-on", choices=POSTED_FAIL_ON, help=PUBLISH_FAIL_ON)
 
     p = sub.add_parser("baseline", help="accept today's findings in the baseline file, so only new ones block")
     _module(p)
