@@ -226,12 +226,24 @@ def test_missing_and_non_utf8_files_are_one_line_errors(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("size", [0, 1, (1 << 16) - 1, 1 << 16, (1 << 20) + 1, 3 * (1 << 20) + 7])
-def test_read_bytes_gives_the_whole_file_in_one_piece(tmp_path: Path, size: int) -> None:
+def test_read_bytes_gives_the_whole_file_in_one_piece(
+    tmp_path: Path, size: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     f = tmp_path / "app"
     data = (bytes(range(256)) * (size // 256 + 1))[:size]
     f.write_bytes(data)
+    reads: list[int] = []
+    real_read = os.read
+
+    def counted(fd: int, n: int) -> bytes:
+        chunk = real_read(fd, n)
+        reads.append(len(chunk))
+        return chunk
+
+    monkeypatch.setattr(os, "read", counted)  # safefs calls os.read
     got = safefs.read_bytes(f, limit=size, what="binary")
     assert got == data and type(got) is bytes
+    assert reads == ([size, 0] if size else [0])  # the file in one read, then the end: never pieces joined
 
 
 def test_a_file_that_grows_past_its_size_while_read_is_still_bounded(tmp_path: Path) -> None:
